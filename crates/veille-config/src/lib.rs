@@ -1,0 +1,439 @@
+//! The veille configuration: one TOML file drives everything.
+//!
+//! [`Config::load`] reads a file, applies `VEILLE_*` environment overrides
+//! and checks every value. Errors name the file, the line and the key at
+//! fault: unknown keys are errors, never silently ignored.
+//!
+//! ```
+//! let cfg = veille_config::Config::from_toml_str(r#"
+//! [data]
+//! dir = "/var/lib/veille"
+//!
+//! [[sources]]
+//! kind = "ndjson"
+//! name = "replay"
+//! path = "mentions.ndjson"
+//! "#, "inline.toml").unwrap();
+//! assert_eq!(cfg.sources[0].name(), "replay");
+//! ```
+
+mod sources;
+pub mod watch;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use sources::{CrisisInjection, CsvSource, NdjsonSource, SimulateSource, SourceConfig};
+pub use watch::Watch;
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, a key is unknown or a value has the wrong type.
+    #[error("{path}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the fault, when known.
+        line: Option<usize>,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A value parsed but breaks a rule.
+    #[error("{path}: `{key}`: {reason}")]
+    Invalid {
+        /// The file (or `environment` for an override).
+        path: PathBuf,
+        /// Dotted key at fault, e.g. `sources[1].name`.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the index, checkpoints and dead letters live.
+    #[serde(default)]
+    pub data: DataConfig,
+    /// Index commit policy and writer resources.
+    #[serde(default)]
+    pub index: IndexConfig,
+    /// The transport between stages.
+    #[serde(default)]
+    pub bus: BusConfig,
+    /// The HTTP API.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Where mentions come from.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    /// Clients or brand teams, each with its watches.
+    #[serde(default)]
+    pub workspaces: Vec<WorkspaceConfig>,
+}
+
+/// `[data]`: on-disk state.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// Directory holding the index and the dead-letter file. Default `./data`.
+    #[serde(default = "default_data_dir")]
+    pub dir: PathBuf,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            dir: default_data_dir(),
+        }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("./data")
+}
+
+/// `[index]`: when the index commits and how much it may use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Commit after this many documents. Default 50,000.
+    #[serde(default = "default_commit_docs")]
+    pub commit_every_docs: usize,
+    /// Commit at least this often while documents are waiting, in milliseconds. Default 1,000.
+    #[serde(default = "default_commit_ms")]
+    pub commit_every_ms: u64,
+    /// Memory budget of the index writer, in MiB. Default 256.
+    #[serde(default = "default_writer_memory")]
+    pub writer_memory_mb: usize,
+    /// Indexing threads; 0 picks from the number of cores. Default 0.
+    #[serde(default)]
+    pub writer_threads: usize,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            commit_every_docs: default_commit_docs(),
+            commit_every_ms: default_commit_ms(),
+            writer_memory_mb: default_writer_memory(),
+            writer_threads: 0,
+        }
+    }
+}
+
+fn default_commit_docs() -> usize {
+    50_000
+}
+fn default_commit_ms() -> u64 {
+    1_000
+}
+fn default_writer_memory() -> usize {
+    256
+}
+
+/// Which transport carries mentions between stages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BusKind {
+    /// Bounded in-process channels (one machine, no services).
+    #[default]
+    Embedded,
+}
+
+/// `[bus]`: the transport between stages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusConfig {
+    /// The transport. Default `embedded`.
+    #[serde(default)]
+    pub kind: BusKind,
+    /// Batches in flight between two stages before the upstream one waits. Default 16.
+    #[serde(default = "default_capacity")]
+    pub capacity: usize,
+    /// Mentions per batch. Default 1,024.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        BusConfig {
+            kind: BusKind::Embedded,
+            capacity: default_capacity(),
+            batch_size: default_batch_size(),
+        }
+    }
+}
+
+fn default_capacity() -> usize {
+    16
+}
+fn default_batch_size() -> usize {
+    1024
+}
+
+/// `[server]`: the HTTP API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Whether `veille run` serves the API. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Address to listen on. Default `127.0.0.1:7700` (loopback only).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            enabled: true,
+            listen: default_listen(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_listen() -> String {
+    "127.0.0.1:7700".to_string()
+}
+
+/// `[[workspaces]]`: one client or brand team.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// Name (a-z, 0-9, `-`, `_`); every mention, watch and alert carries it.
+    pub name: String,
+    /// What this workspace listens for.
+    #[serde(default)]
+    pub watches: Vec<Watch>,
+}
+
+impl Config {
+    /// Reads `path`, applies environment overrides and validates.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut cfg = Config::from_toml_str(&text, path)?;
+        cfg.apply_env(std::env::vars())?;
+        Ok(cfg)
+    }
+
+    /// Parses and validates TOML text; `path` is only used in error messages.
+    pub fn from_toml_str(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    /// Applies `VEILLE_DATA_DIR`, `VEILLE_SERVER_LISTEN`, `VEILLE_INDEX_COMMIT_EVERY_DOCS`
+    /// and `VEILLE_INDEX_COMMIT_EVERY_MS` from the given variables.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: String| ConfigError::Invalid {
+            path: PathBuf::from("environment"),
+            key: key.to_string(),
+            reason,
+        };
+        for (key, value) in vars {
+            match key.as_str() {
+                "VEILLE_DATA_DIR" => self.data.dir = PathBuf::from(value),
+                "VEILLE_SERVER_LISTEN" => self.server.listen = value,
+                "VEILLE_INDEX_COMMIT_EVERY_DOCS" => {
+                    self.index.commit_every_docs = value
+                        .parse()
+                        .map_err(|_| invalid(&key, format!("`{value}` is not a whole number")))?
+                }
+                "VEILLE_INDEX_COMMIT_EVERY_MS" => {
+                    self.index.commit_every_ms = value
+                        .parse()
+                        .map_err(|_| invalid(&key, format!("`{value}` is not a whole number")))?
+                }
+                _ => {}
+            }
+        }
+        self.validate(Path::new("environment"))
+    }
+
+    /// The workspace configured under `name`.
+    pub fn workspace(&self, name: &str) -> Option<&WorkspaceConfig> {
+        self.workspaces.iter().find(|w| w.name == name)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: String, reason: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            reason,
+        };
+        if self.index.commit_every_docs == 0 {
+            return Err(invalid(
+                "index.commit_every_docs".into(),
+                "must be at least 1".into(),
+            ));
+        }
+        if self.index.writer_memory_mb < 16 {
+            return Err(invalid(
+                "index.writer_memory_mb".into(),
+                "must be at least 16 (MiB)".into(),
+            ));
+        }
+        if self.bus.capacity == 0 {
+            return Err(invalid("bus.capacity".into(), "must be at least 1".into()));
+        }
+        if self.bus.batch_size == 0 {
+            return Err(invalid(
+                "bus.batch_size".into(),
+                "must be at least 1".into(),
+            ));
+        }
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "server.listen".into(),
+                format!(
+                    "`{}` is not an address like 127.0.0.1:7700",
+                    self.server.listen
+                ),
+            ));
+        }
+        let mut names = BTreeSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            if s.name().is_empty() {
+                return Err(invalid(format!("sources[{i}].name"), "is empty".into()));
+            }
+            if !names.insert(s.name()) {
+                return Err(invalid(
+                    format!("sources[{i}].name"),
+                    format!("`{}` is used by another source", s.name()),
+                ));
+            }
+            s.validate()
+                .map_err(|(key, reason)| invalid(format!("sources[{i}].{key}"), reason))?;
+            if let Some(ws) = s.workspace() {
+                check_workspace_name(ws)
+                    .map_err(|r| invalid(format!("sources[{i}].workspace"), r))?;
+            }
+        }
+        let mut ws_names = BTreeSet::new();
+        for (i, w) in self.workspaces.iter().enumerate() {
+            check_workspace_name(&w.name)
+                .map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;
+            if !ws_names.insert(w.name.as_str()) {
+                return Err(invalid(
+                    format!("workspaces[{i}].name"),
+                    format!("`{}` is defined twice", w.name),
+                ));
+            }
+            let mut watch_names = BTreeSet::new();
+            for (j, watch) in w.watches.iter().enumerate() {
+                if watch.name.is_empty() {
+                    return Err(invalid(
+                        format!("workspaces[{i}].watches[{j}].name"),
+                        "is empty".into(),
+                    ));
+                }
+                if !watch_names.insert(watch.name.as_str()) {
+                    return Err(invalid(
+                        format!("workspaces[{i}].watches[{j}].name"),
+                        format!("`{}` is defined twice", watch.name),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_workspace_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= veille_model::limits::MAX_WORKSPACE_BYTES
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` must be 1 to 64 characters of a-z, 0-9, `-` and `_`"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_file_and_line() {
+        let e = Config::from_toml_str(
+            "[index]\ncommit_every_docs = 10\ncomit_every_ms = 5\n",
+            "x.toml",
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("x.toml:3:"), "{msg}");
+        assert!(msg.contains("comit_every_ms"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e =
+            Config::from_toml_str("[index]\ncommit_every_docs = \"many\"\n", "x.toml").unwrap_err();
+        assert!(e.to_string().starts_with("x.toml:2:"), "{e}");
+        let e = Config::from_toml_str("[server]\nlisten = \"everywhere\"\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("server.listen"), "{e}");
+        let e = Config::from_toml_str("[[sources]]\nkind = \"ndjson\"\nname = \"a\"\npath = \"-\"\n[[sources]]\nkind = \"ndjson\"\nname = \"a\"\npath = \"-\"\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("sources[1].name"), "{e}");
+        let e = Config::from_toml_str("[[sources]]\nkind = \"rss\"\nname = \"a\"\n", "x.toml")
+            .unwrap_err();
+        assert!(e.to_string().contains("x.toml:2"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_apply_and_are_checked() {
+        let mut cfg = Config::default();
+        cfg.apply_env([("VEILLE_DATA_DIR".to_string(), "/tmp/v".to_string())])
+            .unwrap();
+        assert_eq!(cfg.data.dir, PathBuf::from("/tmp/v"));
+        let e = cfg
+            .apply_env([(
+                "VEILLE_INDEX_COMMIT_EVERY_DOCS".to_string(),
+                "lots".to_string(),
+            )])
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("VEILLE_INDEX_COMMIT_EVERY_DOCS"),
+            "{e}"
+        );
+    }
+}
