@@ -17,6 +17,9 @@
 //! assert_eq!(cfg.sources[0].name(), "replay");
 //! ```
 
+pub mod graph;
+pub mod sentiment;
+pub mod signals;
 mod sources;
 pub mod watch;
 
@@ -25,6 +28,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use graph::GraphConfig;
+pub use sentiment::SentimentConfig;
+pub use signals::SignalsConfig;
 pub use sources::{CrisisInjection, CsvSource, NdjsonSource, SimulateSource, SourceConfig};
 pub use watch::Watch;
 
@@ -83,6 +89,15 @@ pub struct Config {
     /// Clients or brand teams, each with its watches.
     #[serde(default)]
     pub workspaces: Vec<WorkspaceConfig>,
+    /// Sentiment scoring.
+    #[serde(default)]
+    pub sentiment: SentimentConfig,
+    /// Interaction graph and key nodes.
+    #[serde(default)]
+    pub graph: GraphConfig,
+    /// Signals and crisis detection.
+    #[serde(default)]
+    pub signals: SignalsConfig,
 }
 
 /// `[data]`: on-disk state.
