@@ -1,0 +1,142 @@
+//! The transport between veille's stages.
+//!
+//! Sources send [`Batch`]es of [`Record`]s; each batch carries the source's
+//! cursor *after* its last record, so whoever makes the batch durable can
+//! store that cursor with it. The embedded bus is a bounded channel: when the
+//! consumer falls behind, senders wait (backpressure). Nothing is dropped.
+//!
+//! ```
+//! let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! rt.block_on(async {
+//!     let (tx, mut rx) = veille_bus::embedded(4);
+//!     tx.send(veille_bus::Batch::new("replay", Vec::new(), Some("42".into()))).await.unwrap();
+//!     drop(tx);
+//!     assert_eq!(rx.recv().await.unwrap().cursor.as_deref(), Some("42"));
+//!     assert!(rx.recv().await.is_none());
+//! });
+//! ```
+
+use std::sync::{Arc, LazyLock};
+
+use prometheus::{register_int_counter_vec, register_int_gauge, IntCounterVec, IntGauge};
+use tokio::sync::mpsc;
+use veille_model::{DeadLetter, Mention};
+
+static BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!("veille_bus_batches_total", "Batches sent on the bus, by source", &["source"])
+        .unwrap_or_else(|e| panic!("metric registration: {e}"))
+});
+static RECORDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!("veille_bus_records_total", "Records sent on the bus, by source and kind", &["source", "kind"])
+        .unwrap_or_else(|e| panic!("metric registration: {e}"))
+});
+static IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
+    register_int_gauge!("veille_bus_batches_in_flight", "Batches sent and not yet received")
+        .unwrap_or_else(|e| panic!("metric registration: {e}"))
+});
+
+/// One unit of input: a mention, or what could not become one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// A valid mention.
+    Mention(Box<Mention>),
+    /// Input refused, with its reason.
+    Dead(Box<DeadLetter>),
+}
+
+/// Records from one source, in source order, with the cursor that follows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// The source's configured name.
+    pub source: Arc<str>,
+    /// The records, in the order the source read them.
+    pub records: Vec<Record>,
+    /// Where the source resumes once these records are durable; `None` when it cannot resume.
+    pub cursor: Option<String>,
+}
+
+impl Batch {
+    /// A batch from `source`.
+    pub fn new(source: impl Into<Arc<str>>, records: Vec<Record>, cursor: Option<String>) -> Self {
+        Batch { source: source.into(), records, cursor }
+    }
+}
+
+/// The receiving side is gone: the pipeline is shutting down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the pipeline stopped receiving")]
+pub struct Closed;
+
+/// Sends batches; clone it to give each source its own handle.
+#[derive(Debug, Clone)]
+pub struct BatchSender(mpsc::Sender<Batch>);
+
+/// Receives batches in the order each source sent them.
+#[derive(Debug)]
+pub struct BatchReceiver(mpsc::Receiver<Batch>);
+
+/// A bounded in-process bus holding at most `capacity` batches.
+pub fn embedded(capacity: usize) -> (BatchSender, BatchReceiver) {
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    (BatchSender(tx), BatchReceiver(rx))
+}
+
+fn count(batch: &Batch) {
+    let mentions = batch.records.iter().filter(|r| matches!(r, Record::Mention(_))).count();
+    let dead = batch.records.len() - mentions;
+    BATCHES.with_label_values(&[&*batch.source]).inc();
+    RECORDS.with_label_values(&[&*batch.source, "mention"]).inc_by(mentions as u64);
+    if dead > 0 {
+        RECORDS.with_label_values(&[&*batch.source, "dead"]).inc_by(dead as u64);
+    }
+    IN_FLIGHT.inc();
+}
+
+impl BatchSender {
+    /// Sends a batch, waiting while the bus is full.
+    pub async fn send(&self, batch: Batch) -> Result<(), Closed> {
+        count(&batch);
+        self.0.send(batch).await.map_err(|_| {
+            IN_FLIGHT.dec();
+            Closed
+        })
+    }
+
+    /// Sends from a thread outside the async runtime, blocking while the bus is full.
+    pub fn blocking_send(&self, batch: Batch) -> Result<(), Closed> {
+        count(&batch);
+        self.0.blocking_send(batch).map_err(|_| {
+            IN_FLIGHT.dec();
+            Closed
+        })
+    }
+}
+
+impl BatchReceiver {
+    /// The next batch; `None` once every sender is gone and the bus is empty.
+    pub async fn recv(&mut self) -> Option<Batch> {
+        let b = self.0.recv().await;
+        if b.is_some() {
+            IN_FLIGHT.dec();
+        }
+        b
+    }
+
+    /// As [`BatchReceiver::recv`], from a thread outside the async runtime.
+    pub fn blocking_recv(&mut self) -> Option<Batch> {
+        let b = self.0.blocking_recv();
+        if b.is_some() {
+            IN_FLIGHT.dec();
+        }
+        b
+    }
+
+    /// The next batch if one is waiting, without blocking.
+    pub fn try_recv(&mut self) -> Option<Batch> {
+        let b = self.0.try_recv().ok();
+        if b.is_some() {
+            IN_FLIGHT.dec();
+        }
+        b
+    }
+}

@@ -1,0 +1,168 @@
+//! The mention index, on tantivy.
+//!
+//! One index holds the mentions of every workspace; every document carries
+//! its workspace and every search is filtered by it inside the index, so a
+//! query can never reach another workspace's mentions.
+//!
+//! Writes are upserts on the mention key (`platform:native_id`): a replayed
+//! or retried mention replaces its earlier copy instead of adding a second.
+//! Each commit stores a [`Checkpoint`](veille_model::Checkpoint) in its
+//! payload — the source cursors that the commit covers — so a restarted
+//! pipeline resumes exactly where durable data ends.
+//!
+//! ```
+//! use veille_index::{MentionIndex, SearchRequest};
+//! use veille_model::{Author, Checkpoint, Mention, Platform};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let index = MentionIndex::open(dir.path()).unwrap();
+//! let mut writer = index.writer(&Default::default()).unwrap();
+//! let when = chrono::Utc::now();
+//! let m = Mention::new(Platform::X, "1", "Flight delayed again", when, Author { handle: "ann".into(), ..Default::default() });
+//! writer.upsert(&m).unwrap();
+//! writer.upsert(&m).unwrap(); // a replay: still one document
+//! writer.commit(&Checkpoint::default()).unwrap();
+//!
+//! let found = index.search(&SearchRequest::new("default", "delayed")).unwrap();
+//! assert_eq!(found.total, 1);
+//! ```
+
+mod document;
+mod metrics;
+mod schema;
+mod search;
+mod stats;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+use veille_model::Checkpoint;
+
+pub use search::{Hit, SearchRequest, SearchResponse, Sort, MAX_LIMIT, MAX_OFFSET};
+pub use stats::{VolumeBucket, VolumeRequest, VolumeResponse, VolumeSplit};
+pub use writer::{raw, MentionWriter};
+
+use schema::Fields;
+
+/// Field names a query can use, with what each holds (for docs and error messages).
+pub const QUERY_FIELDS: &[(&str, &str)] = &[
+    ("text", "the mention text: words, lower-cased, accents folded (default field)"),
+    ("title", "article or post title (default field)"),
+    ("text_en", "English-stemmed text, for mentions in English (default field)"),
+    ("text_fr", "French-stemmed text, for mentions in French (default field)"),
+    ("platform", "x, bluesky, mastodon, reddit, rss, ..."),
+    ("author", "author handle, without @ (case-insensitive)"),
+    ("author_id", "the platform's author id"),
+    ("lang", "ISO 639-1 language code"),
+    ("kind", "post, reply, quote or repost"),
+    ("created_at", "publication time, e.g. created_at:[2026-01-01T00:00:00Z TO 2026-02-01T00:00:00Z}"),
+    ("mentions", "handles mentioned in the text, without @"),
+    ("hashtags", "hashtags in the text, without #"),
+    ("followers", "author followers, e.g. followers:>10000"),
+    ("likes", "like count"),
+    ("reposts", "repost count"),
+    ("replies", "reply count"),
+    ("quotes", "quote count"),
+    ("engagement", "likes + reposts + replies + quotes"),
+    ("watch", "name of a watch that matched"),
+    ("watch_kind", "brand, competitor, campaign, crisis or moderation"),
+    ("sentiment", "negative, neutral or positive"),
+    ("sentiment_score", "compound sentiment in [-1, 1]"),
+    ("key_node", "author's key-node score at ingest, in [0, 1]"),
+    ("attrs", "source attributes, e.g. attrs.airline:\"us airways\""),
+    ("key", "the mention key, platform:native_id"),
+];
+
+/// Why an index operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The index directory could not be opened or created.
+    #[error("cannot open the index at {path}: {message}")]
+    Open {
+        /// The index directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A query could not be parsed; the message says where and why.
+    #[error("invalid query `{query}`: {message}")]
+    Query {
+        /// The query as given.
+        query: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A request parameter is out of bounds.
+    #[error("invalid request: {0}")]
+    Request(String),
+    /// The checkpoint stored in the last commit cannot be read.
+    #[error("the checkpoint in the index's last commit is unreadable: {0}")]
+    Checkpoint(String),
+    /// A stored document cannot be decoded.
+    #[error("stored mention is unreadable: {0}")]
+    Stored(String),
+    /// An error inside tantivy (I/O, disk full, corruption).
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// A result of an index operation.
+pub type Result<T> = std::result::Result<T, IndexError>;
+
+/// An open mention index: one writer at a time, any number of searches.
+#[derive(Clone)]
+pub struct MentionIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    path: PathBuf,
+}
+
+impl MentionIndex {
+    /// Opens the index in `dir`, creating it (and `dir`) when missing.
+    pub fn open(dir: &Path) -> Result<MentionIndex> {
+        let open_err = |message: String| IndexError::Open { path: dir.to_path_buf(), message };
+        std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        let (schema, fields) = schema::build();
+        let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?;
+        schema::register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| open_err(e.to_string()))?;
+        Ok(MentionIndex { index, reader, fields, path: dir.to_path_buf() })
+    }
+
+    /// The directory the index lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Takes the index's single writer. Fails while another process holds it.
+    pub fn writer(&self, config: &veille_config::IndexConfig) -> Result<MentionWriter> {
+        MentionWriter::new(self, config)
+    }
+
+    /// The checkpoint stored by the last commit (empty for a new index).
+    pub fn checkpoint(&self) -> Result<Checkpoint> {
+        let metas = self.index.load_metas()?;
+        match metas.payload.as_deref() {
+            None | Some("") => Ok(Checkpoint::default()),
+            Some(p) => Checkpoint::from_payload(p).map_err(|e| IndexError::Checkpoint(e.to_string())),
+        }
+    }
+
+    /// Makes the last commit visible to searches now rather than shortly.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Number of mentions across all workspaces, as of the last visible commit.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}

@@ -1,0 +1,133 @@
+//! The mention schema: which fields exist, how each is analysed.
+
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions, NumericOptions, Schema, TextFieldIndexing,
+    TextOptions, FAST, INDEXED, STORED,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+use tantivy::Index;
+
+/// Tokenizer of the `text` and `title` fields: words, lower-cased, diacritics folded.
+pub(crate) const TEXT_TOKENIZER: &str = "veille_text";
+/// Tokenizer of `text_en`: as `text`, then the English stemmer.
+pub(crate) const EN_TOKENIZER: &str = "veille_en";
+/// Tokenizer of `text_fr`: as `text`, then the French stemmer.
+pub(crate) const FR_TOKENIZER: &str = "veille_fr";
+/// Tokenizer of keyword fields: the whole value, lower-cased.
+pub(crate) const KEYWORD_TOKENIZER: &str = "keyword";
+
+/// Handles on every field of the mention schema.
+#[derive(Debug, Clone)]
+pub(crate) struct Fields {
+    pub key: Field,
+    pub workspace: Field,
+    pub platform: Field,
+    pub author: Field,
+    pub author_id: Field,
+    pub lang: Field,
+    pub kind: Field,
+    pub created_at: Field,
+    pub ingested_at: Field,
+    pub title: Field,
+    pub text: Field,
+    pub text_en: Field,
+    pub text_fr: Field,
+    pub mentions: Field,
+    pub hashtags: Field,
+    pub followers: Field,
+    pub likes: Field,
+    pub reposts: Field,
+    pub replies: Field,
+    pub quotes: Field,
+    pub engagement: Field,
+    pub watch: Field,
+    pub watch_kind: Field,
+    pub sentiment: Field,
+    pub sentiment_score: Field,
+    pub key_node: Field,
+    pub attrs: Field,
+    pub source: Field,
+}
+
+pub(crate) fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let keyword = |fast: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(KEYWORD_TOKENIZER).set_index_option(IndexRecordOption::Basic),
+        );
+        if fast {
+            o.set_fast(KEYWORD_TOKENIZER)
+        } else {
+            o
+        }
+    };
+    let analysed = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let date = DateOptions::from(INDEXED).set_fast().set_precision(DateTimePrecision::Seconds);
+    let count = NumericOptions::default() | FAST | INDEXED;
+    let fields = Fields {
+        key: b.add_text_field("key", keyword(false)),
+        workspace: b.add_text_field("workspace", keyword(true)),
+        platform: b.add_text_field("platform", keyword(true)),
+        author: b.add_text_field("author", keyword(true)),
+        author_id: b.add_text_field("author_id", keyword(false)),
+        lang: b.add_text_field("lang", keyword(true)),
+        kind: b.add_text_field("kind", keyword(true)),
+        created_at: b.add_date_field("created_at", date.clone()),
+        ingested_at: b.add_date_field("ingested_at", DateOptions::from(FAST).set_precision(DateTimePrecision::Seconds)),
+        title: b.add_text_field("title", analysed(TEXT_TOKENIZER)),
+        text: b.add_text_field("text", analysed(TEXT_TOKENIZER)),
+        text_en: b.add_text_field("text_en", analysed(EN_TOKENIZER)),
+        text_fr: b.add_text_field("text_fr", analysed(FR_TOKENIZER)),
+        mentions: b.add_text_field("mentions", keyword(true)),
+        hashtags: b.add_text_field("hashtags", keyword(true)),
+        followers: b.add_u64_field("followers", count.clone()),
+        likes: b.add_u64_field("likes", count.clone()),
+        reposts: b.add_u64_field("reposts", count.clone()),
+        replies: b.add_u64_field("replies", count.clone()),
+        quotes: b.add_u64_field("quotes", count.clone()),
+        engagement: b.add_u64_field("engagement", count),
+        watch: b.add_text_field("watch", keyword(true)),
+        watch_kind: b.add_text_field("watch_kind", keyword(true)),
+        sentiment: b.add_text_field("sentiment", keyword(true)),
+        sentiment_score: b.add_f64_field("sentiment_score", NumericOptions::default() | FAST | INDEXED),
+        key_node: b.add_f64_field("key_node", NumericOptions::default() | FAST | INDEXED),
+        attrs: b.add_json_field(
+            "attrs",
+            JsonObjectOptions::default()
+                .set_indexing_options(
+                    TextFieldIndexing::default().set_tokenizer(KEYWORD_TOKENIZER).set_index_option(IndexRecordOption::Basic),
+                )
+                .set_fast(KEYWORD_TOKENIZER),
+        ),
+        source: b.add_text_field("_source", TextOptions::default() | STORED),
+    };
+    (b.build(), fields)
+}
+
+/// Registers veille's analysers on an index (they are not persisted by tantivy).
+pub(crate) fn register_tokenizers(index: &Index) {
+    let words = || {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+    };
+    let tokenizers = index.tokenizers();
+    tokenizers.register(TEXT_TOKENIZER, words().build());
+    tokenizers.register(EN_TOKENIZER, words().filter(Stemmer::new(Language::English)).build());
+    tokenizers.register(FR_TOKENIZER, words().filter(Stemmer::new(Language::French)).build());
+    let keyword = || TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build();
+    tokenizers.register(KEYWORD_TOKENIZER, keyword());
+    index.fast_field_tokenizer().register(KEYWORD_TOKENIZER, keyword());
+}
+
+/// Fields a query searches when it names none.
+pub(crate) fn default_search_fields(f: &Fields) -> Vec<Field> {
+    vec![f.text, f.title, f.text_en, f.text_fr]
+}

@@ -1,0 +1,230 @@
+//! Full-text search, scoped to one workspace.
+
+use std::ops::Bound;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use veille_model::Mention;
+
+use crate::{metrics, schema, IndexError, MentionIndex, Result};
+
+/// Most hits one page may hold.
+pub const MAX_LIMIT: usize = 1_000;
+/// Deepest offset a page may start at (use a narrower time range to go further).
+pub const MAX_OFFSET: usize = 100_000;
+
+/// Result order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Newest first (by `created_at`).
+    #[default]
+    Time,
+    /// Oldest first.
+    TimeAsc,
+    /// Best match first.
+    Relevance,
+}
+
+/// A search over one workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRequest {
+    /// The workspace searched; nothing outside it can match.
+    pub workspace: String,
+    /// tantivy query syntax; empty or `*` matches everything.
+    pub query: String,
+    /// Only mentions created at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only mentions created before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Result order.
+    pub sort: Sort,
+    /// Hits per page (at most [`MAX_LIMIT`]).
+    pub limit: usize,
+    /// Hits to skip (at most [`MAX_OFFSET`]).
+    pub offset: usize,
+    /// Whether hits carry a highlighted snippet of the text.
+    pub snippets: bool,
+}
+
+impl SearchRequest {
+    /// The first 20 newest hits of `query` in `workspace`.
+    pub fn new(workspace: impl Into<String>, query: impl Into<String>) -> Self {
+        SearchRequest {
+            workspace: workspace.into(),
+            query: query.into(),
+            from: None,
+            to: None,
+            sort: Sort::Time,
+            limit: 20,
+            offset: 0,
+            snippets: false,
+        }
+    }
+}
+
+/// One hit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The mention key.
+    pub key: String,
+    /// Relevance score (with `sort = relevance`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// The text with matched words in `<b>…</b>` (HTML-escaped otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// The mention.
+    pub mention: Mention,
+}
+
+/// A page of hits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResponse {
+    /// Mentions matching, across all pages.
+    pub total: usize,
+    /// This page.
+    pub hits: Vec<Hit>,
+}
+
+impl MentionIndex {
+    /// Parses `query` and scopes it to `workspace` and the time range.
+    pub(crate) fn scoped_query(
+        &self,
+        workspace: &str,
+        query: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<(Box<dyn Query>, Box<dyn Query>)> {
+        let user: Box<dyn Query> = if query.trim().is_empty() || query.trim() == "*" {
+            Box::new(AllQuery)
+        } else {
+            let mut parser = QueryParser::for_index(&self.index, schema::default_search_fields(&self.fields));
+            parser.set_conjunction_by_default();
+            parser
+                .parse_query(query)
+                .map_err(|e| IndexError::Query { query: query.to_string(), message: e.to_string() })?
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, user.box_clone()),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.workspace, workspace), IndexRecordOption::Basic)),
+            ),
+        ];
+        if from.is_some() || to.is_some() {
+            if let (Some(f), Some(t)) = (from, to) {
+                if f >= t {
+                    return Err(IndexError::Request(format!("`from` ({f}) must be before `to` ({t})")));
+                }
+            }
+            let term = |t: DateTime<Utc>| {
+                Term::from_field_date_for_search(self.fields.created_at, tantivy::DateTime::from_timestamp_micros(t.timestamp_micros()))
+            };
+            let lower = from.map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
+            let upper = to.map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        Ok((Box::new(BooleanQuery::new(clauses)), user))
+    }
+
+    /// Runs a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse> {
+        if req.limit > MAX_LIMIT {
+            return Err(IndexError::Request(format!("`limit` is {}, the most is {MAX_LIMIT}", req.limit)));
+        }
+        if req.offset > MAX_OFFSET {
+            return Err(IndexError::Request(format!("`offset` is {}, the most is {MAX_OFFSET}", req.offset)));
+        }
+        metrics::SEARCHES.inc();
+        let (query, user) = self.scoped_query(&req.workspace, &req.query, req.from, req.to)?;
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(req.limit.max(1)).and_offset(req.offset);
+        let (total, addresses): (usize, Vec<(Option<f32>, DocAddress)>) = match req.sort {
+            Sort::Relevance => {
+                let (total, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
+                (total, docs.into_iter().map(|(s, a)| (Some(s), a)).collect())
+            }
+            Sort::Time | Sort::TimeAsc => {
+                let order = if req.sort == Sort::Time { Order::Desc } else { Order::Asc };
+                let collector = top.order_by_fast_field::<tantivy::DateTime>("created_at", order);
+                let (total, docs) = searcher.search(&query, &(Count, collector))?;
+                (total, docs.into_iter().map(|(_, a)| (None, a)).collect())
+            }
+        };
+        let snippets = if req.snippets && !addresses.is_empty() {
+            let mut generator = SnippetGenerator::create(&searcher, &*user, self.fields.text)?;
+            generator.set_max_num_chars(280);
+            Some(generator)
+        } else {
+            None
+        };
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses.into_iter().take(req.limit) {
+            let mention = self.load(&searcher, address)?;
+            let snippet = snippets.as_ref().map(|g| {
+                let s = g.snippet(&mention.text);
+                if s.is_empty() {
+                    html_escape(&mention.text)
+                } else {
+                    s.to_html()
+                }
+            });
+            hits.push(Hit { key: mention.key().to_string(), score, snippet, mention });
+        }
+        Ok(SearchResponse { total, hits })
+    }
+
+    /// Number of mentions of `workspace` matching `query` in the time range.
+    pub fn count(&self, workspace: &str, query: &str, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<usize> {
+        metrics::SEARCHES.inc();
+        let (query, _) = self.scoped_query(workspace, query, from, to)?;
+        Ok(self.reader.searcher().search(&query, &Count)?)
+    }
+
+    /// The mention stored under `key` in `workspace`, if any.
+    pub fn get(&self, workspace: &str, key: &str) -> Result<Option<Mention>> {
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.fields.key, key), IndexRecordOption::Basic))),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.workspace, workspace), IndexRecordOption::Basic)),
+            ),
+        ]);
+        let searcher = self.reader.searcher();
+        let docs = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        match docs.first() {
+            Some((_, address)) => Ok(Some(self.load(&searcher, *address)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn load(&self, searcher: &Searcher, address: DocAddress) -> Result<Mention> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let json = doc
+            .get_first(self.fields.source)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| IndexError::Stored(format!("document {address:?} has no _source")))?;
+        Mention::from_json(json).map_err(|e| IndexError::Stored(e.to_string()))
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
