@@ -305,7 +305,9 @@ impl Config {
         self.workspaces.iter().find(|w| w.name == name)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+    /// Checks every value; errors name `origin` (a file, `environment`, `command line`).
+    pub fn validate(&self, origin: impl AsRef<Path>) -> Result<(), ConfigError> {
+        let path = origin.as_ref();
         let invalid = |key: String, reason: String| ConfigError::Invalid {
             path: path.to_path_buf(),
             key,

@@ -1,0 +1,266 @@
+//! Wires veille's stages together.
+//!
+//! ```text
+//! sources ──▶ bus ──▶ enrich (thread) ──▶ index (thread) ──▶ tantivy commit + checkpoint
+//!                                              └──▶ dead-letter file (synced before each commit)
+//! ```
+//!
+//! Every channel is bounded: a slow index slows the enrich stage, which slows
+//! the sources. Nothing is dropped. Each commit stores, in the index, the
+//! cursor of every source up to the last batch it covers, and the length of
+//! the dead-letter file at that point; a restart resumes from there, and
+//! because writes are upserts on the mention key, records read again after a
+//! crash replace their earlier copies instead of duplicating them.
+
+mod deadletter;
+mod enrich;
+mod indexer;
+mod metrics;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use veille_config::Config;
+use veille_index::MentionIndex;
+use veille_sources::{Source, SourceContext, SourceEnd};
+
+pub use deadletter::DEADLETTER_FILE;
+pub use enrich::{Enricher, IngestTime};
+
+/// Why the pipeline stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A source failed to start or read.
+    #[error(transparent)]
+    Source(#[from] veille_sources::SourceError),
+    /// The index failed (disk full, corruption, lock held by another process).
+    #[error(transparent)]
+    Index(#[from] veille_index::IndexError),
+    /// The dead-letter file could not be written.
+    #[error("dead-letter file {path}: {error}")]
+    DeadLetter {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// A stage thread died.
+    #[error("pipeline stage `{0}` stopped unexpectedly")]
+    Stage(&'static str),
+}
+
+/// Live counters, readable while the pipeline runs (for progress bars and tests).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Input bytes read, per source.
+    pub bytes_read: Vec<(String, Arc<AtomicU64>)>,
+    /// Mentions made durable in the index.
+    pub indexed: AtomicU64,
+    /// Records written to the dead-letter file and made durable.
+    pub deadlettered: AtomicU64,
+    /// Commits done.
+    pub commits: AtomicU64,
+}
+
+impl Progress {
+    /// Bytes read over all sources.
+    pub fn total_bytes_read(&self) -> u64 {
+        self.bytes_read
+            .iter()
+            .map(|(_, b)| b.load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
+/// What a finished run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Mentions indexed (upserts, replays included).
+    pub indexed: u64,
+    /// Records dead-lettered.
+    pub deadlettered: u64,
+    /// Index commits.
+    pub commits: u64,
+    /// How each source ended.
+    pub sources: BTreeMap<String, String>,
+}
+
+/// Sources, enrichment and the index, ready to run.
+pub struct Pipeline {
+    config: Config,
+    index: MentionIndex,
+    sources: Vec<Box<dyn Source>>,
+    enrichers: Vec<Box<dyn Enricher>>,
+    progress: Arc<Progress>,
+    ignore_cursors: bool,
+}
+
+impl Pipeline {
+    /// A pipeline for the sources in `config`, writing to `index`.
+    pub fn new(config: Config, index: MentionIndex) -> Result<Self, PipelineError> {
+        let sources = config
+            .sources
+            .iter()
+            .map(veille_sources::build)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::with_sources(config, index, sources))
+    }
+
+    /// A pipeline reading the given sources instead of the configured ones.
+    pub fn with_sources(
+        config: Config,
+        index: MentionIndex,
+        sources: Vec<Box<dyn Source>>,
+    ) -> Self {
+        let progress = Progress {
+            bytes_read: sources
+                .iter()
+                .map(|s| (s.name().to_string(), Arc::new(AtomicU64::new(0))))
+                .collect(),
+            ..Default::default()
+        };
+        Pipeline {
+            config,
+            index,
+            sources,
+            enrichers: vec![Box::new(IngestTime)],
+            progress: Arc::new(progress),
+            ignore_cursors: false,
+        }
+    }
+
+    /// Adds an enrichment step, run after the ones already added.
+    pub fn enrich_with(mut self, enricher: Box<dyn Enricher>) -> Self {
+        self.enrichers.push(enricher);
+        self
+    }
+
+    /// Starts every source from the beginning, ignoring stored cursors.
+    pub fn ignore_cursors(mut self, ignore: bool) -> Self {
+        self.ignore_cursors = ignore;
+        self
+    }
+
+    /// Live counters.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    /// Total input size of the sources that know it.
+    pub fn size_hint(&self) -> Option<u64> {
+        let sizes: Vec<_> = self.sources.iter().map(|s| s.size_hint()).collect();
+        sizes
+            .iter()
+            .all(Option::is_some)
+            .then(|| sizes.iter().flatten().sum())
+    }
+
+    /// Runs until every source is exhausted or `cancel` fires, then commits what was read.
+    pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
+        let Pipeline {
+            config,
+            index,
+            sources,
+            enrichers,
+            progress,
+            ignore_cursors,
+        } = self;
+        let checkpoint = index.checkpoint()?;
+        let writer = index.writer(&config.index)?;
+        let dead = deadletter::DeadLetterFile::open(&config.data.dir, checkpoint.deadletter_bytes)
+            .map_err(|error| PipelineError::DeadLetter {
+                path: config.data.dir.join(DEADLETTER_FILE),
+                error,
+            })?;
+        let (bus_tx, bus_rx) = veille_bus::embedded(config.bus.capacity);
+        let (index_tx, index_rx) = std::sync::mpsc::sync_channel(config.bus.capacity);
+
+        let enrich_thread = enrich::spawn(bus_rx, index_tx, enrichers)
+            .map_err(|_| PipelineError::Stage("enrich"))?;
+        let indexer = indexer::Indexer::new(
+            writer,
+            dead,
+            checkpoint.clone(),
+            config.index.clone(),
+            progress.clone(),
+        );
+        let index_thread = std::thread::Builder::new()
+            .name("veille-index".into())
+            .spawn(move || indexer.run(index_rx))
+            .map_err(|_| PipelineError::Stage("index"))?;
+
+        let mut tasks = tokio::task::JoinSet::new();
+        for source in sources {
+            let name = source.name().to_string();
+            let resume = if ignore_cursors {
+                None
+            } else {
+                checkpoint.sources.get(&name).cloned()
+            };
+            let bytes = progress
+                .bytes_read
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| b.clone())
+                .unwrap_or_default();
+            let ctx = SourceContext {
+                resume,
+                out: bus_tx.clone(),
+                batch_size: config.bus.batch_size,
+                cancel: cancel.clone(),
+                progress: bytes,
+            };
+            tracing::info!(source = %name, resume = ?ctx.resume, "source starting");
+            tasks.spawn(async move { (name, source.run(ctx).await) });
+        }
+        drop(bus_tx);
+
+        let mut report = Report::default();
+        let mut first_error = None;
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((name, Ok(end))) => {
+                    tracing::info!(source = %name, ?end, "source stopped");
+                    report.sources.insert(
+                        name,
+                        if end == SourceEnd::Exhausted {
+                            "exhausted"
+                        } else {
+                            "cancelled"
+                        }
+                        .into(),
+                    );
+                }
+                Ok((name, Err(e))) => {
+                    tracing::error!(source = %name, error = %e, "source failed");
+                    report.sources.insert(name, format!("failed: {e}"));
+                    first_error.get_or_insert(PipelineError::Source(e));
+                }
+                Err(_) => {
+                    first_error.get_or_insert(PipelineError::Stage("source"));
+                }
+            }
+        }
+        // Every sender is gone: the stages drain what is in flight, commit and stop.
+        let enrich_done = tokio::task::spawn_blocking(move || enrich_thread.join());
+        if enrich_done.await.map_or(true, |r| r.is_err()) {
+            first_error.get_or_insert(PipelineError::Stage("enrich"));
+        }
+        let index_result = tokio::task::spawn_blocking(move || index_thread.join()).await;
+        match index_result {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => return Err(e),
+            _ => return Err(PipelineError::Stage("index")),
+        }
+        report.indexed = progress.indexed.load(Ordering::Relaxed);
+        report.deadlettered = progress.deadlettered.load(Ordering::Relaxed);
+        report.commits = progress.commits.load(Ordering::Relaxed);
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
+    }
+}

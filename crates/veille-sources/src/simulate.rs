@@ -1,0 +1,434 @@
+//! `kind = "simulate"`: a realistic bilingual stream about named brands.
+//!
+//! The generator is deterministic: the same configuration and seed give the
+//! same mentions, so a resumed simulator regenerates and skips what it had
+//! already sent. It models what listening teams see:
+//! - a daily cycle (quiet nights, busy evenings) around the configured rate;
+//! - an author population with heavy-tailed followers, where a handful of
+//!   influential accounts attract most replies, reposts and @mentions;
+//! - English and French posts with positive, neutral and negative wording,
+//!   brand names, handles and hashtags;
+//! - an optional crisis burst: for a while, volume about one brand jumps and
+//!   turns negative, with crisis vocabulary (recall, boycott, scandale, ...).
+
+use std::f64::consts::PI;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use veille_bus::{Batch, Record};
+use veille_config::SimulateSource;
+use veille_model::{parse_timestamp, Author, Mention, Platform, Reference};
+
+use crate::{metrics, Source, SourceContext, SourceEnd, SourceError};
+
+/// Accounts the simulator makes influential (the first handles of the population).
+pub const INFLUENTIAL_AUTHORS: usize = 5;
+
+const PLATFORMS: [Platform; 4] = [
+    Platform::X,
+    Platform::Bluesky,
+    Platform::Mastodon,
+    Platform::Reddit,
+];
+
+const EN_POSITIVE: &[&str] = &[
+    "Really impressed by {b} today, great service and friendly staff",
+    "Big thanks to {b} for sorting out my order so fast! Love it",
+    "{b} just keeps getting better, the new app is awesome",
+    "Honestly the best experience I've had with {b} in years",
+    "Shout out to the {b} team, super helpful and kind",
+];
+const EN_NEUTRAL: &[&str] = &[
+    "Anyone know if {b} is open on Sunday?",
+    "Checking the {b} website for the new prices",
+    "{b} announced a new store downtown next month",
+    "Comparing {b} and {c} before I decide",
+    "Waiting in line at {b}, it's busy this afternoon",
+];
+const EN_NEGATIVE: &[&str] = &[
+    "Terrible customer service from {b}, still waiting for a refund",
+    "{b} cancelled my order again. So frustrating and disappointing",
+    "Worst experience ever with {b}, never again",
+    "Why is {b} so slow? Two hours on hold, this is awful",
+    "Very unhappy with {b}, the product broke after a week",
+];
+const FR_POSITIVE: &[&str] = &[
+    "Vraiment content de {b}, service rapide et équipe super sympa",
+    "Merci {b} pour votre aide, c'est parfait !",
+    "Excellente expérience chez {b}, je recommande",
+    "Le nouveau produit de {b} est génial, bravo",
+    "Toujours satisfait de {b}, rien à redire",
+];
+const FR_NEUTRAL: &[&str] = &[
+    "Quelqu'un sait si {b} ouvre dimanche ?",
+    "Je compare {b} et {c} avant de choisir",
+    "{b} annonce un nouveau magasin le mois prochain",
+    "En attente chez {b}, il y a du monde cet après-midi",
+    "Je regarde les prix sur le site de {b}",
+];
+const FR_NEGATIVE: &[&str] = &[
+    "Service client de {b} vraiment nul, toujours pas remboursé",
+    "{b} a encore annulé ma commande, c'est inadmissible",
+    "Très déçu par {b}, le produit est tombé en panne",
+    "Pire expérience avec {b}, plus jamais",
+    "Deux heures d'attente au téléphone avec {b}, c'est honteux",
+];
+const EN_CRISIS: &[&str] = &[
+    "{b} product recall: is it safe? Everyone should boycott {b} until they explain",
+    "Scandal at {b}: a data leak exposed customer accounts. Disgusting",
+    "Food poisoning after eating {b}, this is a scandal #boycott{b}",
+    "{b} recall is a disaster, they lied to customers. Boycott now",
+];
+const FR_CRISIS: &[&str] = &[
+    "Rappel de produit chez {b} : scandale, il faut boycotter {b}",
+    "Fuite de données chez {b}, c'est une arnaque totale #boycott{b}",
+    "Intoxication après un produit {b}, scandale sanitaire",
+    "{b} nous a menti, rappel massif et aucune excuse. Boycott !",
+];
+const SYLLABLES: &[&str] = &[
+    "ma", "lo", "ri", "ven", "ka", "sol", "tim", "ber", "na", "zo", "lu", "an", "el", "do", "fi",
+    "ra",
+];
+
+/// One simulated author.
+#[derive(Debug, Clone)]
+struct SimAuthor {
+    handle: String,
+    followers: u64,
+    platform: Platform,
+    french: bool,
+}
+
+/// The deterministic generator behind the source; also used by `veille simulate`.
+#[derive(Debug)]
+pub struct Simulator {
+    config: SimulateSource,
+    rng: SmallRng,
+    authors: Vec<SimAuthor>,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    generated: u64,
+    recent: Vec<(String, usize)>,
+}
+
+impl Simulator {
+    /// A generator starting at `start` (event time of the first mention).
+    pub fn new(config: SimulateSource, start: DateTime<Utc>) -> Self {
+        let mut rng = SmallRng::seed_from_u64(config.seed);
+        let authors = (0..config.authors)
+            .map(|i| {
+                let name: String = (0..rng.random_range(2..4))
+                    .map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())])
+                    .collect();
+                let followers = if i < INFLUENTIAL_AUTHORS {
+                    rng.random_range(50_000..500_000)
+                } else {
+                    // Pareto-like tail: most accounts have a few hundred followers.
+                    (50.0 / rng.random_range(0.02f64..1.0).powf(1.2)) as u64
+                };
+                SimAuthor {
+                    handle: format!("{name}{i}"),
+                    followers,
+                    platform: PLATFORMS[rng.random_range(0..PLATFORMS.len())],
+                    french: rng.random_bool(config.french_share),
+                }
+            })
+            .collect();
+        Simulator {
+            config,
+            rng,
+            authors,
+            start,
+            now: start,
+            generated: 0,
+            recent: Vec::new(),
+        }
+    }
+
+    /// Handles of the accounts the simulator makes influential.
+    pub fn influential_handles(&self) -> Vec<String> {
+        self.authors
+            .iter()
+            .take(INFLUENTIAL_AUTHORS)
+            .map(|a| a.handle.clone())
+            .collect()
+    }
+
+    /// Mentions generated so far.
+    pub fn generated(&self) -> u64 {
+        self.generated
+    }
+
+    /// Event time of the first mention.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.start
+    }
+
+    /// Event time of the last generated mention.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn in_crisis(&self, t: DateTime<Utc>) -> bool {
+        self.config.crisis.as_ref().is_some_and(|c| {
+            let from = self.start + TimeDelta::seconds(c.after_s as i64);
+            t >= from && t < from + TimeDelta::seconds(c.duration_s as i64)
+        })
+    }
+
+    /// Mentions per second at event time `t`: the daily cycle, plus the crisis burst.
+    fn rate_at(&self, t: DateTime<Utc>) -> f64 {
+        let hour = (t.timestamp().rem_euclid(86_400)) as f64 / 3600.0;
+        let daily = 1.0 + 0.6 * (2.0 * PI * (hour - 13.0) / 24.0).cos();
+        let base = self.config.rate * daily;
+        match &self.config.crisis {
+            Some(c) if self.in_crisis(t) => {
+                base + self.config.rate * (c.intensity - 1.0) / self.config.brands.len() as f64
+            }
+            _ => base,
+        }
+    }
+
+    fn pick_author(&mut self) -> usize {
+        // Activity follows a Zipf-like law over the population.
+        let n = self.authors.len() as f64;
+        let u: f64 = self.rng.random_range(0.0..1.0);
+        ((n.powf(u) - 1.0) as usize).min(self.authors.len() - 1)
+    }
+
+    fn target(&mut self) -> usize {
+        if self.rng.random_bool(0.6) {
+            self.rng
+                .random_range(0..INFLUENTIAL_AUTHORS.min(self.authors.len()))
+        } else {
+            self.pick_author()
+        }
+    }
+
+    /// The next mention of the stream.
+    pub fn next_mention(&mut self) -> Mention {
+        let rate = self.rate_at(self.now).max(1e-6);
+        let gap: f64 = -self.rng.random_range(f64::EPSILON..1.0).ln() / rate;
+        self.now += TimeDelta::microseconds((gap * 1e6) as i64);
+        let crisis_brand = self.config.crisis.as_ref().map(|c| c.brand.clone());
+        let crisis_share = match &self.config.crisis {
+            Some(c) if self.in_crisis(self.now) => {
+                self.config.rate * (c.intensity - 1.0) / self.config.brands.len() as f64 / rate
+            }
+            _ => 0.0,
+        };
+        let crisis = crisis_brand.is_some() && self.rng.random_bool(crisis_share.clamp(0.0, 1.0));
+        let author_ix = self.pick_author();
+        let author = self.authors[author_ix].clone();
+        let brands = &self.config.brands;
+        let brand = match (&crisis_brand, crisis) {
+            (Some(b), true) => b.clone(),
+            _ => brands[self.rng.random_range(0..brands.len())].clone(),
+        };
+        let other = brands
+            .iter()
+            .find(|b| **b != brand)
+            .cloned()
+            .unwrap_or_else(|| brand.clone());
+        let templates = match (author.french, crisis, self.rng.random_range(0..10)) {
+            (false, true, _) => EN_CRISIS,
+            (true, true, _) => FR_CRISIS,
+            (false, false, 0..=2) => EN_POSITIVE,
+            (false, false, 3..=6) => EN_NEUTRAL,
+            (false, false, _) => EN_NEGATIVE,
+            (true, false, 0..=2) => FR_POSITIVE,
+            (true, false, 3..=6) => FR_NEUTRAL,
+            (true, false, _) => FR_NEGATIVE,
+        };
+        let squashed: String = brand.chars().filter(|c| c.is_alphanumeric()).collect();
+        let mut text = templates[self.rng.random_range(0..templates.len())]
+            .replace("{b}", &brand)
+            .replace("{c}", &other);
+        text = text.replace(&format!("#boycott{brand}"), &format!("#boycott{squashed}"));
+        let mut mentions = Vec::new();
+        if self.rng.random_bool(0.25) {
+            text.push_str(&format!(" @{}", squashed.to_lowercase()));
+            mentions.push(squashed.to_lowercase());
+        }
+        if self.rng.random_bool(0.15) {
+            text.push_str(&format!(" #{squashed}"));
+        }
+        let id = format!("sim-{}-{}", self.config.seed, self.generated);
+        let mut m = Mention::new(
+            author.platform,
+            id.clone(),
+            text,
+            self.now,
+            Author {
+                id: Some(format!("u{author_ix}")),
+                handle: author.handle.clone(),
+                display_name: None,
+                followers: Some(author.followers),
+            },
+        );
+        m.lang = Some(if author.french { "fr" } else { "en" }.to_string());
+        m.url = Some(format!(
+            "https://{}.example/{}/{}",
+            author.platform, author.handle, id
+        ));
+        let roll: f64 = self.rng.random_range(0.0..1.0);
+        let same_platform: Vec<usize> = (0..self.recent.len())
+            .filter(|&i| self.authors[self.recent[i].1].platform == author.platform)
+            .collect();
+        if roll < 0.35 && !same_platform.is_empty() {
+            // Reply to, quote or repost a recent post, preferably an influential author's.
+            let influential: Vec<usize> = same_platform
+                .iter()
+                .copied()
+                .filter(|&i| self.recent[i].1 < INFLUENTIAL_AUTHORS)
+                .collect();
+            let pool = if !influential.is_empty() && self.rng.random_bool(0.7) {
+                influential
+            } else {
+                same_platform
+            };
+            let (post, to) = self.recent[pool[self.rng.random_range(0..pool.len())]].clone();
+            let reference = Some(Reference {
+                id: post,
+                author: Some(self.authors[to].handle.clone()),
+            });
+            match self.rng.random_range(0..3) {
+                0 => m.reply_to = reference,
+                1 => m.quote_of = reference,
+                _ => m.repost_of = reference,
+            }
+        } else if roll < 0.5 {
+            let to = self.target();
+            let handle = self.authors[to].handle.clone();
+            m.text.push_str(&format!(" cc @{handle}"));
+            m.mentions.push(handle);
+        }
+        let fame = (author.followers as f64).sqrt();
+        m.engagement.likes = (fame * self.rng.random_range(0.0..0.5)) as u64;
+        m.engagement.reposts = (fame * self.rng.random_range(0.0..0.1)) as u64;
+        m.engagement.replies = (fame * self.rng.random_range(0.0..0.05)) as u64;
+        if let Some(ws) = &self.config.workspace {
+            m.workspace = ws.clone();
+        }
+        if self.recent.len() >= 200 {
+            let slot = (self.generated % 200) as usize;
+            self.recent[slot] = (id, author_ix);
+        } else {
+            self.recent.push((id, author_ix));
+        }
+        self.generated += 1;
+        m
+    }
+}
+
+/// The simulator as a pipeline source, paced in event time by `speed`.
+#[derive(Debug, Clone)]
+pub struct SimulatorSource {
+    config: SimulateSource,
+    start: Option<DateTime<Utc>>,
+}
+
+impl SimulatorSource {
+    /// A source for `config`; fails when `start` is not a timestamp.
+    pub fn new(config: SimulateSource) -> Result<Self, SourceError> {
+        let start = match &config.start {
+            Some(s) => Some(parse_timestamp(s).map_err(|e| SourceError::Config {
+                source_name: config.name.clone(),
+                message: format!("start: {e}"),
+            })?),
+            None => None,
+        };
+        Ok(SimulatorSource { config, start })
+    }
+}
+
+/// A cursor `generated@start_millis`.
+fn parse_cursor(name: &str, cursor: &str) -> Result<(u64, DateTime<Utc>), SourceError> {
+    let bad = || SourceError::Cursor {
+        source_name: name.to_string(),
+        cursor: cursor.to_string(),
+        message: "expected `count@start_millis`".into(),
+    };
+    let (n, start) = cursor.split_once('@').ok_or_else(bad)?;
+    let n = n.parse().map_err(|_| bad())?;
+    let start = start
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .ok_or_else(bad)?;
+    Ok((n, start))
+}
+
+#[async_trait::async_trait]
+impl Source for SimulatorSource {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
+        let name = self.config.name.clone();
+        let (skip, start) = match &ctx.resume {
+            Some(c) => parse_cursor(&name, c)?,
+            None => (0, self.start.unwrap_or_else(Utc::now)),
+        };
+        let mut sim = Simulator::new(self.config.clone(), start);
+        for _ in 0..skip {
+            sim.next_mention();
+        }
+        let wall_start = tokio::time::Instant::now();
+        let event_start = sim.now();
+        let limit = self.config.count.unwrap_or(u64::MAX);
+        let paced = self.config.speed > 0.0;
+        let mut records = Vec::with_capacity(ctx.batch_size);
+        let mut held: Option<Mention> = None;
+        loop {
+            let done = held.is_none() && sim.generated() >= limit;
+            if !done && records.len() < ctx.batch_size {
+                let m = match held.take() {
+                    Some(m) => m,
+                    None => sim.next_mention(),
+                };
+                let due = (m.created_at - event_start)
+                    .to_std()
+                    .unwrap_or_default()
+                    .div_f64(self.config.speed.max(f64::MIN_POSITIVE));
+                if !paced || due <= wall_start.elapsed() + Duration::from_millis(5) {
+                    records.push(Record::Mention(Box::new(m)));
+                    continue;
+                }
+                held = Some(m);
+            }
+            if !records.is_empty() {
+                metrics::observe(&name, &records);
+                let sent = sim.generated() - u64::from(held.is_some());
+                let cursor = format!("{sent}@{}", start.timestamp_millis());
+                let batch = Batch::new(
+                    name.as_str(),
+                    std::mem::replace(&mut records, Vec::with_capacity(ctx.batch_size)),
+                    Some(cursor),
+                );
+                if ctx.out.send(batch).await.is_err() {
+                    return Ok(SourceEnd::Cancelled);
+                }
+            }
+            if done {
+                break;
+            }
+            if let Some(m) = &held {
+                let due = (m.created_at - event_start)
+                    .to_std()
+                    .unwrap_or_default()
+                    .div_f64(self.config.speed);
+                tokio::select! {
+                    _ = tokio::time::sleep_until(wall_start + due) => {}
+                    _ = ctx.cancel.cancelled() => return Ok(SourceEnd::Cancelled),
+                }
+            } else if ctx.cancel.is_cancelled() {
+                return Ok(SourceEnd::Cancelled);
+            }
+        }
+        Ok(SourceEnd::Exhausted)
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub(crate) mod import;
+pub(crate) mod run;
+pub(crate) mod search;
+pub(crate) mod simulate;

@@ -1,0 +1,129 @@
+//! `veille run` (everything in one process) and `veille serve` (the API only).
+
+use anyhow::{Context, Result};
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+use veille_pipeline::Pipeline;
+use veille_server::AppState;
+
+use crate::context::{open_index, DataArgs};
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address for the API (overrides `server.listen`).
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address for the API (overrides `server.listen`).
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Cancels `token` on Ctrl-C or SIGTERM.
+fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                        let _ = tokio::signal::ctrl_c().await;
+                        token.cancel();
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: committing what was read");
+        token.cancel();
+    });
+}
+
+pub(crate) fn run(a: RunArgs) -> Result<()> {
+    let mut config = a.data.load()?;
+    if let Some(l) = a.listen {
+        config.server.listen = l;
+        config.validate("command line")?;
+    }
+    let index = open_index(&config.data.dir)?;
+    runtime()?.block_on(async move {
+        let cancel = CancellationToken::new();
+        cancel_on_signal(cancel.clone());
+        let state = AppState::new(index.clone());
+        let server = if config.server.enabled {
+            let listener = tokio::net::TcpListener::bind(&config.server.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+            let stop = cancel.clone();
+            Some(tokio::spawn(veille_server::serve(
+                listener,
+                state.clone(),
+                async move { stop.cancelled().await },
+            )))
+        } else {
+            None
+        };
+        let pipeline = Pipeline::new(config, index)?;
+        state.set_ready(true);
+        let report = pipeline.run(cancel.clone()).await;
+        match &report {
+            Ok(r) => tracing::info!(
+                indexed = r.indexed,
+                deadlettered = r.deadlettered,
+                commits = r.commits,
+                "pipeline stopped"
+            ),
+            Err(e) => tracing::error!(error = %e, "pipeline failed"),
+        }
+        if report.is_ok() && !cancel.is_cancelled() && server.is_some() {
+            tracing::info!("every source is exhausted; still serving the API until stopped");
+        }
+        if report.is_err() {
+            cancel.cancel();
+        }
+        if let Some(server) = server {
+            server.await.context("API task")??;
+        }
+        report.map(|_| ()).map_err(Into::into)
+    })
+}
+
+pub(crate) fn serve(a: ServeArgs) -> Result<()> {
+    let mut config = a.data.load()?;
+    if let Some(l) = a.listen {
+        config.server.listen = l;
+        config.validate("command line")?;
+    }
+    let index = open_index(&config.data.dir)?;
+    runtime()?.block_on(async move {
+        let cancel = CancellationToken::new();
+        cancel_on_signal(cancel.clone());
+        let state = AppState::new(index);
+        state.set_ready(true);
+        let listener = tokio::net::TcpListener::bind(&config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        veille_server::serve(listener, state, async move { cancel.cancelled().await }).await?;
+        Ok(())
+    })
+}

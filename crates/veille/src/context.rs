@@ -1,0 +1,51 @@
+//! Configuration and data-directory resolution shared by the commands.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use veille_config::Config;
+use veille_index::MentionIndex;
+
+/// `--config` and `--data-dir`, accepted by every command that touches the index.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DataArgs {
+    /// Configuration file (TOML). Default: `veille.toml` or `config/veille.toml` when present.
+    #[arg(long, short = 'c', env = "VEILLE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory (index, dead letters). Default: from the config, then `./data`.
+    #[arg(long, env = "VEILLE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// Loads the configuration (or defaults when no file is given or found) and applies `--data-dir`.
+    pub(crate) fn load(&self) -> Result<Config> {
+        let path = self.config.clone().or_else(|| {
+            ["veille.toml", "config/veille.toml"]
+                .map(PathBuf::from)
+                .into_iter()
+                .find(|p| p.exists())
+        });
+        let mut config = match &path {
+            Some(p) => Config::load(p)?,
+            None => {
+                let mut c = Config::default();
+                c.apply_env(std::env::vars())?;
+                c
+            }
+        };
+        if let Some(dir) = &self.data_dir {
+            config.data.dir = dir.clone();
+        }
+        tracing::debug!(config = ?path, data_dir = %config.data.dir.display(), "configuration");
+        Ok(config)
+    }
+}
+
+/// Opens (or creates) the index in the data directory.
+pub(crate) fn open_index(data_dir: &Path) -> Result<MentionIndex> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    Ok(MentionIndex::open(&data_dir.join("index"))?)
+}

@@ -1,0 +1,55 @@
+//! `veille`: streaming social listening and e-reputation.
+
+mod cmd;
+mod context;
+mod logging;
+
+use clap::{Parser, Subcommand};
+
+/// Streaming social listening: hear what the web says about your brands, as it is said.
+#[derive(Debug, Parser)]
+#[command(name = "veille", version, about, propagate_version = true)]
+struct Cli {
+    /// Log format: `human` (default) or `json`.
+    #[arg(long, global = true, default_value = "human", value_parser = ["human", "json"])]
+    log_format: String,
+    /// Log filter, e.g. `info`, `debug`, `veille_pipeline=debug` (overrides RUST_LOG).
+    #[arg(long, global = true)]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run sources, the pipeline and the API in one process.
+    Run(cmd::run::RunArgs),
+    /// Serve the API over an existing index (no ingestion).
+    Serve(cmd::run::ServeArgs),
+    /// Import mentions from a file into the index.
+    #[command(subcommand)]
+    Import(cmd::import::ImportCommand),
+    /// Search the index.
+    Search(cmd::search::SearchArgs),
+    /// Write a simulated mention stream as NDJSON to standard output.
+    Simulate(cmd::simulate::SimulateArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    logging::init(&cli.log_format, cli.log.as_deref());
+    let result = match cli.command {
+        Command::Run(a) => cmd::run::run(a),
+        Command::Serve(a) => cmd::run::serve(a),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Search(a) => cmd::search::run(a),
+        Command::Simulate(a) => cmd::simulate::run(a),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
