@@ -27,8 +27,12 @@ static BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("metric registration: {e}"))
 });
 static RECORDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register_int_counter_vec!("veille_bus_records_total", "Records sent on the bus, by source and kind", &["source", "kind"])
-        .unwrap_or_else(|e| panic!("metric registration: {e}"))
+    register_int_counter_vec!(
+        "veille_bus_records_total",
+        "Records sent on the bus, by source and kind",
+        &["source", "kind"]
+    )
+    .unwrap_or_else(|e| panic!("metric registration: {e}"))
 });
 static IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!("veille_bus_batches_in_flight", "Batches sent and not yet received")

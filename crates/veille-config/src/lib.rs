@@ -111,9 +111,7 @@ pub struct DataConfig {
 
 impl Default for DataConfig {
     fn default() -> Self {
-        DataConfig {
-            dir: default_data_dir(),
-        }
+        DataConfig { dir: default_data_dir() }
     }
 }
 
@@ -186,11 +184,7 @@ pub struct BusConfig {
 
 impl Default for BusConfig {
     fn default() -> Self {
-        BusConfig {
-            kind: BusKind::Embedded,
-            capacity: default_capacity(),
-            batch_size: default_batch_size(),
-        }
+        BusConfig { kind: BusKind::Embedded, capacity: default_capacity(), batch_size: default_batch_size() }
     }
 }
 
@@ -215,10 +209,7 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig {
-            enabled: true,
-            listen: default_listen(),
-        }
+        ServerConfig { enabled: true, listen: default_listen() }
     }
 }
 
@@ -243,10 +234,8 @@ pub struct WorkspaceConfig {
 impl Config {
     /// Reads `path`, applies environment overrides and validates.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         let mut cfg = Config::from_toml_str(&text, path)?;
         cfg.apply_env(std::env::vars())?;
         Ok(cfg)
@@ -256,14 +245,8 @@ impl Config {
     pub fn from_toml_str(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            ConfigError::Parse {
-                path: path.to_path_buf(),
-                line,
-                message: e.message().trim().to_string(),
-            }
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            ConfigError::Parse { path: path.to_path_buf(), line, message: e.message().trim().to_string() }
         })?;
         cfg.validate(path)?;
         Ok(cfg)
@@ -271,10 +254,7 @@ impl Config {
 
     /// Applies `VEILLE_DATA_DIR`, `VEILLE_SERVER_LISTEN`, `VEILLE_INDEX_COMMIT_EVERY_DOCS`
     /// and `VEILLE_INDEX_COMMIT_EVERY_MS` from the given variables.
-    pub fn apply_env(
-        &mut self,
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<(), ConfigError> {
+    pub fn apply_env(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| ConfigError::Invalid {
             path: PathBuf::from("environment"),
             key: key.to_string(),
@@ -285,14 +265,12 @@ impl Config {
                 "VEILLE_DATA_DIR" => self.data.dir = PathBuf::from(value),
                 "VEILLE_SERVER_LISTEN" => self.server.listen = value,
                 "VEILLE_INDEX_COMMIT_EVERY_DOCS" => {
-                    self.index.commit_every_docs = value
-                        .parse()
-                        .map_err(|_| invalid(&key, format!("`{value}` is not a whole number")))?
+                    self.index.commit_every_docs =
+                        value.parse().map_err(|_| invalid(&key, format!("`{value}` is not a whole number")))?
                 }
                 "VEILLE_INDEX_COMMIT_EVERY_MS" => {
-                    self.index.commit_every_ms = value
-                        .parse()
-                        .map_err(|_| invalid(&key, format!("`{value}` is not a whole number")))?
+                    self.index.commit_every_ms =
+                        value.parse().map_err(|_| invalid(&key, format!("`{value}` is not a whole number")))?
                 }
                 _ => {}
             }
@@ -308,39 +286,23 @@ impl Config {
     /// Checks every value; errors name `origin` (a file, `environment`, `command line`).
     pub fn validate(&self, origin: impl AsRef<Path>) -> Result<(), ConfigError> {
         let path = origin.as_ref();
-        let invalid = |key: String, reason: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            key,
-            reason,
-        };
+        let invalid = |key: String, reason: String| ConfigError::Invalid { path: path.to_path_buf(), key, reason };
         if self.index.commit_every_docs == 0 {
-            return Err(invalid(
-                "index.commit_every_docs".into(),
-                "must be at least 1".into(),
-            ));
+            return Err(invalid("index.commit_every_docs".into(), "must be at least 1".into()));
         }
         if self.index.writer_memory_mb < 16 {
-            return Err(invalid(
-                "index.writer_memory_mb".into(),
-                "must be at least 16 (MiB)".into(),
-            ));
+            return Err(invalid("index.writer_memory_mb".into(), "must be at least 16 (MiB)".into()));
         }
         if self.bus.capacity == 0 {
             return Err(invalid("bus.capacity".into(), "must be at least 1".into()));
         }
         if self.bus.batch_size == 0 {
-            return Err(invalid(
-                "bus.batch_size".into(),
-                "must be at least 1".into(),
-            ));
+            return Err(invalid("bus.batch_size".into(), "must be at least 1".into()));
         }
         if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid(
                 "server.listen".into(),
-                format!(
-                    "`{}` is not an address like 127.0.0.1:7700",
-                    self.server.listen
-                ),
+                format!("`{}` is not an address like 127.0.0.1:7700", self.server.listen),
             ));
         }
         let mut names = BTreeSet::new();
@@ -349,35 +311,24 @@ impl Config {
                 return Err(invalid(format!("sources[{i}].name"), "is empty".into()));
             }
             if !names.insert(s.name()) {
-                return Err(invalid(
-                    format!("sources[{i}].name"),
-                    format!("`{}` is used by another source", s.name()),
-                ));
+                return Err(invalid(format!("sources[{i}].name"), format!("`{}` is used by another source", s.name())));
             }
-            s.validate()
-                .map_err(|(key, reason)| invalid(format!("sources[{i}].{key}"), reason))?;
+            s.validate().map_err(|(key, reason)| invalid(format!("sources[{i}].{key}"), reason))?;
             if let Some(ws) = s.workspace() {
-                check_workspace_name(ws)
-                    .map_err(|r| invalid(format!("sources[{i}].workspace"), r))?;
+                check_workspace_name(ws).map_err(|r| invalid(format!("sources[{i}].workspace"), r))?;
             }
         }
+        self.graph.validate().map_err(|e| invalid(format!("graph.{}", e.key), e.reason))?;
         let mut ws_names = BTreeSet::new();
         for (i, w) in self.workspaces.iter().enumerate() {
-            check_workspace_name(&w.name)
-                .map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;
+            check_workspace_name(&w.name).map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;
             if !ws_names.insert(w.name.as_str()) {
-                return Err(invalid(
-                    format!("workspaces[{i}].name"),
-                    format!("`{}` is defined twice", w.name),
-                ));
+                return Err(invalid(format!("workspaces[{i}].name"), format!("`{}` is defined twice", w.name)));
             }
             let mut watch_names = BTreeSet::new();
             for (j, watch) in w.watches.iter().enumerate() {
                 if watch.name.is_empty() {
-                    return Err(invalid(
-                        format!("workspaces[{i}].watches[{j}].name"),
-                        "is empty".into(),
-                    ));
+                    return Err(invalid(format!("workspaces[{i}].watches[{j}].name"), "is empty".into()));
                 }
                 if !watch_names.insert(watch.name.as_str()) {
                     return Err(invalid(
@@ -394,15 +345,11 @@ impl Config {
 fn check_workspace_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= veille_model::limits::MAX_WORKSPACE_BYTES
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{name}` must be 1 to 64 characters of a-z, 0-9, `-` and `_`"
-        ))
+        Err(format!("`{name}` must be 1 to 64 characters of a-z, 0-9, `-` and `_`"))
     }
 }
 
@@ -412,11 +359,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_with_file_and_line() {
-        let e = Config::from_toml_str(
-            "[index]\ncommit_every_docs = 10\ncomit_every_ms = 5\n",
-            "x.toml",
-        )
-        .unwrap_err();
+        let e = Config::from_toml_str("[index]\ncommit_every_docs = 10\ncomit_every_ms = 5\n", "x.toml").unwrap_err();
         let msg = e.to_string();
         assert!(msg.starts_with("x.toml:3:"), "{msg}");
         assert!(msg.contains("comit_every_ms"), "{msg}");
@@ -424,33 +367,22 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let e =
-            Config::from_toml_str("[index]\ncommit_every_docs = \"many\"\n", "x.toml").unwrap_err();
+        let e = Config::from_toml_str("[index]\ncommit_every_docs = \"many\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().starts_with("x.toml:2:"), "{e}");
         let e = Config::from_toml_str("[server]\nlisten = \"everywhere\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("server.listen"), "{e}");
         let e = Config::from_toml_str("[[sources]]\nkind = \"ndjson\"\nname = \"a\"\npath = \"-\"\n[[sources]]\nkind = \"ndjson\"\nname = \"a\"\npath = \"-\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("sources[1].name"), "{e}");
-        let e = Config::from_toml_str("[[sources]]\nkind = \"rss\"\nname = \"a\"\n", "x.toml")
-            .unwrap_err();
+        let e = Config::from_toml_str("[[sources]]\nkind = \"rss\"\nname = \"a\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("x.toml:2"), "{e}");
     }
 
     #[test]
     fn environment_overrides_apply_and_are_checked() {
         let mut cfg = Config::default();
-        cfg.apply_env([("VEILLE_DATA_DIR".to_string(), "/tmp/v".to_string())])
-            .unwrap();
+        cfg.apply_env([("VEILLE_DATA_DIR".to_string(), "/tmp/v".to_string())]).unwrap();
         assert_eq!(cfg.data.dir, PathBuf::from("/tmp/v"));
-        let e = cfg
-            .apply_env([(
-                "VEILLE_INDEX_COMMIT_EVERY_DOCS".to_string(),
-                "lots".to_string(),
-            )])
-            .unwrap_err();
-        assert!(
-            e.to_string().contains("VEILLE_INDEX_COMMIT_EVERY_DOCS"),
-            "{e}"
-        );
+        let e = cfg.apply_env([("VEILLE_INDEX_COMMIT_EVERY_DOCS".to_string(), "lots".to_string())]).unwrap_err();
+        assert!(e.to_string().contains("VEILLE_INDEX_COMMIT_EVERY_DOCS"), "{e}");
     }
 }

@@ -65,16 +65,10 @@ impl SourceConfig {
             }
             SourceConfig::Simulate(s) => {
                 if !(s.rate > 0.0 && s.rate.is_finite()) {
-                    return Err((
-                        "rate".into(),
-                        "must be a positive number of mentions per second".into(),
-                    ));
+                    return Err(("rate".into(), "must be a positive number of mentions per second".into()));
                 }
                 if !(s.speed >= 0.0 && s.speed.is_finite()) {
-                    return Err((
-                        "speed".into(),
-                        "must be 0 (as fast as possible) or a positive factor".into(),
-                    ));
+                    return Err(("speed".into(), "must be 0 (as fast as possible) or a positive factor".into()));
                 }
                 if s.brands.is_empty() {
                     return Err(("brands".into(), "needs at least one brand".into()));

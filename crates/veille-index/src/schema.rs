@@ -1,8 +1,8 @@
 //! The mention schema: which fields exist, how each is analysed.
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions, NumericOptions, Schema, TextFieldIndexing,
-    TextOptions, FAST, INDEXED, STORED,
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions, NumericOptions, Schema,
+    TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
@@ -65,7 +65,9 @@ pub(crate) fn build() -> (Schema, Fields) {
     };
     let analysed = |tokenizer: &str| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
     };
     let date = DateOptions::from(INDEXED).set_fast().set_precision(DateTimePrecision::Seconds);
@@ -101,7 +103,9 @@ pub(crate) fn build() -> (Schema, Fields) {
             "attrs",
             JsonObjectOptions::default()
                 .set_indexing_options(
-                    TextFieldIndexing::default().set_tokenizer(KEYWORD_TOKENIZER).set_index_option(IndexRecordOption::Basic),
+                    TextFieldIndexing::default()
+                        .set_tokenizer(KEYWORD_TOKENIZER)
+                        .set_index_option(IndexRecordOption::Basic),
                 )
                 .set_fast(KEYWORD_TOKENIZER),
         ),

@@ -114,7 +114,10 @@ impl MentionIndex {
             (Occur::Must, user.box_clone()),
             (
                 Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.workspace, workspace), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.workspace, workspace),
+                    IndexRecordOption::Basic,
+                )),
             ),
         ];
         if from.is_some() || to.is_some() {
@@ -124,7 +127,10 @@ impl MentionIndex {
                 }
             }
             let term = |t: DateTime<Utc>| {
-                Term::from_field_date_for_search(self.fields.created_at, tantivy::DateTime::from_timestamp_micros(t.timestamp_micros()))
+                Term::from_field_date_for_search(
+                    self.fields.created_at,
+                    tantivy::DateTime::from_timestamp_micros(t.timestamp_micros()),
+                )
             };
             let lower = from.map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
             let upper = to.map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
@@ -181,7 +187,13 @@ impl MentionIndex {
     }
 
     /// Number of mentions of `workspace` matching `query` in the time range.
-    pub fn count(&self, workspace: &str, query: &str, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<usize> {
+    pub fn count(
+        &self,
+        workspace: &str,
+        query: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<usize> {
         metrics::SEARCHES.inc();
         let (query, _) = self.scoped_query(workspace, query, from, to)?;
         Ok(self.reader.searcher().search(&query, &Count)?)
@@ -190,10 +202,16 @@ impl MentionIndex {
     /// The mention stored under `key` in `workspace`, if any.
     pub fn get(&self, workspace: &str, key: &str) -> Result<Option<Mention>> {
         let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.fields.key, key), IndexRecordOption::Basic))),
             (
                 Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.workspace, workspace), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.key, key), IndexRecordOption::Basic)),
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.workspace, workspace),
+                    IndexRecordOption::Basic,
+                )),
             ),
         ]);
         let searcher = self.reader.searcher();

@@ -80,7 +80,9 @@ fn check_interval(interval: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(IndexError::Request(format!("`interval` is `{interval}`: expected a number and a unit among s, m, h, d (e.g. 5m, 1h, 1d)")))
+        Err(IndexError::Request(format!(
+            "`interval` is `{interval}`: expected a number and a unit among s, m, h, d (e.g. 5m, 1h, 1d)"
+        )))
     }
 }
 
@@ -100,7 +102,8 @@ impl MentionIndex {
             .map_err(|e| IndexError::Request(format!("aggregation: {e}")))?;
         let collector = AggregationCollector::from_aggs(aggs, Default::default());
         let result = self.reader.searcher().search(&query, &collector)?;
-        let json = serde_json::to_value(&result).map_err(|e| IndexError::Request(format!("aggregation result: {e}")))?;
+        let json =
+            serde_json::to_value(&result).map_err(|e| IndexError::Request(format!("aggregation result: {e}")))?;
         let mut buckets = Vec::new();
         let mut total = 0;
         for b in json["volume"]["buckets"].as_array().into_iter().flatten() {

@@ -27,11 +27,6 @@ pub struct DeadLetter {
 impl DeadLetter {
     /// A dead letter refused now.
     pub fn new(origin: Origin, reason: impl Into<String>, original: impl Into<String>) -> Self {
-        DeadLetter {
-            origin,
-            reason: reason.into(),
-            original: original.into(),
-            at: Utc::now(),
-        }
+        DeadLetter { origin, reason: reason.into(), original: original.into(), at: Utc::now() }
     }
 }

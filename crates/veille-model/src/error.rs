@@ -12,10 +12,7 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub(crate) fn new(field: &str, reason: impl Into<String>) -> Self {
-        ValidationError {
-            field: field.to_string(),
-            reason: reason.into(),
-        }
+        ValidationError { field: field.to_string(), reason: reason.into() }
     }
 }
 
@@ -45,10 +42,6 @@ impl fmt::Display for MentionError {
 
 impl From<ValidationError> for MentionError {
     fn from(e: ValidationError) -> Self {
-        MentionError {
-            line: None,
-            field: e.field,
-            reason: e.reason,
-        }
+        MentionError { line: None, field: e.field, reason: e.reason }
     }
 }

@@ -87,10 +87,7 @@ pub struct Engagement {
 impl Engagement {
     /// All interactions added up.
     pub fn total(&self) -> u64 {
-        self.likes
-            .saturating_add(self.reposts)
-            .saturating_add(self.replies)
-            .saturating_add(self.quotes)
+        self.likes.saturating_add(self.reposts).saturating_add(self.replies).saturating_add(self.quotes)
     }
 }
 
@@ -126,11 +123,7 @@ pub struct Mention {
     #[serde(with = "flexible")]
     pub created_at: DateTime<Utc>,
     /// When veille received it (ingest time).
-    #[serde(
-        default,
-        with = "flexible::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "flexible::option", skip_serializing_if = "Option::is_none")]
     pub ingested_at: Option<DateTime<Utc>>,
     /// Who wrote it.
     pub author: Author,
@@ -218,21 +211,18 @@ impl Mention {
         let mut mention: Mention = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let field = if path == "." || inner.is_syntax() || inner.is_eof() {
-                String::new()
-            } else {
-                path
-            };
-            let reason = if field.is_empty() {
-                format!("invalid JSON: {inner}")
-            } else {
-                strip_position(&inner.to_string())
-            };
-            MentionError {
-                line: None,
-                field,
-                reason,
+            let message = strip_position(&inner.to_string());
+            if inner.is_data() {
+                // A missing field is reported at its parent: name the field itself.
+                if let Some(name) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+                    let field = if path == "." { name.to_string() } else { format!("{path}.{name}") };
+                    return MentionError { line: None, field, reason: "is missing".into() };
+                }
+                if path != "." {
+                    return MentionError { line: None, field: path, reason: message };
+                }
             }
+            MentionError { line: None, field: String::new(), reason: format!("invalid JSON: {inner}") }
         })?;
         de.end().map_err(|e| MentionError {
             line: None,
@@ -263,10 +253,7 @@ impl Mention {
         if !self.key.0.is_empty() && self.key != expected {
             return Err(ValidationError::new(
                 "key",
-                format!(
-                    "must be `platform:native_id` ({expected}), found `{}`",
-                    self.key
-                ),
+                format!("must be `platform:native_id` ({expected}), found `{}`", self.key),
             ));
         }
         self.key = expected;
@@ -279,17 +266,8 @@ impl Mention {
             }
         }
         if let Some(lang) = &self.lang {
-            let primary = lang
-                .split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            self.lang = if primary.is_empty() || primary == "und" {
-                None
-            } else {
-                Some(primary)
-            };
+            let primary = lang.split(['-', '_']).next().unwrap_or("").trim().to_ascii_lowercase();
+            self.lang = if primary.is_empty() || primary == "und" { None } else { Some(primary) };
         }
         self.validate()
     }
@@ -299,74 +277,40 @@ impl Mention {
         check_id("native_id", &self.native_id)?;
         let ws = &self.workspace;
         if ws.is_empty() || ws.len() > MAX_WORKSPACE_BYTES {
-            return Err(ValidationError::new(
-                "workspace",
-                format!("must be 1 to {MAX_WORKSPACE_BYTES} bytes"),
-            ));
+            return Err(ValidationError::new("workspace", format!("must be 1 to {MAX_WORKSPACE_BYTES} bytes")));
         }
-        if !ws
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
-            return Err(ValidationError::new(
-                "workspace",
-                format!("`{ws}` may only hold a-z, 0-9, `-` and `_`"),
-            ));
+        if !ws.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+            return Err(ValidationError::new("workspace", format!("`{ws}` may only hold a-z, 0-9, `-` and `_`")));
         }
         if self.text.len() > MAX_TEXT_BYTES {
             return Err(ValidationError::new(
                 "text",
-                format!(
-                    "is {} bytes, more than the limit of {MAX_TEXT_BYTES}",
-                    self.text.len()
-                ),
+                format!("is {} bytes, more than the limit of {MAX_TEXT_BYTES}", self.text.len()),
             ));
         }
         if self.text.trim().is_empty()
             && self.repost_of.is_none()
             && self.title.as_deref().is_none_or(|t| t.trim().is_empty())
         {
-            return Err(ValidationError::new(
-                "text",
-                "is empty (only a repost may have no text)",
-            ));
+            return Err(ValidationError::new("text", "is empty (only a repost may have no text)"));
         }
-        if self.author.handle.trim().is_empty()
-            && self
-                .author
-                .id
-                .as_deref()
-                .is_none_or(|id| id.trim().is_empty())
-        {
-            return Err(ValidationError::new(
-                "author",
-                "needs a `handle` or an `id`",
-            ));
+        if self.author.handle.trim().is_empty() && self.author.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+            return Err(ValidationError::new("author", "needs a `handle` or an `id`"));
         }
         if let Some(url) = &self.url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ValidationError::new(
-                    "url",
-                    format!("`{url}` is not an http(s) URL"),
-                ));
+                return Err(ValidationError::new("url", format!("`{url}` is not an http(s) URL")));
             }
         }
         if let Some(lang) = &self.lang {
             if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_lowercase()) {
-                return Err(ValidationError::new(
-                    "lang",
-                    format!("`{lang}` is not an ISO 639 language code"),
-                ));
+                return Err(ValidationError::new("lang", format!("`{lang}` is not an ISO 639 language code")));
             }
         }
         if self.created_at.timestamp() < 0 {
             return Err(ValidationError::new("created_at", "is before 1970"));
         }
-        for (field, r) in [
-            ("reply_to", &self.reply_to),
-            ("quote_of", &self.quote_of),
-            ("repost_of", &self.repost_of),
-        ] {
+        for (field, r) in [("reply_to", &self.reply_to), ("quote_of", &self.quote_of), ("repost_of", &self.repost_of)] {
             if let Some(r) = r {
                 check_id(&format!("{field}.id"), &r.id)?;
             }
@@ -382,17 +326,11 @@ fn check_id(field: &str, id: &str) -> Result<(), ValidationError> {
     if id.len() > MAX_ID_BYTES {
         return Err(ValidationError::new(
             field,
-            format!(
-                "is {} bytes, more than the limit of {MAX_ID_BYTES}",
-                id.len()
-            ),
+            format!("is {} bytes, more than the limit of {MAX_ID_BYTES}", id.len()),
         ));
     }
     if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ValidationError::new(
-            field,
-            format!("`{id}` holds white space or control characters"),
-        ));
+        return Err(ValidationError::new(field, format!("`{id}` holds white space or control characters")));
     }
     Ok(())
 }
@@ -427,18 +365,12 @@ mod tests {
         let e = Mention::from_ndjson_line(&bad, 7).unwrap_err();
         assert_eq!(e.line, Some(7));
         assert_eq!(e.field, "author.followers");
-        assert!(
-            e.to_string()
-                .starts_with("line 7: field `author.followers`: invalid type"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("line 7: field `author.followers`: invalid type"), "{e}");
 
-        let e = Mention::from_json(&GOOD.replace("\"platform\":\"x\"", "\"platform\":\"myspace\""))
-            .unwrap_err();
+        let e = Mention::from_json(&GOOD.replace("\"platform\":\"x\"", "\"platform\":\"myspace\"")).unwrap_err();
         assert_eq!(e.field, "platform");
 
-        let e = Mention::from_json(&GOOD.replace("\"text\":\"Hi @Acme\"", "\"text\":\"  \""))
-            .unwrap_err();
+        let e = Mention::from_json(&GOOD.replace("\"text\":\"Hi @Acme\"", "\"text\":\"  \"")).unwrap_err();
         assert_eq!(e.field, "text");
 
         let e = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", "soon")).unwrap_err();
@@ -447,20 +379,19 @@ mod tests {
         let e = Mention::from_json(&GOOD.replace("\"lang\"", "\"langue\"")).unwrap_err();
         assert!(e.reason.contains("unknown field `langue`"), "{e}");
 
+        let no_author = GOOD.replace(",\"author\":{\"handle\":\"@ann\",\"followers\":12}", "");
+        let e = Mention::from_json(&no_author).unwrap_err();
+        assert_eq!((e.field.as_str(), e.reason.as_str()), ("author", "is missing"));
+
         let e = Mention::from_json("{\"platform\":").unwrap_err();
         assert_eq!(e.field, "");
         assert!(e.reason.starts_with("invalid JSON"), "{e}");
 
-        let e = Mention::from_json(
-            &GOOD.replace("\"workspace\":\"acme\"", "\"workspace\":\"Acme Corp\""),
-        )
-        .unwrap_err();
+        let e = Mention::from_json(&GOOD.replace("\"workspace\":\"acme\"", "\"workspace\":\"Acme Corp\"")).unwrap_err();
         assert_eq!(e.field, "workspace");
 
-        let e = Mention::from_json(
-            &GOOD.replace("\"native_id\":\"1\"", "\"native_id\":\"1\",\"key\":\"x:2\""),
-        )
-        .unwrap_err();
+        let e = Mention::from_json(&GOOD.replace("\"native_id\":\"1\"", "\"native_id\":\"1\",\"key\":\"x:2\""))
+            .unwrap_err();
         assert_eq!(e.field, "key");
     }
 }

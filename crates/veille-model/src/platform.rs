@@ -90,10 +90,7 @@ impl FromStr for Platform {
         if lower == "twitter" {
             return Ok(Platform::X);
         }
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str() == lower)
-            .ok_or_else(|| UnknownPlatform(s.to_string()))
+        Platform::ALL.into_iter().find(|p| p.as_str() == lower).ok_or_else(|| UnknownPlatform(s.to_string()))
     }
 }
 

@@ -26,21 +26,12 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, TimestampError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S %z",
-        "%Y-%m-%d %H:%M:%S%.f %z",
-        "%a %b %d %H:%M:%S %z %Y",
-    ] {
+    for fmt in ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S%.f %z", "%a %b %d %H:%M:%S %z %Y"] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
             return Ok(t.with_timezone(&Utc));
         }
     }
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-    ] {
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Ok(Utc.from_utc_datetime(&t));
         }
@@ -48,16 +39,11 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, TimestampError> {
     if let Ok(t) = DateTime::parse_from_rfc2822(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && s.bytes().filter(|&b| b == b'.').count() <= 1
-    {
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.bytes().filter(|&b| b == b'.').count() <= 1 {
         let secs: f64 = s.parse().map_err(|_| err())?;
         let whole = secs.trunc() as i64;
         let nanos = ((secs - secs.trunc()) * 1e9).round() as u32;
-        return Utc
-            .timestamp_opt(whole, nanos.min(999_999_999))
-            .single()
-            .ok_or_else(err);
+        return Utc.timestamp_opt(whole, nanos.min(999_999_999)).single().ok_or_else(err);
     }
     Err(err())
 }
@@ -81,25 +67,18 @@ pub(crate) mod flexible {
         use chrono::{DateTime, Utc};
         use serde::{Deserialize, Deserializer, Serializer};
 
-        pub fn serialize<S: Serializer>(
-            t: &Option<DateTime<Utc>>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
             match t {
                 Some(t) => super::serialize(t, s),
                 None => s.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
             let s = <Option<std::borrow::Cow<'de, str>>>::deserialize(d)?;
             match s {
                 None => Ok(None),
-                Some(s) => crate::time::parse_timestamp(&s)
-                    .map(Some)
-                    .map_err(serde::de::Error::custom),
+                Some(s) => crate::time::parse_timestamp(&s).map(Some).map_err(serde::de::Error::custom),
             }
         }
     }

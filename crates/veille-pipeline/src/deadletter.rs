@@ -21,11 +21,7 @@ impl DeadLetterFile {
     /// (those records are read again from the sources' cursors).
     pub(crate) fn open(data_dir: &Path, committed_len: u64) -> std::io::Result<Self> {
         let path = data_dir.join(DEADLETTER_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(&path)?;
+        let file = OpenOptions::new().create(true).read(true).append(true).open(&path)?;
         let mut len = file.metadata()?.len();
         if len > committed_len {
             file.set_len(committed_len)?;
@@ -34,11 +30,7 @@ impl DeadLetterFile {
         } else if len < committed_len {
             tracing::warn!(path = %path.display(), len, committed_len, "dead-letter file is shorter than the last commit says: was it rotated?");
         }
-        Ok(DeadLetterFile {
-            path,
-            out: BufWriter::new(file),
-            len,
-        })
+        Ok(DeadLetterFile { path, out: BufWriter::new(file), len })
     }
 
     pub(crate) fn append(&mut self, dead: &DeadLetter) -> std::io::Result<()> {

@@ -56,7 +56,5 @@ pub(crate) fn spawn(
             }
         }
     };
-    std::thread::Builder::new()
-        .name("veille-enrich".into())
-        .spawn(body)
+    std::thread::Builder::new().name("veille-enrich".into()).spawn(body)
 }

@@ -58,9 +58,7 @@ impl Indexer {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             let due = self.dirty && self.last_commit.elapsed() >= interval;
-            if self.pending_mentions + self.pending_dead >= self.config.commit_every_docs as u64
-                || due
-            {
+            if self.pending_mentions + self.pending_dead >= self.config.commit_every_docs as u64 || due {
                 self.commit()?;
             }
         }
@@ -78,62 +76,41 @@ impl Indexer {
             match record {
                 Record::Mention(m) => {
                     self.writer.upsert(m)?;
-                    metrics::EVENT_LAG
-                        .observe((now - m.created_at).num_milliseconds().max(0) as f64 / 1000.0);
+                    metrics::EVENT_LAG.observe((now - m.created_at).num_milliseconds().max(0) as f64 / 1000.0);
                     indexed += 1;
                 }
                 Record::Dead(d) => {
                     tracing::debug!(source = %d.origin.source, location = %d.origin.location, reason = %d.reason, "dead letter");
                     self.dead
                         .append(d)
-                        .map_err(|error| PipelineError::DeadLetter {
-                            path: self.dead.path().to_path_buf(),
-                            error,
-                        })?;
+                        .map_err(|error| PipelineError::DeadLetter { path: self.dead.path().to_path_buf(), error })?;
                     dead += 1;
                 }
             }
         }
         self.pending_mentions += indexed;
         self.pending_dead += dead;
-        metrics::RECORDS
-            .with_label_values(&[&*batch.source, "indexed"])
-            .inc_by(indexed);
+        metrics::RECORDS.with_label_values(&[&*batch.source, "indexed"]).inc_by(indexed);
         if dead > 0 {
-            metrics::RECORDS
-                .with_label_values(&[&*batch.source, "deadlettered"])
-                .inc_by(dead);
+            metrics::RECORDS.with_label_values(&[&*batch.source, "deadlettered"]).inc_by(dead);
         }
         if let Some(cursor) = batch.cursor {
-            self.checkpoint
-                .sources
-                .insert(batch.source.to_string(), cursor);
+            self.checkpoint.sources.insert(batch.source.to_string(), cursor);
         }
         self.dirty = true;
         Ok(())
     }
 
     fn commit(&mut self) -> Result<(), PipelineError> {
-        self.checkpoint.deadletter_bytes =
-            self.dead
-                .sync()
-                .map_err(|error| PipelineError::DeadLetter {
-                    path: self.dead.path().to_path_buf(),
-                    error,
-                })?;
+        self.checkpoint.deadletter_bytes = self
+            .dead
+            .sync()
+            .map_err(|error| PipelineError::DeadLetter { path: self.dead.path().to_path_buf(), error })?;
         self.writer.commit(&self.checkpoint)?;
-        self.progress
-            .indexed
-            .fetch_add(self.pending_mentions, Ordering::Relaxed);
-        self.progress
-            .deadlettered
-            .fetch_add(self.pending_dead, Ordering::Relaxed);
+        self.progress.indexed.fetch_add(self.pending_mentions, Ordering::Relaxed);
+        self.progress.deadlettered.fetch_add(self.pending_dead, Ordering::Relaxed);
         self.progress.commits.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(
-            mentions = self.pending_mentions,
-            dead = self.pending_dead,
-            "committed"
-        );
+        tracing::debug!(mentions = self.pending_mentions, dead = self.pending_dead, "committed");
         self.pending_mentions = 0;
         self.pending_dead = 0;
         self.dirty = false;

@@ -15,6 +15,7 @@
 mod deadletter;
 mod enrich;
 mod indexer;
+mod keynodes;
 mod metrics;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ use veille_sources::{Source, SourceContext, SourceEnd};
 
 pub use deadletter::DEADLETTER_FILE;
 pub use enrich::{Enricher, IngestTime};
+pub use keynodes::KeyNodes;
 
 /// Why the pipeline stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,9 @@ pub enum PipelineError {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// The interaction graph could not be set up.
+    #[error(transparent)]
+    Graph(#[from] veille_graph::GraphError),
     /// A stage thread died.
     #[error("pipeline stage `{0}` stopped unexpectedly")]
     Stage(&'static str),
@@ -68,10 +73,7 @@ pub struct Progress {
 impl Progress {
     /// Bytes read over all sources.
     pub fn total_bytes_read(&self) -> u64 {
-        self.bytes_read
-            .iter()
-            .map(|(_, b)| b.load(Ordering::Relaxed))
-            .sum()
+        self.bytes_read.iter().map(|(_, b)| b.load(Ordering::Relaxed)).sum()
     }
 }
 
@@ -101,35 +103,26 @@ pub struct Pipeline {
 impl Pipeline {
     /// A pipeline for the sources in `config`, writing to `index`.
     pub fn new(config: Config, index: MentionIndex) -> Result<Self, PipelineError> {
-        let sources = config
-            .sources
-            .iter()
-            .map(veille_sources::build)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self::with_sources(config, index, sources))
+        let sources = config.sources.iter().map(veille_sources::build).collect::<Result<Vec<_>, _>>()?;
+        Self::with_sources(config, index, sources)
     }
 
-    /// A pipeline reading the given sources instead of the configured ones.
+    /// A pipeline reading the given sources instead of the configured ones, with the
+    /// enrichment steps the configuration enables.
     pub fn with_sources(
         config: Config,
         index: MentionIndex,
         sources: Vec<Box<dyn Source>>,
-    ) -> Self {
+    ) -> Result<Self, PipelineError> {
         let progress = Progress {
-            bytes_read: sources
-                .iter()
-                .map(|s| (s.name().to_string(), Arc::new(AtomicU64::new(0))))
-                .collect(),
+            bytes_read: sources.iter().map(|s| (s.name().to_string(), Arc::new(AtomicU64::new(0)))).collect(),
             ..Default::default()
         };
-        Pipeline {
-            config,
-            index,
-            sources,
-            enrichers: vec![Box::new(IngestTime)],
-            progress: Arc::new(progress),
-            ignore_cursors: false,
+        let mut enrichers: Vec<Box<dyn Enricher>> = vec![Box::new(IngestTime)];
+        if config.graph.enabled {
+            enrichers.push(Box::new(KeyNodes::new(&config.graph)?));
         }
+        Ok(Pipeline { config, index, sources, enrichers, progress: Arc::new(progress), ignore_cursors: false })
     }
 
     /// Adds an enrichment step, run after the ones already added.
@@ -152,41 +145,21 @@ impl Pipeline {
     /// Total input size of the sources that know it.
     pub fn size_hint(&self) -> Option<u64> {
         let sizes: Vec<_> = self.sources.iter().map(|s| s.size_hint()).collect();
-        sizes
-            .iter()
-            .all(Option::is_some)
-            .then(|| sizes.iter().flatten().sum())
+        sizes.iter().all(Option::is_some).then(|| sizes.iter().flatten().sum())
     }
 
     /// Runs until every source is exhausted or `cancel` fires, then commits what was read.
     pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
-        let Pipeline {
-            config,
-            index,
-            sources,
-            enrichers,
-            progress,
-            ignore_cursors,
-        } = self;
+        let Pipeline { config, index, sources, enrichers, progress, ignore_cursors } = self;
         let checkpoint = index.checkpoint()?;
         let writer = index.writer(&config.index)?;
         let dead = deadletter::DeadLetterFile::open(&config.data.dir, checkpoint.deadletter_bytes)
-            .map_err(|error| PipelineError::DeadLetter {
-                path: config.data.dir.join(DEADLETTER_FILE),
-                error,
-            })?;
+            .map_err(|error| PipelineError::DeadLetter { path: config.data.dir.join(DEADLETTER_FILE), error })?;
         let (bus_tx, bus_rx) = veille_bus::embedded(config.bus.capacity);
         let (index_tx, index_rx) = std::sync::mpsc::sync_channel(config.bus.capacity);
 
-        let enrich_thread = enrich::spawn(bus_rx, index_tx, enrichers)
-            .map_err(|_| PipelineError::Stage("enrich"))?;
-        let indexer = indexer::Indexer::new(
-            writer,
-            dead,
-            checkpoint.clone(),
-            config.index.clone(),
-            progress.clone(),
-        );
+        let enrich_thread = enrich::spawn(bus_rx, index_tx, enrichers).map_err(|_| PipelineError::Stage("enrich"))?;
+        let indexer = indexer::Indexer::new(writer, dead, checkpoint.clone(), config.index.clone(), progress.clone());
         let index_thread = std::thread::Builder::new()
             .name("veille-index".into())
             .spawn(move || indexer.run(index_rx))
@@ -195,17 +168,9 @@ impl Pipeline {
         let mut tasks = tokio::task::JoinSet::new();
         for source in sources {
             let name = source.name().to_string();
-            let resume = if ignore_cursors {
-                None
-            } else {
-                checkpoint.sources.get(&name).cloned()
-            };
-            let bytes = progress
-                .bytes_read
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, b)| b.clone())
-                .unwrap_or_default();
+            let resume = if ignore_cursors { None } else { checkpoint.sources.get(&name).cloned() };
+            let bytes =
+                progress.bytes_read.iter().find(|(n, _)| *n == name).map(|(_, b)| b.clone()).unwrap_or_default();
             let ctx = SourceContext {
                 resume,
                 out: bus_tx.clone(),
@@ -224,15 +189,9 @@ impl Pipeline {
             match joined {
                 Ok((name, Ok(end))) => {
                     tracing::info!(source = %name, ?end, "source stopped");
-                    report.sources.insert(
-                        name,
-                        if end == SourceEnd::Exhausted {
-                            "exhausted"
-                        } else {
-                            "cancelled"
-                        }
-                        .into(),
-                    );
+                    report
+                        .sources
+                        .insert(name, if end == SourceEnd::Exhausted { "exhausted" } else { "cancelled" }.into());
                 }
                 Ok((name, Err(e))) => {
                     tracing::error!(source = %name, error = %e, "source failed");

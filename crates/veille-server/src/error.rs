@@ -22,9 +22,7 @@ pub enum ApiError {
 impl From<IndexError> for ApiError {
     fn from(e: IndexError) -> Self {
         match e {
-            IndexError::Query { .. } | IndexError::Request(_) => {
-                ApiError::BadRequest(e.to_string())
-            }
+            IndexError::Query { .. } | IndexError::Request(_) => ApiError::BadRequest(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -44,10 +42,6 @@ impl IntoResponse for ApiError {
             ApiError::Internal(_) => "internal error: see the server log".to_string(),
             other => other.to_string(),
         };
-        (
-            status,
-            Json(serde_json::json!({ "error": message, "status": status.as_u16() })),
-        )
-            .into_response()
+        (status, Json(serde_json::json!({ "error": message, "status": status.as_u16() }))).into_response()
     }
 }

@@ -36,10 +36,7 @@ pub struct AppState {
 impl AppState {
     /// State serving `index`; not ready until [`AppState::set_ready`].
     pub fn new(index: MentionIndex) -> Self {
-        AppState {
-            index,
-            ready: Arc::new(AtomicBool::new(false)),
-        }
+        AppState { index, ready: Arc::new(AtomicBool::new(false)) }
     }
 
     /// Marks the service ready (or not) for `/readyz`.
@@ -71,7 +68,5 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "API listening");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

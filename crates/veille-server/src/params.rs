@@ -26,14 +26,10 @@ pub(crate) fn time(name: &str, value: Option<&str>) -> Result<Option<DateTime<Ut
         });
         return match ago {
             Some(d) => Ok(Some(Utc::now() - d)),
-            None => Err(ApiError::BadRequest(format!(
-                "`{name}` is `{v}`: expected now, now-15m, now-24h or now-7d"
-            ))),
+            None => Err(ApiError::BadRequest(format!("`{name}` is `{v}`: expected now, now-15m, now-24h or now-7d"))),
         };
     }
-    veille_model::parse_timestamp(v)
-        .map(Some)
-        .map_err(|e| ApiError::BadRequest(format!("`{name}`: {e}")))
+    veille_model::parse_timestamp(v).map(Some).map_err(|e| ApiError::BadRequest(format!("`{name}`: {e}")))
 }
 
 /// Checks a workspace name the way mentions are checked.
@@ -41,15 +37,11 @@ pub(crate) fn workspace(value: Option<String>) -> Result<String, ApiError> {
     let ws = value.unwrap_or_else(|| veille_model::DEFAULT_WORKSPACE.to_string());
     let ok = !ws.is_empty()
         && ws.len() <= 64
-        && ws
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        && ws.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if ok {
         Ok(ws)
     } else {
-        Err(ApiError::BadRequest(format!(
-            "`workspace` is `{ws}`: expected 1 to 64 characters of a-z, 0-9, - and _"
-        )))
+        Err(ApiError::BadRequest(format!("`workspace` is `{ws}`: expected 1 to 64 characters of a-z, 0-9, - and _")))
     }
 }
 
@@ -61,9 +53,7 @@ mod tests {
     fn relative_and_absolute_times() {
         let t = time("from", Some("now-24h")).unwrap().unwrap();
         assert!((Utc::now() - t - TimeDelta::hours(24)).num_seconds().abs() < 5);
-        assert!(time("from", Some("2026-01-01T00:00:00Z"))
-            .unwrap()
-            .is_some());
+        assert!(time("from", Some("2026-01-01T00:00:00Z")).unwrap().is_some());
         assert!(time("from", None).unwrap().is_none());
         let e = time("to", Some("now-3w")).unwrap_err();
         assert!(e.to_string().contains("`to`"), "{e}");

@@ -12,17 +12,12 @@ use crate::error::ApiError;
 use crate::{params, AppState};
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(t)| t)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))
+    q.map(|Query(t)| t).map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
 /// Runs blocking index work off the async threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,9 +49,7 @@ pub(crate) async fn search(
     let started = std::time::Instant::now();
     let res = blocking(move || index.search(&req).map_err(ApiError::from)).await?;
     let took_ms = started.elapsed().as_secs_f64() * 1000.0;
-    Ok(Json(
-        serde_json::json!({ "total": res.total, "took_ms": took_ms, "hits": res.hits }),
-    ))
+    Ok(Json(serde_json::json!({ "total": res.total, "took_ms": took_ms, "hits": res.hits })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,9 +67,7 @@ pub(crate) async fn mention(
     let index = state.index.clone();
     let k = key.clone();
     let found = blocking(move || index.get(&ws, &k).map_err(ApiError::from)).await?;
-    found
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no mention `{key}` in this workspace")))
+    found.map(Json).ok_or_else(|| ApiError::NotFound(format!("no mention `{key}` in this workspace")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,12 +102,7 @@ pub(crate) async fn volume(
 pub(crate) async fn metrics() -> impl IntoResponse {
     let encoder = prometheus::TextEncoder::new();
     match encoder.encode_to_string(&prometheus::gather()) {
-        Ok(body) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            body,
-        )
-            .into_response(),
+        Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
         Err(e) => ApiError::Internal(e.to_string()).into_response(),
     }
 }
@@ -127,20 +113,12 @@ pub(crate) async fn healthz() -> impl IntoResponse {
 
 pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.ready.load(std::sync::atomic::Ordering::Relaxed) {
-        (
-            StatusCode::OK,
-            Json(serde_json::json!({ "status": "ready" })),
-        )
+        (StatusCode::OK, Json(serde_json::json!({ "status": "ready" })))
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({ "status": "starting" })),
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "starting" })))
     }
 }
 
 pub(crate) async fn not_found() -> ApiError {
-    ApiError::NotFound(
-        "no such endpoint: see /api/v1/search, /api/v1/mentions/{key}, /api/v1/stats/volume".into(),
-    )
+    ApiError::NotFound("no such endpoint: see /api/v1/search, /api/v1/mentions/{key}, /api/v1/stats/volume".into())
 }

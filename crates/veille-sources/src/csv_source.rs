@@ -28,25 +28,17 @@ struct Columns {
 
 impl Columns {
     fn get<'r>(&self, field: &str, row: &'r [String]) -> Option<&'r str> {
-        self.fields
-            .get(field)
-            .and_then(|&i| row.get(i))
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
+        self.fields.get(field).and_then(|&i| row.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
 }
 
 impl CsvFileSource {
     /// A source reading `config.path`; fails on an unknown encoding.
     pub fn new(config: CsvConfig) -> Result<Self, SourceError> {
-        let encoding =
-            Encoding::for_label(config.encoding.as_bytes()).ok_or_else(|| SourceError::Config {
-                source_name: config.name.clone(),
-                message: format!(
-                    "unknown encoding `{}` (try utf-8, windows-1252, iso-8859-1, utf-16le)",
-                    config.encoding
-                ),
-            })?;
+        let encoding = Encoding::for_label(config.encoding.as_bytes()).ok_or_else(|| SourceError::Config {
+            source_name: config.name.clone(),
+            message: format!("unknown encoding `{}` (try utf-8, windows-1252, iso-8859-1, utf-16le)", config.encoding),
+        })?;
         Ok(CsvFileSource { config, encoding })
     }
 
@@ -55,20 +47,19 @@ impl CsvFileSource {
         for (field, column) in &self.config.map {
             let i = header.iter().position(|h| h.trim() == column.trim()).ok_or_else(|| SourceError::Config {
                 source_name: self.config.name.clone(),
-                message: format!("column `{column}` (mapped to `{field}`) is not in the header; columns are: {}", header.join(", ")),
+                message: format!(
+                    "column `{column}` (mapped to `{field}`) is not in the header; columns are: {}",
+                    header.join(", ")
+                ),
             })?;
             fields.insert(field.clone(), i);
         }
-        Ok(Columns {
-            header_len: header.len(),
-            fields,
-        })
+        Ok(Columns { header_len: header.len(), fields })
     }
 
     fn decode(&self, field: &[u8]) -> Result<String, String> {
         if self.encoding == encoding_rs::UTF_8 {
-            let s = std::str::from_utf8(field)
-                .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+            let s = std::str::from_utf8(field).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
             Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_string())
         } else {
             let (s, had_errors) = self.encoding.decode_without_bom_handling(field);
@@ -81,19 +72,10 @@ impl CsvFileSource {
 
     fn to_mention(&self, cols: &Columns, row: &[String]) -> Result<Mention, String> {
         if row.len() != cols.header_len {
-            return Err(format!(
-                "has {} fields, the header has {}",
-                row.len(),
-                cols.header_len
-            ));
+            return Err(format!("has {} fields, the header has {}", row.len(), cols.header_len));
         }
         let required = |field: &str| {
-            cols.get(field, row).ok_or_else(|| {
-                format!(
-                    "column `{}` (for `{field}`) is empty",
-                    self.config.map[field]
-                )
-            })
+            cols.get(field, row).ok_or_else(|| format!("column `{}` (for `{field}`) is empty", self.config.map[field]))
         };
         let number = |field: &str| -> Result<u64, String> {
             match cols.get(field, row) {
@@ -101,44 +83,24 @@ impl CsvFileSource {
                 Some(v) => v
                     .parse::<u64>()
                     .or_else(|_| {
-                        v.parse::<f64>()
-                            .ok()
-                            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-                            .map(|f| f as u64)
-                            .ok_or(())
+                        v.parse::<f64>().ok().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64).ok_or(())
                     })
                     .map_err(|_| {
-                        format!(
-                            "column `{}` (for `{field}`): `{v}` is not a whole number",
-                            self.config.map[field]
-                        )
+                        format!("column `{}` (for `{field}`): `{v}` is not a whole number", self.config.map[field])
                     }),
             }
         };
         let id = required("id")?;
         let created_raw = required("created_at")?;
-        let created_at = parse_timestamp(created_raw).map_err(|e| {
-            format!(
-                "column `{}` (for `created_at`): {e}",
-                self.config.map["created_at"]
-            )
-        })?;
+        let created_at = parse_timestamp(created_raw)
+            .map_err(|e| format!("column `{}` (for `created_at`): {e}", self.config.map["created_at"]))?;
         let author = Author {
             id: cols.get("author_id", row).map(str::to_string),
             handle: cols.get("author", row).unwrap_or_default().to_string(),
             display_name: cols.get("author_name", row).map(str::to_string),
-            followers: if cols.fields.contains_key("followers") {
-                Some(number("followers")?)
-            } else {
-                None
-            },
+            followers: if cols.fields.contains_key("followers") { Some(number("followers")?) } else { None },
         };
-        let text = cols
-            .fields
-            .get("text")
-            .and_then(|&i| row.get(i))
-            .cloned()
-            .unwrap_or_default();
+        let text = cols.fields.get("text").and_then(|&i| row.get(i)).cloned().unwrap_or_default();
         let mut m = Mention::new(self.config.platform, id, text, created_at, author);
         m.lang = cols.get("lang", row).map(str::to_string);
         m.url = cols.get("url", row).map(str::to_string);
@@ -147,12 +109,7 @@ impl CsvFileSource {
         m.engagement.reposts = number("reposts")?;
         m.engagement.replies = number("replies")?;
         m.engagement.quotes = number("quotes")?;
-        if let Some(ws) = self
-            .config
-            .workspace
-            .as_deref()
-            .or(cols.get("workspace", row))
-        {
+        if let Some(ws) = self.config.workspace.as_deref().or(cols.get("workspace", row)) {
             m.workspace = ws.to_string();
         }
         for (field, &i) in &cols.fields {
@@ -169,18 +126,11 @@ impl CsvFileSource {
     fn read_all(self, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let name = self.config.name.clone();
         let display = self.config.path.display().to_string();
-        let io = |error| SourceError::Io {
-            source_name: name.clone(),
-            what: display.clone(),
-            error,
-        };
+        let io = |error| SourceError::Io { source_name: name.clone(), what: display.clone(), error };
         let stdin = self.config.path == Path::new("-");
         let builder = |has_headers: bool| {
             let mut b = csv::ReaderBuilder::new();
-            b.delimiter(self.config.delimiter as u8)
-                .flexible(true)
-                .has_headers(has_headers)
-                .buffer_capacity(1 << 20);
+            b.delimiter(self.config.delimiter as u8).flexible(true).has_headers(has_headers).buffer_capacity(1 << 20);
             b
         };
         let header_err = |e: csv::Error| SourceError::Config {
@@ -188,12 +138,7 @@ impl CsvFileSource {
             message: format!("cannot read the header of {display}: {e}"),
         };
         let decode_header = |h: &csv::ByteRecord| -> Vec<String> {
-            h.iter()
-                .map(|f| {
-                    self.decode(f)
-                        .unwrap_or_else(|_| String::from_utf8_lossy(f).into_owned())
-                })
-                .collect()
+            h.iter().map(|f| self.decode(f).unwrap_or_else(|_| String::from_utf8_lossy(f).into_owned())).collect()
         };
         // (byte, line, rows) already consumed before the reader's own position.
         let mut base = (0u64, 0u64, 0u64);
@@ -212,27 +157,18 @@ impl CsvFileSource {
                 let [byte, line, row] = parts[..] else {
                     return Err(bad("expected `byte:line:row`".into()));
                 };
-                let mut head =
-                    builder(true).from_reader(File::open(&self.config.path).map_err(io)?);
+                let mut head = builder(true).from_reader(File::open(&self.config.path).map_err(io)?);
                 let header = decode_header(head.byte_headers().map_err(header_err)?);
                 let mut file = File::open(&self.config.path).map_err(io)?;
                 let len = file.metadata().map_err(io)?.len();
                 if byte > len {
-                    return Err(bad(format!(
-                        "{display} is only {len} bytes long: was it replaced?"
-                    )));
+                    return Err(bad(format!("{display} is only {len} bytes long: was it replaced?")));
                 }
                 std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(byte)).map_err(io)?;
                 base = (byte, line.saturating_sub(1), row);
                 ctx.progress.store(byte, Ordering::Relaxed);
                 tracing::info!(source = %name, byte, row, "resuming");
-                (
-                    builder(false).from_reader(BufReader::with_capacity(
-                        1 << 20,
-                        Box::new(file) as Box<dyn Read>,
-                    )),
-                    header,
-                )
+                (builder(false).from_reader(BufReader::with_capacity(1 << 20, Box::new(file) as Box<dyn Read>)), header)
             }
             _ => {
                 let input: Box<dyn Read> = if stdin {
@@ -240,8 +176,7 @@ impl CsvFileSource {
                 } else {
                     Box::new(File::open(&self.config.path).map_err(io)?)
                 };
-                let mut reader =
-                    builder(true).from_reader(BufReader::with_capacity(1 << 20, input));
+                let mut reader = builder(true).from_reader(BufReader::with_capacity(1 << 20, input));
                 let header = decode_header(reader.byte_headers().map_err(header_err)?);
                 (reader, header)
             }
@@ -257,41 +192,29 @@ impl CsvFileSource {
             let read = reader.read_byte_record(&mut record);
             let line = record.position().map_or(0, |p| p.line()) + base.1;
             let end = matches!(read, Ok(false));
-            let (next_byte, next_line) = (
-                reader.position().byte() + base.0,
-                reader.position().line() + base.1,
-            );
+            let (next_byte, next_line) = (reader.position().byte() + base.0, reader.position().line() + base.1);
             ctx.progress.store(next_byte, Ordering::Relaxed);
             if !end {
                 rows_done += 1;
-                let origin = Origin {
-                    source: name.clone(),
-                    location: format!("{display} row {rows_done} (line {line})"),
-                };
+                let origin =
+                    Origin { source: name.clone(), location: format!("{display} row {rows_done} (line {line})") };
                 let original = || {
-                    let mut w = csv::WriterBuilder::new()
-                        .delimiter(self.config.delimiter as u8)
-                        .from_writer(Vec::new());
+                    let mut w =
+                        csv::WriterBuilder::new().delimiter(self.config.delimiter as u8).from_writer(Vec::new());
                     let _ = w.write_byte_record(&record);
-                    String::from_utf8_lossy(&w.into_inner().unwrap_or_default())
-                        .trim_end()
-                        .to_string()
+                    String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).trim_end().to_string()
                 };
                 let rec = match read {
                     Err(e) => Err(format!("malformed CSV: {e}")),
-                    Ok(_) if record.as_slice().len() > MAX_LINE_BYTES => Err(format!(
-                        "row is longer than the limit of {MAX_LINE_BYTES} bytes"
-                    )),
+                    Ok(_) if record.as_slice().len() > MAX_LINE_BYTES => {
+                        Err(format!("row is longer than the limit of {MAX_LINE_BYTES} bytes"))
+                    }
                     Ok(_) => record
                         .iter()
                         .enumerate()
                         .map(|(i, f)| {
-                            self.decode(f).map_err(|e| {
-                                format!(
-                                    "column `{}`: {e}",
-                                    header.get(i).map_or("?", |h| h.as_str())
-                                )
-                            })
+                            self.decode(f)
+                                .map_err(|e| format!("column `{}`: {e}", header.get(i).map_or("?", |h| h.as_str())))
                         })
                         .collect::<Result<Vec<String>, String>>()
                         .and_then(|row| self.to_mention(&cols, &row)),
@@ -308,15 +231,7 @@ impl CsvFileSource {
             if records.len() >= ctx.batch_size || (end && !records.is_empty()) {
                 metrics::observe(&name, &records);
                 let cursor = (!stdin).then(|| format!("{next_byte}:{next_line}:{rows_done}"));
-                if ctx
-                    .out
-                    .blocking_send(Batch::new(
-                        name.as_str(),
-                        std::mem::take(&mut records),
-                        cursor,
-                    ))
-                    .is_err()
-                {
+                if ctx.out.blocking_send(Batch::new(name.as_str(), std::mem::take(&mut records), cursor)).is_err() {
                     return Ok(SourceEnd::Cancelled);
                 }
             }
@@ -340,12 +255,10 @@ impl Source for CsvFileSource {
     async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let this = *self;
         let name = this.config.name.clone();
-        tokio::task::spawn_blocking(move || this.read_all(ctx))
-            .await
-            .map_err(|e| SourceError::Io {
-                source_name: name,
-                what: "input".into(),
-                error: std::io::Error::other(e.to_string()),
-            })?
+        tokio::task::spawn_blocking(move || this.read_all(ctx)).await.map_err(|e| SourceError::Io {
+            source_name: name,
+            what: "input".into(),
+            error: std::io::Error::other(e.to_string()),
+        })?
     }
 }

@@ -13,11 +13,7 @@ pub(crate) struct LineRead {
 
 /// Reads the next line into `buf` (without its `\n` or `\r\n`), keeping at most
 /// `max` bytes of it; the rest of an over-long line is consumed and discarded.
-pub(crate) fn read_line(
-    reader: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> io::Result<LineRead> {
+pub(crate) fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
     buf.clear();
     let mut consumed = 0;
     let mut too_long = false;

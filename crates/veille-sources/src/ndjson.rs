@@ -36,9 +36,7 @@ fn parse_cursor(name: &str, cursor: &str) -> Result<(u64, u64), SourceError> {
         cursor: cursor.to_string(),
         message: message.to_string(),
     };
-    let (offset, line) = cursor
-        .split_once(':')
-        .ok_or_else(|| bad("expected `offset:line`"))?;
+    let (offset, line) = cursor.split_once(':').ok_or_else(|| bad("expected `offset:line`"))?;
     Ok((
         offset.parse().map_err(|_| bad("offset is not a number"))?,
         line.parse().map_err(|_| bad("line is not a number"))?,
@@ -54,23 +52,16 @@ pub(crate) fn parse_line(
     workspace: Option<&str>,
 ) -> Option<Record> {
     let dead = |reason: String| {
-        Some(Record::Dead(Box::new(DeadLetter::new(
-            origin(),
-            reason,
-            String::from_utf8_lossy(bytes),
-        ))))
+        Some(Record::Dead(Box::new(DeadLetter::new(origin(), reason, String::from_utf8_lossy(bytes)))))
     };
     if too_long {
-        return dead(format!("line {line_no}: longer than the limit of {MAX_LINE_BYTES} bytes (only its start is kept)"));
+        return dead(format!(
+            "line {line_no}: longer than the limit of {MAX_LINE_BYTES} bytes (only its start is kept)"
+        ));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) => {
-            return dead(format!(
-                "line {line_no}: invalid UTF-8 at byte {}",
-                e.valid_up_to()
-            ))
-        }
+        Err(e) => return dead(format!("line {line_no}: invalid UTF-8 at byte {}", e.valid_up_to())),
     };
     if text.trim().is_empty() {
         return None;
@@ -103,32 +94,21 @@ impl Source for NdjsonSource {
     async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let this = *self;
         let name = this.config.name.clone();
-        tokio::task::spawn_blocking(move || this.read_all(ctx))
-            .await
-            .map_err(|e| SourceError::Io {
-                source_name: name,
-                what: "input".into(),
-                error: std::io::Error::other(e.to_string()),
-            })?
+        tokio::task::spawn_blocking(move || this.read_all(ctx)).await.map_err(|e| SourceError::Io {
+            source_name: name,
+            what: "input".into(),
+            error: std::io::Error::other(e.to_string()),
+        })?
     }
 }
 
 impl NdjsonSource {
     fn read_all(self, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let name = self.config.name.clone();
-        let io = |what: String, error| SourceError::Io {
-            source_name: name.clone(),
-            what,
-            error,
-        };
+        let io = |what: String, error| SourceError::Io { source_name: name.clone(), what, error };
         let display = self.config.path.display().to_string();
-        let (mut reader, mut offset, mut line_no): (Box<dyn BufRead>, u64, u64) = if self.is_stdin()
-        {
-            (
-                Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())),
-                0,
-                0,
-            )
+        let (mut reader, mut offset, mut line_no): (Box<dyn BufRead>, u64, u64) = if self.is_stdin() {
+            (Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())), 0, 0)
         } else {
             let mut file = File::open(&self.config.path).map_err(|e| io(display.clone(), e))?;
             let (offset, line) = match &ctx.resume {
@@ -143,17 +123,12 @@ impl NdjsonSource {
                     message: format!("{display} is only {len} bytes long: was it replaced?"),
                 });
             }
-            file.seek(SeekFrom::Start(offset))
-                .map_err(|e| io(display.clone(), e))?;
+            file.seek(SeekFrom::Start(offset)).map_err(|e| io(display.clone(), e))?;
             ctx.progress.store(offset, Ordering::Relaxed);
             if offset > 0 {
                 tracing::info!(source = %name, offset, line, "resuming");
             }
-            (
-                Box::new(BufReader::with_capacity(1 << 20, file)),
-                offset,
-                line,
-            )
+            (Box::new(BufReader::with_capacity(1 << 20, file)), offset, line)
         };
         let resumable = !self.is_stdin();
         let workspace = self.config.workspace.clone();
@@ -163,21 +138,14 @@ impl NdjsonSource {
             if ctx.cancel.is_cancelled() {
                 return Ok(SourceEnd::Cancelled);
             }
-            let read = read_line(&mut reader, &mut buf, MAX_LINE_BYTES)
-                .map_err(|e| io(display.clone(), e))?;
+            let read = read_line(&mut reader, &mut buf, MAX_LINE_BYTES).map_err(|e| io(display.clone(), e))?;
             let end = read.consumed == 0;
             if !end {
                 offset += read.consumed as u64;
                 line_no += 1;
-                ctx.progress
-                    .fetch_add(read.consumed as u64, Ordering::Relaxed);
-                let origin = || Origin {
-                    source: name.clone(),
-                    location: format!("{display} line {line_no}"),
-                };
-                if let Some(r) =
-                    parse_line(&buf, line_no, read.too_long, origin, workspace.as_deref())
-                {
+                ctx.progress.fetch_add(read.consumed as u64, Ordering::Relaxed);
+                let origin = || Origin { source: name.clone(), location: format!("{display} line {line_no}") };
+                if let Some(r) = parse_line(&buf, line_no, read.too_long, origin, workspace.as_deref()) {
                     records.push(r);
                 }
             }

@@ -26,12 +26,7 @@ use crate::{metrics, Source, SourceContext, SourceEnd, SourceError};
 /// Accounts the simulator makes influential (the first handles of the population).
 pub const INFLUENTIAL_AUTHORS: usize = 5;
 
-const PLATFORMS: [Platform; 4] = [
-    Platform::X,
-    Platform::Bluesky,
-    Platform::Mastodon,
-    Platform::Reddit,
-];
+const PLATFORMS: [Platform; 4] = [Platform::X, Platform::Bluesky, Platform::Mastodon, Platform::Reddit];
 
 const EN_POSITIVE: &[&str] = &[
     "Really impressed by {b} today, great service and friendly staff",
@@ -87,10 +82,8 @@ const FR_CRISIS: &[&str] = &[
     "Intoxication après un produit {b}, scandale sanitaire",
     "{b} nous a menti, rappel massif et aucune excuse. Boycott !",
 ];
-const SYLLABLES: &[&str] = &[
-    "ma", "lo", "ri", "ven", "ka", "sol", "tim", "ber", "na", "zo", "lu", "an", "el", "do", "fi",
-    "ra",
-];
+const SYLLABLES: &[&str] =
+    &["ma", "lo", "ri", "ven", "ka", "sol", "tim", "ber", "na", "zo", "lu", "an", "el", "do", "fi", "ra"];
 
 /// One simulated author.
 #[derive(Debug, Clone)]
@@ -119,9 +112,8 @@ impl Simulator {
         let mut rng = SmallRng::seed_from_u64(config.seed);
         let authors = (0..config.authors)
             .map(|i| {
-                let name: String = (0..rng.random_range(2..4))
-                    .map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())])
-                    .collect();
+                let name: String =
+                    (0..rng.random_range(2..4)).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect();
                 let followers = if i < INFLUENTIAL_AUTHORS {
                     rng.random_range(50_000..500_000)
                 } else {
@@ -136,24 +128,12 @@ impl Simulator {
                 }
             })
             .collect();
-        Simulator {
-            config,
-            rng,
-            authors,
-            start,
-            now: start,
-            generated: 0,
-            recent: Vec::new(),
-        }
+        Simulator { config, rng, authors, start, now: start, generated: 0, recent: Vec::new() }
     }
 
     /// Handles of the accounts the simulator makes influential.
     pub fn influential_handles(&self) -> Vec<String> {
-        self.authors
-            .iter()
-            .take(INFLUENTIAL_AUTHORS)
-            .map(|a| a.handle.clone())
-            .collect()
+        self.authors.iter().take(INFLUENTIAL_AUTHORS).map(|a| a.handle.clone()).collect()
     }
 
     /// Mentions generated so far.
@@ -200,8 +180,7 @@ impl Simulator {
 
     fn target(&mut self) -> usize {
         if self.rng.random_bool(0.6) {
-            self.rng
-                .random_range(0..INFLUENTIAL_AUTHORS.min(self.authors.len()))
+            self.rng.random_range(0..INFLUENTIAL_AUTHORS.min(self.authors.len()))
         } else {
             self.pick_author()
         }
@@ -227,11 +206,7 @@ impl Simulator {
             (Some(b), true) => b.clone(),
             _ => brands[self.rng.random_range(0..brands.len())].clone(),
         };
-        let other = brands
-            .iter()
-            .find(|b| **b != brand)
-            .cloned()
-            .unwrap_or_else(|| brand.clone());
+        let other = brands.iter().find(|b| **b != brand).cloned().unwrap_or_else(|| brand.clone());
         let templates = match (author.french, crisis, self.rng.random_range(0..10)) {
             (false, true, _) => EN_CRISIS,
             (true, true, _) => FR_CRISIS,
@@ -243,9 +218,8 @@ impl Simulator {
             (true, false, _) => FR_NEGATIVE,
         };
         let squashed: String = brand.chars().filter(|c| c.is_alphanumeric()).collect();
-        let mut text = templates[self.rng.random_range(0..templates.len())]
-            .replace("{b}", &brand)
-            .replace("{c}", &other);
+        let mut text =
+            templates[self.rng.random_range(0..templates.len())].replace("{b}", &brand).replace("{c}", &other);
         text = text.replace(&format!("#boycott{brand}"), &format!("#boycott{squashed}"));
         let mut mentions = Vec::new();
         if self.rng.random_bool(0.25) {
@@ -269,31 +243,17 @@ impl Simulator {
             },
         );
         m.lang = Some(if author.french { "fr" } else { "en" }.to_string());
-        m.url = Some(format!(
-            "https://{}.example/{}/{}",
-            author.platform, author.handle, id
-        ));
+        m.url = Some(format!("https://{}.example/{}/{}", author.platform, author.handle, id));
         let roll: f64 = self.rng.random_range(0.0..1.0);
-        let same_platform: Vec<usize> = (0..self.recent.len())
-            .filter(|&i| self.authors[self.recent[i].1].platform == author.platform)
-            .collect();
+        let same_platform: Vec<usize> =
+            (0..self.recent.len()).filter(|&i| self.authors[self.recent[i].1].platform == author.platform).collect();
         if roll < 0.35 && !same_platform.is_empty() {
             // Reply to, quote or repost a recent post, preferably an influential author's.
-            let influential: Vec<usize> = same_platform
-                .iter()
-                .copied()
-                .filter(|&i| self.recent[i].1 < INFLUENTIAL_AUTHORS)
-                .collect();
-            let pool = if !influential.is_empty() && self.rng.random_bool(0.7) {
-                influential
-            } else {
-                same_platform
-            };
+            let influential: Vec<usize> =
+                same_platform.iter().copied().filter(|&i| self.recent[i].1 < INFLUENTIAL_AUTHORS).collect();
+            let pool = if !influential.is_empty() && self.rng.random_bool(0.7) { influential } else { same_platform };
             let (post, to) = self.recent[pool[self.rng.random_range(0..pool.len())]].clone();
-            let reference = Some(Reference {
-                id: post,
-                author: Some(self.authors[to].handle.clone()),
-            });
+            let reference = Some(Reference { id: post, author: Some(self.authors[to].handle.clone()) });
             match self.rng.random_range(0..3) {
                 0 => m.reply_to = reference,
                 1 => m.quote_of = reference,
@@ -353,11 +313,7 @@ fn parse_cursor(name: &str, cursor: &str) -> Result<(u64, DateTime<Utc>), Source
     };
     let (n, start) = cursor.split_once('@').ok_or_else(bad)?;
     let n = n.parse().map_err(|_| bad())?;
-    let start = start
-        .parse::<i64>()
-        .ok()
-        .and_then(DateTime::from_timestamp_millis)
-        .ok_or_else(bad)?;
+    let start = start.parse::<i64>().ok().and_then(DateTime::from_timestamp_millis).ok_or_else(bad)?;
     Ok((n, start))
 }
 
@@ -390,11 +346,11 @@ impl Source for SimulatorSource {
                     Some(m) => m,
                     None => sim.next_mention(),
                 };
-                let due = (m.created_at - event_start)
-                    .to_std()
-                    .unwrap_or_default()
-                    .div_f64(self.config.speed.max(f64::MIN_POSITIVE));
-                if !paced || due <= wall_start.elapsed() + Duration::from_millis(5) {
+                let early = paced && {
+                    let due = (m.created_at - event_start).to_std().unwrap_or_default().div_f64(self.config.speed);
+                    due > wall_start.elapsed() + Duration::from_millis(5)
+                };
+                if !early {
                     records.push(Record::Mention(Box::new(m)));
                     continue;
                 }
@@ -417,10 +373,7 @@ impl Source for SimulatorSource {
                 break;
             }
             if let Some(m) = &held {
-                let due = (m.created_at - event_start)
-                    .to_std()
-                    .unwrap_or_default()
-                    .div_f64(self.config.speed);
+                let due = (m.created_at - event_start).to_std().unwrap_or_default().div_f64(self.config.speed);
                 tokio::select! {
                     _ = tokio::time::sleep_until(wall_start + due) => {}
                     _ = ctx.cancel.cancelled() => return Ok(SourceEnd::Cancelled),

@@ -21,12 +21,10 @@ pub(crate) struct DataArgs {
 impl DataArgs {
     /// Loads the configuration (or defaults when no file is given or found) and applies `--data-dir`.
     pub(crate) fn load(&self) -> Result<Config> {
-        let path = self.config.clone().or_else(|| {
-            ["veille.toml", "config/veille.toml"]
-                .map(PathBuf::from)
-                .into_iter()
-                .find(|p| p.exists())
-        });
+        let path = self
+            .config
+            .clone()
+            .or_else(|| ["veille.toml", "config/veille.toml"].map(PathBuf::from).into_iter().find(|p| p.exists()));
         let mut config = match &path {
             Some(p) => Config::load(p)?,
             None => {

@@ -33,6 +33,9 @@ enum Command {
     Search(cmd::search::SearchArgs),
     /// Write a simulated mention stream as NDJSON to standard output.
     Simulate(cmd::simulate::SimulateArgs),
+    /// Evaluate algorithms against reference data.
+    #[command(subcommand)]
+    Eval(cmd::eval::EvalCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -44,6 +47,7 @@ fn main() -> std::process::ExitCode {
         Command::Import(a) => cmd::import::run(a),
         Command::Search(a) => cmd::search::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

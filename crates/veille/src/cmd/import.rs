@@ -67,13 +67,8 @@ pub(crate) struct CsvArgs {
 fn parse_map(map: &str) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for pair in map.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((field, column)) = pair.split_once('=') else {
-            bail!("--map: `{pair}` is not FIELD=COLUMN")
-        };
-        if out
-            .insert(field.trim().to_string(), column.trim().to_string())
-            .is_some()
-        {
+        let Some((field, column)) = pair.split_once('=') else { bail!("--map: `{pair}` is not FIELD=COLUMN") };
+        if out.insert(field.trim().to_string(), column.trim().to_string()).is_some() {
             bail!("--map: field `{}` is mapped twice", field.trim());
         }
     }
@@ -94,14 +89,7 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
         ImportCommand::Ndjson(a) => {
             let name = source_name("ndjson", &a.file);
             let ws = a.common.workspace.clone();
-            (
-                SourceConfig::Ndjson(NdjsonSource {
-                    name,
-                    path: a.file,
-                    workspace: ws,
-                }),
-                a.common,
-            )
+            (SourceConfig::Ndjson(NdjsonSource { name, path: a.file, workspace: ws }), a.common)
         }
         ImportCommand::Csv(a) => {
             let name = source_name("csv", &a.file);
@@ -125,33 +113,26 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
     config.validate("command line")?;
     let index = open_index(&config.data.dir)?;
     let data_dir = config.data.dir.clone();
-    let sources = config
-        .sources
-        .iter()
-        .map(veille_sources::build)
-        .collect::<Result<Vec<_>, _>>()?;
-    let pipeline = Pipeline::with_sources(config, index, sources).ignore_cursors(common.restart);
+    let sources = config.sources.iter().map(veille_sources::build).collect::<Result<Vec<_>, _>>()?;
+    let pipeline = Pipeline::with_sources(config, index, sources)?.ignore_cursors(common.restart);
     let progress = pipeline.progress();
     let bar = match pipeline.size_hint() {
         Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         ),
         None => ProgressBar::new_spinner(),
     };
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let report = runtime.block_on(async {
         let cancel = tokio_util::sync::CancellationToken::new();
         let on_signal = cancel.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                tracing::warn!(
-                    "interrupted: committing what was read, run the same import again to resume"
-                );
+                tracing::warn!("interrupted: committing what was read, run the same import again to resume");
                 on_signal.cancel();
             }
         });

@@ -27,9 +27,7 @@ pub(crate) struct ServeArgs {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.
@@ -37,16 +35,15 @@ fn cancel_on_signal(token: CancellationToken) {
     tokio::spawn(async move {
         #[cfg(unix)]
         {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                        let _ = tokio::signal::ctrl_c().await;
-                        token.cancel();
-                        return;
-                    }
-                };
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = tokio::signal::ctrl_c().await;
+                    token.cancel();
+                    return;
+                }
+            };
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
@@ -75,11 +72,7 @@ pub(crate) fn run(a: RunArgs) -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", config.server.listen))?;
             let stop = cancel.clone();
-            Some(tokio::spawn(veille_server::serve(
-                listener,
-                state.clone(),
-                async move { stop.cancelled().await },
-            )))
+            Some(tokio::spawn(veille_server::serve(listener, state.clone(), async move { stop.cancelled().await })))
         } else {
             None
         };

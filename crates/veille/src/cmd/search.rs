@@ -49,9 +49,7 @@ pub(crate) struct SearchArgs {
 }
 
 fn time(name: &str, v: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    v.as_deref()
-        .map(|s| veille_model::parse_timestamp(s).map_err(|e| anyhow::anyhow!("--{name}: {e}")))
-        .transpose()
+    v.as_deref().map(|s| veille_model::parse_timestamp(s).map_err(|e| anyhow::anyhow!("--{name}: {e}"))).transpose()
 }
 
 pub(crate) fn run(a: SearchArgs) -> Result<()> {
@@ -74,21 +72,13 @@ pub(crate) fn run(a: SearchArgs) -> Result<()> {
     req.offset = a.offset;
     let res = index.search(&req)?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::json!({ "total": res.total, "hits": res.hits })
-        );
+        println!("{}", serde_json::json!({ "total": res.total, "hits": res.hits }));
         return Ok(());
     }
     println!("{} mentions match", res.total);
     for hit in &res.hits {
         let m = &hit.mention;
-        let text: String = m
-            .text
-            .replace(['\n', '\r'], " ")
-            .chars()
-            .take(100)
-            .collect();
+        let text: String = m.text.replace(['\n', '\r'], " ").chars().take(100).collect();
         println!(
             "{}  {:<9} @{:<18} {:<28} {}",
             m.created_at.format("%Y-%m-%d %H:%M"),

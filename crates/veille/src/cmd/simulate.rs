@@ -84,10 +84,7 @@ pub(crate) fn run(a: SimulateArgs) -> Result<()> {
             workspace: a.workspace.clone(),
         },
     };
-    let config = veille_config::Config {
-        sources: vec![SourceConfig::Simulate(cfg.clone())],
-        ..Default::default()
-    };
+    let config = veille_config::Config { sources: vec![SourceConfig::Simulate(cfg.clone())], ..Default::default() };
     config.validate("command line")?;
     cfg.count = cfg.count.or(Some(a.count));
     let start = match &cfg.start {
@@ -102,10 +99,7 @@ pub(crate) fn run(a: SimulateArgs) -> Result<()> {
     for _ in 0..cfg.count.unwrap_or(a.count) {
         let m = sim.next_mention();
         if pace {
-            let due = (m.created_at - start)
-                .to_std()
-                .unwrap_or_default()
-                .div_f64(cfg.speed);
+            let due = (m.created_at - start).to_std().unwrap_or_default().div_f64(cfg.speed);
             if let Some(wait) = due.checked_sub(wall.elapsed()) {
                 out.flush()?;
                 std::thread::sleep(wait);
@@ -118,12 +112,6 @@ pub(crate) fn run(a: SimulateArgs) -> Result<()> {
             return Err(e.into());
         }
     }
-    out.flush().or_else(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Ok(())
-        } else {
-            Err(e)
-        }
-    })?;
+    out.flush().or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })?;
     Ok(())
 }

@@ -1,0 +1,98 @@
+//! End-to-end ingest throughput against the ceiling.
+//!
+//! 1. `veille import`'s path: NDJSON file → source → bus → enrich → upserting index writer →
+//!    commit with checkpoint, timed from start to the last commit.
+//! 2. The ceiling: the same documents, built beforehand, added to a plain tantivy writer with
+//!    the same resources, timed from the first add to the commit.
+//!
+//! Run: `cargo bench --bench ingest` (`VEILLE_BENCH_MENTIONS` sets the size, default 200,000).
+
+use std::io::Write;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+use veille_config::{Config, NdjsonSource, SimulateSource, SourceConfig};
+use veille_index::MentionIndex;
+use veille_model::Mention;
+use veille_pipeline::Pipeline;
+use veille_sources::Simulator;
+
+fn simulator_config(count: u64) -> SimulateSource {
+    SimulateSource {
+        name: "bench".into(),
+        brands: vec!["Acme".into(), "Globex".into(), "Initech".into()],
+        rate: 50.0,
+        speed: 0.0,
+        count: Some(count),
+        start: None,
+        seed: 1,
+        french_share: 0.35,
+        authors: 5_000,
+        crisis: None,
+        workspace: None,
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|a| a == "--list") {
+        return Ok(());
+    }
+    let n: u64 = std::env::var("VEILLE_BENCH_MENTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("mentions.ndjson");
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")?.with_timezone(&chrono::Utc);
+    let mut sim = Simulator::new(simulator_config(n), start);
+    let mut mentions: Vec<Mention> = Vec::with_capacity(n as usize);
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&input)?);
+        for _ in 0..n {
+            let mut m = sim.next_mention();
+            m.ingested_at = Some(chrono::Utc::now());
+            writeln!(out, "{}", m.to_json())?;
+            mentions.push(m);
+        }
+    }
+    let bytes = std::fs::metadata(&input)?.len();
+    let mut config = Config::default();
+    config.index.commit_every_docs = 1_000_000;
+    config.index.commit_every_ms = 60_000;
+    println!("ingest benchmark: {n} simulated mentions, {:.1} MB of NDJSON, {} cores", bytes as f64 / 1e6, num_cores());
+
+    // 1. End to end through the pipeline.
+    let e2e_dir = dir.path().join("e2e");
+    config.data.dir = e2e_dir.clone();
+    config.sources =
+        vec![SourceConfig::Ndjson(NdjsonSource { name: "bench".into(), path: input.clone(), workspace: None })];
+    let index = MentionIndex::open(&e2e_dir.join("index"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let t = Instant::now();
+    let report = runtime.block_on(Pipeline::new(config.clone(), index.clone())?.run(CancellationToken::new()))?;
+    let e2e = t.elapsed().as_secs_f64();
+    assert_eq!(report.indexed, n);
+    assert_eq!(index.num_docs(), n);
+    let e2e_rate = n as f64 / e2e;
+
+    // 2. The ceiling: prebuilt documents into a plain writer.
+    let raw_index = MentionIndex::open(&dir.path().join("raw"))?;
+    let docs: Vec<_> = mentions.iter().map(|m| veille_index::raw::document(&raw_index, m)).collect();
+    let mut writer = veille_index::raw::writer(&raw_index, &config.index)?;
+    let t = Instant::now();
+    for doc in docs {
+        writer.add_document(doc)?;
+    }
+    writer.commit()?;
+    let raw = t.elapsed().as_secs_f64();
+    let raw_rate = n as f64 / raw;
+
+    println!(
+        "end to end (NDJSON → index, committed): {e2e:.2} s, {e2e_rate:.0} mentions/s, {:.1} MB/s",
+        bytes as f64 / 1e6 / e2e
+    );
+    println!("raw tantivy add_document + commit:        {raw:.2} s, {raw_rate:.0} mentions/s");
+    println!("end to end / raw tantivy: {:.2}", e2e_rate / raw_rate);
+    Ok(())
+}
+
+fn num_cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}

@@ -1,0 +1,158 @@
+//! How fast the graph absorbs interactions with PageRank kept fresh, and how
+//! many bytes each author costs.
+//!
+//! The stream: 100,000 authors writing mentions with one to three
+//! interactions each (replies, reposts, @mentions), aimed at accounts drawn
+//! from a Zipf-like popularity law, 10 mentions per second of event time,
+//! tagged with one of four watches. Throughput counts interaction edges
+//! absorbed per second on one core (each mention stamped, PageRank pushed
+//! below the tolerance after every mention), with the default settings (72 h
+//! half-life, relative residual tolerance 0.002) and with a looser tolerance.
+//! Community detection runs off the ingest path; its cost is printed apart.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use criterion::{BatchSize, Criterion, Throughput};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use veille_config::GraphConfig;
+use veille_graph::InteractionGraph;
+use veille_model::{Author, Mention, Platform, Reference, WatchKind, WatchMatch};
+
+/// Counts live heap bytes, to measure memory per author.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const AUTHORS: u64 = 100_000;
+const WATCHES: [&str; 4] = ["acme", "rival", "launch", "recall"];
+
+/// An account index drawn so that account k is picked about 1/(k+1) as often as account 0.
+fn popular(rng: &mut SmallRng) -> u64 {
+    let u: f64 = rng.random();
+    ((AUTHORS as f64 + 1.0).powf(u) - 1.0) as u64
+}
+
+fn stream(count: usize, seed: u64) -> (Vec<Mention>, u64) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let mut edges = 0;
+    let mentions = (0..count)
+        .map(|i| {
+            let author = Author {
+                handle: format!("user{}", rng.random_range(0..AUTHORS)),
+                followers: Some(rng.random_range(0..100_000)),
+                ..Author::default()
+            };
+            let at = start + TimeDelta::milliseconds(100 * i as i64);
+            let mut m = Mention::new(Platform::X, i.to_string(), "text", at, author);
+            m.tags = vec![WatchMatch {
+                watch: WATCHES[rng.random_range(0..WATCHES.len())].to_string(),
+                kind: WatchKind::Brand,
+                hits: Vec::new(),
+            }];
+            let n = rng.random_range(1..=3);
+            for k in 0..n {
+                let target = format!("user{}", popular(&mut rng));
+                match k {
+                    0 if rng.random_bool(0.3) => m.reply_to = Some(Reference { id: "r".into(), author: Some(target) }),
+                    0 if rng.random_bool(0.3) => m.repost_of = Some(Reference { id: "r".into(), author: Some(target) }),
+                    _ => m.mentions.push(target),
+                }
+            }
+            edges += n;
+            m
+        })
+        .collect();
+    (mentions, edges)
+}
+
+fn absorb_all(config: &GraphConfig, mentions: &mut [Mention]) -> InteractionGraph {
+    let mut graph = InteractionGraph::new(config).unwrap();
+    for m in mentions.iter_mut() {
+        graph.observe(m);
+    }
+    graph
+}
+
+fn absorb(c: &mut Criterion) {
+    let (mentions, edges) = stream(300_000, 1);
+    let mut group = c.benchmark_group("absorb");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(edges));
+    let mut run = |name: &str, config: GraphConfig| {
+        group.bench_function(name, |b| {
+            b.iter_batched(|| mentions.clone(), |mut ms| absorb_all(&config, &mut ms), BatchSize::PerIteration)
+        });
+    };
+    run("300k_mentions_default_tolerance", GraphConfig::default());
+    run("300k_mentions_tolerance_0.01", GraphConfig { pagerank_tolerance: 0.01, ..GraphConfig::default() });
+    run("300k_mentions_evicting_to_20k_authors", GraphConfig { max_authors: 20_000, ..GraphConfig::default() });
+    group.finish();
+}
+
+/// Prints heap bytes per author once the graph holds most of the population.
+fn memory_per_author() {
+    let (mut mentions, edges) = stream(1_000_000, 2);
+    let config = GraphConfig::default();
+    let before = LIVE.load(Ordering::Relaxed);
+    let started = std::time::Instant::now();
+    let mut graph = absorb_all(&config, &mut mentions);
+    let absorbing = started.elapsed();
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    let started = std::time::Instant::now();
+    let snapshot = graph.community_snapshot();
+    let copied = started.elapsed();
+    let detected = snapshot.detect();
+    let detecting = started.elapsed() - copied;
+    graph.apply_communities(detected);
+    let communities = graph.stats().communities;
+    println!(
+        "absorbing 1M mentions ({edges} interactions): {:.2} s = {:.0} interactions/s; \
+         community snapshot {:.0} ms, Louvain {:.0} ms ({communities} communities)",
+        absorbing.as_secs_f64(),
+        edges as f64 / absorbing.as_secs_f64(),
+        copied.as_secs_f64() * 1e3,
+        detecting.as_secs_f64() * 1e3,
+    );
+    let stats = graph.stats();
+    println!(
+        "memory: {} mentions, {edges} interactions -> {} authors, {} edges; \
+         {held} heap bytes = {} bytes per author ({} per author + edge share); \
+         stats().approx_memory_bytes = {}",
+        mentions.len(),
+        stats.authors,
+        stats.edges,
+        held / stats.authors,
+        format_args!("{:.1} edges", stats.edges as f64 / stats.authors as f64),
+        stats.approx_memory_bytes
+    );
+}
+
+fn main() {
+    memory_per_author();
+    let mut criterion = Criterion::default().configure_from_args();
+    absorb(&mut criterion);
+    criterion.final_summary();
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what veille's tests need on a fresh Debian machine with a Rust toolchain.
+# Every step skips itself when its tool is already there, so running it again is fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# System packages: a C toolchain and pkg-config for crates that build C code, Python for reference checks.
+need_apt=()
+command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  say "installing ${need_apt[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# Python reference implementations, used to check veille's numbers against them.
+if ! .venv/bin/python -c 'import vaderSentiment, vaderSentiment_fr, networkx' >/dev/null 2>&1; then
+  say "creating .venv with the Python reference tools"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check \
+    vadersentiment==3.3.2 vadersentiment-fr==1.3.4 networkx==3.6.1 numpy scipy
+fi
+say "ready"

@@ -1,0 +1,156 @@
+//! `veille run` end to end: the simulator feeds the pipeline, the API answers over HTTP.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(dir: &std::path::Path, count: u64) -> Running {
+    let port = free_port();
+    let config = dir.join("veille.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[data]
+dir = "{data}"
+[index]
+commit_every_ms = 200
+[server]
+listen = "127.0.0.1:{port}"
+[[sources]]
+kind = "simulate"
+name = "sim"
+brands = ["Acme", "Globex"]
+rate = 1.0
+speed = 0
+count = {count}
+start = "2026-02-01T00:00:00Z"
+[[workspaces]]
+name = "default"
+"#,
+            data = dir.join("data").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(common::bin())
+        .args(["run", "--config", config.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    Running { child, base: format!("http://127.0.0.1:{port}") }
+}
+
+fn get(url: &str) -> (u16, Value) {
+    let resp = reqwest::blocking::get(url).unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn run_serves_search_mentions_volume_metrics_and_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = start(dir.path(), 3_000);
+    let base = app.base.clone();
+    wait_until("readiness", || reqwest::blocking::get(format!("{base}/readyz")).is_ok_and(|r| r.status().is_success()));
+    wait_until("all mentions indexed", || get(&format!("{base}/api/v1/search?limit=0")).1["total"] == 3_000);
+
+    let (status, health) = get(&format!("{base}/healthz"));
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+
+    let (status, res) = get(&format!("{base}/api/v1/search?q=acme&limit=5&sort=relevance"));
+    assert_eq!(status, 200);
+    let total = res["total"].as_u64().unwrap();
+    assert!(total > 100 && total < 3_000, "{total}");
+    let hits = res["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 5);
+    assert!(hits[0]["snippet"].as_str().unwrap().to_lowercase().contains("<b>acme</b>"), "{}", hits[0]);
+
+    let key = hits[0]["key"].as_str().unwrap();
+    let (status, m) = get(&format!("{base}/api/v1/mentions/{key}"));
+    assert_eq!(status, 200);
+    assert_eq!(m["key"].as_str(), Some(key));
+    let (status, _) = get(&format!("{base}/api/v1/mentions/{key}?workspace=other"));
+    assert_eq!(status, 404, "a key of another workspace is not found");
+
+    let (status, vol) = get(&format!("{base}/api/v1/stats/volume?interval=1h&split=platform"));
+    assert_eq!(status, 200);
+    assert_eq!(vol["total"].as_u64(), Some(3_000));
+    assert!(vol["buckets"].as_array().unwrap().len() > 1);
+    assert!(vol["buckets"][0]["split"].as_object().is_some_and(|s| !s.is_empty()));
+
+    let (status, page) =
+        get(&format!("{base}/api/v1/search?q=*&from=2026-02-01T01:00:00Z&to=2026-02-01T02:00:00Z&limit=1000"));
+    assert_eq!(status, 200);
+    for hit in page["hits"].as_array().unwrap() {
+        let t = hit["mention"]["created_at"].as_str().unwrap();
+        assert!(t >= "2026-02-01T01:00:00" && t < "2026-02-01T02:00:00", "{t}");
+    }
+
+    for (url, needle) in [
+        ("/api/v1/search?q=text:(oops", "invalid query"),
+        ("/api/v1/search?limit=5000", "limit"),
+        ("/api/v1/search?from=yesterday", "`from`"),
+        ("/api/v1/search?qq=acme", "qq"),
+        ("/api/v1/stats/volume?interval=weekly", "interval"),
+        ("/api/v1/search?workspace=Not%20Valid", "workspace"),
+    ] {
+        let (status, body) = get(&format!("{base}{url}"));
+        assert_eq!(status, 400, "{url}: {body}");
+        assert!(body["error"].as_str().unwrap().contains(needle), "{url}: {body}");
+    }
+    let (status, _) = get(&format!("{base}/api/v1/nothing"));
+    assert_eq!(status, 404);
+
+    let metrics = reqwest::blocking::get(format!("{base}/metrics")).unwrap().text().unwrap();
+    for name in [
+        "veille_index_commits_total",
+        "veille_pipeline_records_total",
+        "veille_source_mentions_total",
+        "veille_bus_batches_total",
+    ] {
+        assert!(metrics.contains(name), "missing {name}");
+    }
+
+    // SIGTERM: a clean stop.
+    // SAFETY: signalling a child process we spawned and still own.
+    unsafe { libc::kill(app.child.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = app.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "veille did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
