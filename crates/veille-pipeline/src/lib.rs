@@ -17,6 +17,7 @@ mod enrich;
 mod indexer;
 mod keynodes;
 mod metrics;
+mod tagging;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ use veille_sources::{Source, SourceContext, SourceEnd};
 pub use deadletter::DEADLETTER_FILE;
 pub use enrich::{Enricher, IngestTime};
 pub use keynodes::KeyNodes;
+pub use tagging::Tagging;
 
 /// Why the pipeline stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,9 @@ pub enum PipelineError {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// A watch or rule in the configuration does not compile.
+    #[error(transparent)]
+    Match(#[from] veille_match::MatchError),
     /// The interaction graph could not be set up.
     #[error(transparent)]
     Graph(#[from] veille_graph::GraphError),
@@ -119,6 +124,9 @@ impl Pipeline {
             ..Default::default()
         };
         let mut enrichers: Vec<Box<dyn Enricher>> = vec![Box::new(IngestTime)];
+        if config.workspaces.iter().any(|w| !w.watches.is_empty()) {
+            enrichers.push(Box::new(Tagging::new(veille_match::Matcher::compile(&config)?)));
+        }
         if config.graph.enabled {
             enrichers.push(Box::new(KeyNodes::new(&config.graph)?));
         }

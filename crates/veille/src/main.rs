@@ -33,6 +33,8 @@ enum Command {
     Search(cmd::search::SearchArgs),
     /// Write a simulated mention stream as NDJSON to standard output.
     Simulate(cmd::simulate::SimulateArgs),
+    /// Tag mention NDJSON from standard input with the configured watches, to standard output.
+    Match(cmd::tag::MatchArgs),
     /// Evaluate algorithms against reference data.
     #[command(subcommand)]
     Eval(cmd::eval::EvalCommand),
@@ -48,6 +50,7 @@ fn main() -> std::process::ExitCode {
         Command::Search(a) => cmd::search::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Match(a) => cmd::tag::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -5,3 +5,4 @@ pub(crate) mod import;
 pub(crate) mod run;
 pub(crate) mod search;
 pub(crate) mod simulate;
+pub(crate) mod tag;
