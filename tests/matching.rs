@@ -50,6 +50,9 @@ fn imported_mentions_are_searchable_by_watch_and_kind() {
     veille_ok(&["import", "ndjson", fixture.to_str().unwrap(), "--config", config.to_str().unwrap(), "--data-dir", d]);
     assert_eq!(count(dir.path(), "default", "watch:acme", &[]), 4);
     assert_eq!(count(dir.path(), "default", "watch_kind:crisis", &[]), 1, "the recall post");
+    assert_eq!(count(dir.path(), "default", "sentiment:negative AND lang:fr", &[]), 1, "le service client est nul");
+    assert!(count(dir.path(), "default", "sentiment:positive", &[]) >= 1, "loving the espresso machine");
+    assert_eq!(count(dir.path(), "default", "key_node:[0 TO 1]", &[]), 4, "every author has a key-node score");
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod enrich;
 mod indexer;
 mod keynodes;
 mod metrics;
+mod sentiment;
 mod tagging;
 
 use std::collections::BTreeMap;
@@ -32,6 +33,7 @@ use veille_sources::{Source, SourceContext, SourceEnd};
 pub use deadletter::DEADLETTER_FILE;
 pub use enrich::{Enricher, IngestTime};
 pub use keynodes::KeyNodes;
+pub use sentiment::Sentiment;
 pub use tagging::Tagging;
 
 /// Why the pipeline stopped with an error.
@@ -54,6 +56,9 @@ pub enum PipelineError {
     /// A watch or rule in the configuration does not compile.
     #[error(transparent)]
     Match(#[from] veille_match::MatchError),
+    /// The sentiment scorers could not be loaded.
+    #[error(transparent)]
+    Sentiment(#[from] veille_sentiment::SentimentError),
     /// The interaction graph could not be set up.
     #[error(transparent)]
     Graph(#[from] veille_graph::GraphError),
@@ -126,6 +131,9 @@ impl Pipeline {
         let mut enrichers: Vec<Box<dyn Enricher>> = vec![Box::new(IngestTime)];
         if config.workspaces.iter().any(|w| !w.watches.is_empty()) {
             enrichers.push(Box::new(Tagging::new(veille_match::Matcher::compile(&config)?)));
+        }
+        if config.sentiment.enabled {
+            enrichers.push(Box::new(Sentiment::new(&config.sentiment)?));
         }
         if config.graph.enabled {
             enrichers.push(Box::new(KeyNodes::new(&config.graph)?));

@@ -1,0 +1,116 @@
+//! The enrichment step: language, sentiment and per-brand sentiment of a mention.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use veille_config::sentiment::{ScorerKind, SentimentConfig};
+use veille_model::{Mention, Sentiment};
+
+use crate::brand::brand_sentiments;
+use crate::error::SentimentError;
+use crate::lang::LanguageDetector;
+use crate::learned::{LearnedScorer, Model};
+use crate::scorer::Scorer;
+use crate::vader::Vader;
+
+/// Picks a scorer per language and writes sentiment into mentions.
+#[derive(Clone)]
+pub struct SentimentAnalyzer {
+    enabled: bool,
+    detector: LanguageDetector,
+    fallback_lang: String,
+    scorers: BTreeMap<String, Arc<dyn Scorer>>,
+}
+
+impl std::fmt::Debug for SentimentAnalyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scorers: BTreeMap<&str, &str> = self.scorers.iter().map(|(lang, s)| (lang.as_str(), s.name())).collect();
+        f.debug_struct("SentimentAnalyzer")
+            .field("enabled", &self.enabled)
+            .field("fallback_lang", &self.fallback_lang)
+            .field("scorers", &scorers)
+            .finish()
+    }
+}
+
+impl SentimentAnalyzer {
+    /// An analyzer detecting among `languages`, assuming `fallback_lang`
+    /// when detection finds nothing, with no scorer yet.
+    pub fn new<S: AsRef<str>>(languages: &[S], fallback_lang: &str) -> Result<Self, SentimentError> {
+        Ok(SentimentAnalyzer {
+            enabled: true,
+            detector: LanguageDetector::new(languages)?,
+            fallback_lang: fallback_lang.to_string(),
+            scorers: BTreeMap::new(),
+        })
+    }
+
+    /// Sets the scorer of `lang` (ISO 639-1), replacing any previous one.
+    pub fn with_scorer(mut self, lang: &str, scorer: Arc<dyn Scorer>) -> Self {
+        self.scorers.insert(lang.to_string(), scorer);
+        self
+    }
+
+    /// Builds the analyzer `[sentiment]` describes, loading model files.
+    pub fn from_config(config: &SentimentConfig) -> Result<Self, SentimentError> {
+        config.validate().map_err(|(key, reason)| SentimentError::Config { key, reason })?;
+        let mut analyzer = SentimentAnalyzer::new(&config.languages, &config.fallback_lang)?;
+        analyzer.enabled = config.enabled;
+        for (lang, choice) in &config.scorers {
+            let scorer: Arc<dyn Scorer> = match (choice.scorer, &choice.model) {
+                (ScorerKind::Vader, _) => Arc::new(Vader::for_lang(lang)?),
+                (ScorerKind::Learned, Some(path)) => Arc::new(LearnedScorer::new(Model::load(path)?)),
+                (ScorerKind::Learned, None) => Arc::new(LearnedScorer::new(Model::builtin(lang)?)),
+            };
+            analyzer = analyzer.with_scorer(lang, scorer);
+        }
+        Ok(analyzer)
+    }
+
+    /// The language of `text` (ISO 639-1), or `None` when it holds no
+    /// letters to judge by.
+    pub fn detect_lang(&self, text: &str) -> Option<&'static str> {
+        self.detector.detect(text)
+    }
+
+    /// The scorer configured for `lang`.
+    pub fn scorer(&self, lang: &str) -> Option<&dyn Scorer> {
+        self.scorers.get(lang).map(|s| &**s)
+    }
+
+    /// The sentiment of `text` read as `lang` (detected when `None`);
+    /// `None` when no scorer reads that language.
+    pub fn score(&self, text: &str, lang: Option<&str>) -> Option<Sentiment> {
+        let lang = lang.or_else(|| self.detect_lang(text)).unwrap_or(&self.fallback_lang);
+        self.scorer(lang).map(|s| s.score(text))
+    }
+
+    /// Sets `mention.scores.sentiment` (with per-brand sentiment when the
+    /// mention matched several brand or competitor watches), and
+    /// `mention.lang` when it was unknown and detection found it.
+    ///
+    /// Does nothing when the configuration disables sentiment. A mention in
+    /// a language without a scorer keeps no sentiment.
+    pub fn enrich(&self, mention: &mut Mention) {
+        if !self.enabled {
+            return;
+        }
+        let text = if mention.text.trim().is_empty() {
+            mention.title.as_deref().unwrap_or_default()
+        } else {
+            mention.text.as_str()
+        };
+        if mention.lang.is_none() {
+            mention.lang = self.detect_lang(text).map(str::to_string);
+        }
+        let lang = mention.lang.as_deref().unwrap_or(&self.fallback_lang);
+        let Some(scorer) = self.scorers.get(lang) else {
+            return;
+        };
+        let mut sentiment = scorer.score(text);
+        if !mention.text.trim().is_empty() {
+            sentiment.brands = brand_sentiments(&**scorer, &mention.text, &mention.tags);
+        }
+        mention.scores.sentiment = Some(sentiment);
+    }
+}
