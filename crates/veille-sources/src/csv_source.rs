@@ -254,11 +254,6 @@ impl Source for CsvFileSource {
 
     async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let this = *self;
-        let name = this.config.name.clone();
-        tokio::task::spawn_blocking(move || this.read_all(ctx)).await.map_err(|e| SourceError::Io {
-            source_name: name,
-            what: "input".into(),
-            error: std::io::Error::other(e.to_string()),
-        })?
+        crate::run_blocking(this.config.name.clone(), move || this.read_all(ctx)).await
     }
 }

@@ -104,6 +104,18 @@ pub trait Source: Send {
     async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError>;
 }
 
+/// Runs a source's blocking reader on the blocking thread pool.
+pub(crate) async fn run_blocking(
+    name: String,
+    read: impl FnOnce() -> Result<SourceEnd, SourceError> + Send + 'static,
+) -> Result<SourceEnd, SourceError> {
+    tokio::task::spawn_blocking(read).await.map_err(|e| SourceError::Io {
+        source_name: name,
+        what: "input".into(),
+        error: std::io::Error::other(e.to_string()),
+    })?
+}
+
 /// Builds the source a configuration describes.
 pub fn build(config: &SourceConfig) -> Result<Box<dyn Source>, SourceError> {
     Ok(match config {

@@ -56,13 +56,19 @@ fn cancel_on_signal(token: CancellationToken) {
     });
 }
 
-pub(crate) fn run(a: RunArgs) -> Result<()> {
-    let mut config = a.data.load()?;
-    if let Some(l) = a.listen {
+/// The configuration with `--listen` applied, and the index it names.
+fn load(data: &DataArgs, listen: Option<String>) -> Result<(veille_config::Config, veille_index::MentionIndex)> {
+    let mut config = data.load()?;
+    if let Some(l) = listen {
         config.server.listen = l;
         config.validate("command line")?;
     }
     let index = open_index(&config.data.dir)?;
+    Ok((config, index))
+}
+
+pub(crate) fn run(a: RunArgs) -> Result<()> {
+    let (config, index) = load(&a.data, a.listen)?;
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
@@ -102,12 +108,7 @@ pub(crate) fn run(a: RunArgs) -> Result<()> {
 }
 
 pub(crate) fn serve(a: ServeArgs) -> Result<()> {
-    let mut config = a.data.load()?;
-    if let Some(l) = a.listen {
-        config.server.listen = l;
-        config.validate("command line")?;
-    }
-    let index = open_index(&config.data.dir)?;
+    let (config, index) = load(&a.data, a.listen)?;
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
