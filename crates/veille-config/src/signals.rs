@@ -1,6 +1,48 @@
 //! `[signals]`: time series per watch and the detectors that watch them.
+//!
+//! Every workspace × watch gets event-time buckets (`bucket_s`, rolled up to
+//! each of `rollups_s`) and a set of detectors. Defaults work without tuning:
+//! the volume detector calibrates itself on each series' own history, so the
+//! same numbers suit a brand heard ten times a day and one heard ten times a
+//! second.
+//!
+//! ```toml
+//! [signals]
+//! allowed_lateness_s = 120
+//!
+//! [signals.detector]
+//! threshold = 1.8
+//!
+//! [signals.rules.volume_spike]
+//! severity = "critical"
+//! min_volume = 50
+//! ```
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+/// How urgent an alert raised by a rule is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look during office hours.
+    Info,
+    /// Needs attention today.
+    #[default]
+    Warning,
+    /// Pages the manager on call.
+    Critical,
+}
+
+impl Severity {
+    /// The stable lowercase name, as used in alert labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
 
 /// `[signals]`: bucketing and detection.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -9,14 +51,561 @@ pub struct SignalsConfig {
     /// Whether signals and alerts are computed. Default true.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+    /// Width of the base event-time bucket, in seconds; detectors run on it. Default 60.
+    #[serde(default = "default_u64::<60>")]
+    pub bucket_s: u64,
+    /// Wider buckets the base buckets roll up to, in seconds, each a multiple
+    /// of the previous one. Default `[300, 3600]` (5 minutes and 1 hour).
+    #[serde(default = "default_rollups_s")]
+    pub rollups_s: Vec<u64>,
+    /// How late (event time behind the newest mention seen) a mention may
+    /// arrive and still count in its bucket, in seconds. Default 120.
+    #[serde(default = "default_u64::<120>")]
+    pub allowed_lateness_s: u64,
+    /// The streaming baseline and spike detector shared by the volume and crisis rules.
+    #[serde(default)]
+    pub detector: DetectorConfig,
+    /// The alert rules.
+    #[serde(default)]
+    pub rules: RulesConfig,
 }
 
 impl Default for SignalsConfig {
     fn default() -> Self {
-        SignalsConfig { enabled: true }
+        SignalsConfig {
+            enabled: true,
+            bucket_s: 60,
+            rollups_s: default_rollups_s(),
+            allowed_lateness_s: 120,
+            detector: DetectorConfig::default(),
+            rules: RulesConfig::default(),
+        }
     }
 }
 
+impl SignalsConfig {
+    /// Checks values that types alone cannot: `(dotted key under signals, reason)` on failure.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |key: &str, reason: &str| Err((key.to_string(), reason.to_string()));
+        if self.bucket_s == 0 || 86_400 % self.bucket_s != 0 {
+            return bad("bucket_s", "must divide a day (86400) into whole buckets");
+        }
+        let mut previous = self.bucket_s;
+        for (i, &r) in self.rollups_s.iter().enumerate() {
+            if r <= previous || r % previous != 0 {
+                return Err((
+                    format!("rollups_s[{i}]"),
+                    format!("{r} must be a larger multiple of {previous} (the previous bucket width)"),
+                ));
+            }
+            previous = r;
+        }
+        if self.allowed_lateness_s > 86_400 {
+            return bad("allowed_lateness_s", "must be at most one day (86400)");
+        }
+        self.detector.validate().map_err(|(k, r)| (format!("detector.{k}"), r))?;
+        self.rules.validate().map_err(|(k, r)| (format!("rules.{k}"), r))
+    }
+}
+
+/// `[signals.detector]`: the robust seasonal baseline and the spike score.
+///
+/// Counts are variance-stabilised (`value^power`), compared with a baseline
+/// made of a level, an hour-of-day profile and a day-of-week profile, and
+/// divided by a robust scale to give a deviation `z`. Buckets whose `z`
+/// exceeds `excess_cutoff` add `z - excess_cutoff` to a sliding sum over
+/// `excess_window_s`; the spike score is that sum divided by the median of the
+/// sum's daily maxima over the last `reference_days`. A score of 1 means "as
+/// unusual as the most unusual moment of a typical day". Residuals are clipped
+/// before they update the baseline, so a spike never inflates it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorConfig {
+    /// Exponent of the variance-stabilising power transform. Default 0.7.
+    #[serde(default = "default_power")]
+    pub power: f64,
+    /// Time constant of the level, in seconds. Default 30,000 (about 8 hours).
+    #[serde(default = "default_level_memory_s")]
+    pub level_memory_s: f64,
+    /// Time constant of each hour-of-day offset, in days of history. Default 0.8.
+    #[serde(default = "default_seasonal_memory_days")]
+    pub seasonal_memory_days: f64,
+    /// Time constant of each day-of-week offset, in weeks of history. Default 0.5.
+    #[serde(default = "default_weekly_memory_weeks")]
+    pub weekly_memory_weeks: f64,
+    /// Time constant of the robust scale (mean absolute deviation), in seconds. Default 30,000.
+    #[serde(default = "default_scale_memory_s")]
+    pub scale_memory_s: f64,
+    /// Residuals are clipped to this many scales before they update the baseline. Default 4.
+    #[serde(default = "default_clip")]
+    pub clip: f64,
+    /// Deviation (in scales) above which a bucket counts as excess. Default 3.
+    #[serde(default = "default_excess_cutoff")]
+    pub excess_cutoff: f64,
+    /// Width of the sliding window that sums excess, in seconds. Default 21,600 (6 hours).
+    #[serde(default = "default_u64::<21600>")]
+    pub excess_window_s: u64,
+    /// Days of daily maxima the reference (their median) is taken over. Default 28.
+    #[serde(default = "default_reference_days")]
+    pub reference_days: usize,
+    /// Spike score at or above which the volume and crisis rules hold. Default 1.8.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Least reference (typical daily maximum of the excess sum), so a series
+    /// whose days are perfectly calm is not alarmed by one odd bucket. Default 5.
+    #[serde(default = "default_min_reference")]
+    pub min_reference: f64,
+    /// Before the first full day of history there is no reference: the rules
+    /// then hold only when the excess sum reaches this many scales. Default 60.
+    #[serde(default = "default_cold_start_excess")]
+    pub cold_start_excess: f64,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
+            power: default_power(),
+            level_memory_s: default_level_memory_s(),
+            seasonal_memory_days: default_seasonal_memory_days(),
+            weekly_memory_weeks: default_weekly_memory_weeks(),
+            scale_memory_s: default_scale_memory_s(),
+            clip: default_clip(),
+            excess_cutoff: default_excess_cutoff(),
+            excess_window_s: 21600,
+            reference_days: default_reference_days(),
+            threshold: default_threshold(),
+            min_reference: default_min_reference(),
+            cold_start_excess: default_cold_start_excess(),
+        }
+    }
+}
+
+impl DetectorConfig {
+    /// Checks the ranges: `(key, reason)` on failure.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let positive = [
+            ("power", self.power),
+            ("level_memory_s", self.level_memory_s),
+            ("seasonal_memory_days", self.seasonal_memory_days),
+            ("weekly_memory_weeks", self.weekly_memory_weeks),
+            ("scale_memory_s", self.scale_memory_s),
+            ("clip", self.clip),
+            ("threshold", self.threshold),
+            ("min_reference", self.min_reference),
+            ("cold_start_excess", self.cold_start_excess),
+        ];
+        for (key, value) in positive {
+            if !(value > 0.0 && value.is_finite()) {
+                return Err((key.to_string(), "must be a positive number".to_string()));
+            }
+        }
+        if self.power > 1.0 {
+            return Err(("power".to_string(), "must be in (0, 1]".to_string()));
+        }
+        if !(self.excess_cutoff >= 0.0 && self.excess_cutoff.is_finite()) {
+            return Err(("excess_cutoff".to_string(), "must be zero or a positive number".to_string()));
+        }
+        if self.excess_window_s == 0 {
+            return Err(("excess_window_s".to_string(), "must be at least 1".to_string()));
+        }
+        if self.reference_days == 0 || self.reference_days > 366 {
+            return Err(("reference_days".to_string(), "must be between 1 and 366".to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// `[signals.rules]`: what raises an alert. A rule table names only what it
+/// changes; every other field keeps that rule's own default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Mention volume far above the watch's own seasonal baseline.
+    #[serde(default)]
+    pub volume_spike: VolumeSpikeRule,
+    /// Crisis-term hits far above their baseline.
+    #[serde(default)]
+    pub crisis_burst: CrisisBurstRule,
+    /// The share of negative mentions well above its usual level.
+    #[serde(default)]
+    pub negative_surge: NegativeSurgeRule,
+    /// An influential author posting negatively about the watch.
+    #[serde(default)]
+    pub key_node_negative: KeyNodeRule,
+    /// A watch that usually talks went silent (a source is probably down).
+    #[serde(default)]
+    pub flat_line: FlatLineRule,
+}
+
+impl RulesConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        let n = &self.negative_surge;
+        if !(n.min_z > 0.0 && n.min_z.is_finite()) {
+            return Err(("negative_surge.min_z".into(), "must be a positive number".into()));
+        }
+        if !(0.0..=1.0).contains(&n.min_lift) {
+            return Err(("negative_surge.min_lift".into(), "must be between 0 and 1".into()));
+        }
+        if n.window_s == 0 {
+            return Err(("negative_surge.window_s".into(), "must be at least 1".into()));
+        }
+        if !(0.0..=1.0).contains(&self.key_node_negative.min_key_node) {
+            return Err(("key_node_negative.min_key_node".into(), "must be between 0 and 1".into()));
+        }
+        if self.flat_line.silent_for_s == 0 {
+            return Err(("flat_line.silent_for_s".into(), "must be at least 1".into()));
+        }
+        if !(self.flat_line.min_expected > 0.0 && self.flat_line.min_expected.is_finite()) {
+            return Err(("flat_line.min_expected".into(), "must be a positive number".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The settings every rule has, whatever its table looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// Whether the rule runs.
+    pub enabled: bool,
+    /// Severity of the alerts it raises.
+    pub severity: Severity,
+    /// Least volume for the rule to hold (its meaning is the rule's own).
+    pub min_volume: u64,
+    /// How long the condition must hold before the rule fires, in seconds (0 fires at once).
+    pub for_s: u64,
+    /// After firing, the rule stays quiet this long for the same watch, in seconds.
+    pub cooldown_s: u64,
+}
+
+/// Implements `settings()` for a rule table: `|r| min_volume, for_s` from its fields.
+macro_rules! rule_settings {
+    ($rule:ty, |$r:ident| $min_volume:expr, $for_s:expr) => {
+        impl $rule {
+            /// The shared settings.
+            pub fn settings(&self) -> RuleSettings {
+                let $r = self;
+                RuleSettings {
+                    enabled: $r.enabled,
+                    severity: $r.severity,
+                    min_volume: $min_volume,
+                    for_s: $for_s,
+                    cooldown_s: $r.cooldown_s,
+                }
+            }
+        }
+    };
+}
+
+/// `[signals.rules.volume_spike]`: the spike score of mention counts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeSpikeRule {
+    /// Whether the rule runs. Default true.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+    /// Severity of its alerts. Default `warning`.
+    #[serde(default)]
+    pub severity: Severity,
+    /// Least number of mentions above the baseline, summed over the buckets of
+    /// the excess window that deviate past the cutoff. Default 20.
+    #[serde(default = "default_u64::<20>")]
+    pub min_volume: u64,
+    /// How long the spike must last before the rule fires, in seconds. Default 0.
+    #[serde(default)]
+    pub for_s: u64,
+    /// Quiet time after firing, in seconds. Default 21,600 (6 hours).
+    #[serde(default = "default_u64::<21600>")]
+    pub cooldown_s: u64,
+    /// A firing alert resolves once no bucket has deviated above the excess
+    /// cutoff for this long, in seconds. Default 600.
+    #[serde(default = "default_u64::<600>")]
+    pub resolve_after_s: u64,
+}
+
+impl Default for VolumeSpikeRule {
+    fn default() -> Self {
+        VolumeSpikeRule {
+            enabled: true,
+            severity: Severity::Warning,
+            min_volume: 20,
+            for_s: 0,
+            cooldown_s: 21600,
+            resolve_after_s: 600,
+        }
+    }
+}
+
+rule_settings!(VolumeSpikeRule, |r| r.min_volume, r.for_s);
+
+/// `[signals.rules.crisis_burst]`: the spike score of crisis-term hits.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrisisBurstRule {
+    /// Whether the rule runs. Default true.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+    /// Severity of its alerts. Default `critical`.
+    #[serde(default = "default_critical")]
+    pub severity: Severity,
+    /// Least number of crisis-term hits above the baseline, summed over the
+    /// buckets of the excess window that deviate past the cutoff. Default 10.
+    #[serde(default = "default_u64::<10>")]
+    pub min_volume: u64,
+    /// How long the burst must last before the rule fires, in seconds. Default 0.
+    #[serde(default)]
+    pub for_s: u64,
+    /// Quiet time after firing, in seconds. Default 21,600 (6 hours).
+    #[serde(default = "default_u64::<21600>")]
+    pub cooldown_s: u64,
+    /// A firing alert resolves once no bucket has deviated above the excess
+    /// cutoff for this long, in seconds. Default 600.
+    #[serde(default = "default_u64::<600>")]
+    pub resolve_after_s: u64,
+}
+
+impl Default for CrisisBurstRule {
+    fn default() -> Self {
+        CrisisBurstRule {
+            enabled: true,
+            severity: Severity::Critical,
+            min_volume: 10,
+            for_s: 0,
+            cooldown_s: 21600,
+            resolve_after_s: 600,
+        }
+    }
+}
+
+rule_settings!(CrisisBurstRule, |r| r.min_volume, r.for_s);
+
+/// `[signals.rules.negative_surge]`: the negative share against its baseline.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeSurgeRule {
+    /// Whether the rule runs. Default true.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+    /// Severity of its alerts. Default `warning`.
+    #[serde(default)]
+    pub severity: Severity,
+    /// Least number of scored mentions in the window. Default 30.
+    #[serde(default = "default_u64::<30>")]
+    pub min_volume: u64,
+    /// How long the surge must last before the rule fires, in seconds. Default 120.
+    #[serde(default = "default_u64::<120>")]
+    pub for_s: u64,
+    /// Quiet time after firing, in seconds. Default 3,600.
+    #[serde(default = "default_u64::<3600>")]
+    pub cooldown_s: u64,
+    /// Width of the sliding window the share is measured over, in seconds. Default 900.
+    #[serde(default = "default_u64::<900>")]
+    pub window_s: u64,
+    /// Least binomial z-score of the window's negative count against the baseline share. Default 4.
+    #[serde(default = "default_share_min_z")]
+    pub min_z: f64,
+    /// Least rise of the share above the baseline, as a fraction (0.15 = 15 points). Default 0.15.
+    #[serde(default = "default_share_min_lift")]
+    pub min_lift: f64,
+}
+
+impl Default for NegativeSurgeRule {
+    fn default() -> Self {
+        NegativeSurgeRule {
+            enabled: true,
+            severity: Severity::Warning,
+            min_volume: 30,
+            for_s: 120,
+            cooldown_s: 3600,
+            window_s: 900,
+            min_z: default_share_min_z(),
+            min_lift: default_share_min_lift(),
+        }
+    }
+}
+
+rule_settings!(NegativeSurgeRule, |r| r.min_volume, r.for_s);
+
+/// `[signals.rules.key_node_negative]`: an influential author attacks. It
+/// fires on the mention itself (no minimum volume, no "for" duration).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyNodeRule {
+    /// Whether the rule runs. Default true.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+    /// Severity of its alerts. Default `critical`.
+    #[serde(default = "default_critical")]
+    pub severity: Severity,
+    /// Quiet time per author and watch after firing, in seconds. Default 3,600.
+    #[serde(default = "default_u64::<3600>")]
+    pub cooldown_s: u64,
+    /// Least key-node score (in [0, 1]) of the author. Default 0.8.
+    #[serde(default = "default_min_key_node")]
+    pub min_key_node: f64,
+}
+
+impl Default for KeyNodeRule {
+    fn default() -> Self {
+        KeyNodeRule {
+            enabled: true,
+            severity: Severity::Critical,
+            cooldown_s: 3600,
+            min_key_node: default_min_key_node(),
+        }
+    }
+}
+
+rule_settings!(KeyNodeRule, |r| 0, 0);
+
+/// `[signals.rules.flat_line]`: a usually busy watch heard nothing. Its
+/// "for" duration is `silent_for_s` and its minimum volume `min_expected`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlatLineRule {
+    /// Whether the rule runs. Default true.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+    /// Severity of its alerts. Default `warning`.
+    #[serde(default)]
+    pub severity: Severity,
+    /// Quiet time after firing, in seconds. Default 3,600.
+    #[serde(default = "default_u64::<3600>")]
+    pub cooldown_s: u64,
+    /// Silence at least this long, in seconds, before the rule fires. Default 1,800.
+    #[serde(default = "default_u64::<1800>")]
+    pub silent_for_s: u64,
+    /// Least number of mentions the baseline expected during the silence. Default 20.
+    #[serde(default = "default_min_expected")]
+    pub min_expected: f64,
+}
+
+impl Default for FlatLineRule {
+    fn default() -> Self {
+        FlatLineRule {
+            enabled: true,
+            severity: Severity::Warning,
+            cooldown_s: 3600,
+            silent_for_s: 1800,
+            min_expected: default_min_expected(),
+        }
+    }
+}
+
+rule_settings!(FlatLineRule, |r| 0, r.silent_for_s);
+
+/// A `u64` default for serde, given as a const parameter.
+fn default_u64<const N: u64>() -> u64 {
+    N
+}
 fn default_enabled() -> bool {
     true
+}
+fn default_rollups_s() -> Vec<u64> {
+    vec![300, 3600]
+}
+fn default_power() -> f64 {
+    0.7
+}
+fn default_level_memory_s() -> f64 {
+    30_000.0
+}
+fn default_seasonal_memory_days() -> f64 {
+    0.8
+}
+fn default_weekly_memory_weeks() -> f64 {
+    0.5
+}
+fn default_scale_memory_s() -> f64 {
+    30_000.0
+}
+fn default_clip() -> f64 {
+    4.0
+}
+fn default_excess_cutoff() -> f64 {
+    3.0
+}
+fn default_reference_days() -> usize {
+    28
+}
+fn default_threshold() -> f64 {
+    1.8
+}
+fn default_min_reference() -> f64 {
+    5.0
+}
+fn default_cold_start_excess() -> f64 {
+    60.0
+}
+fn default_share_min_z() -> f64 {
+    4.0
+}
+fn default_share_min_lift() -> f64 {
+    0.15
+}
+fn default_min_key_node() -> f64 {
+    0.8
+}
+fn default_critical() -> Severity {
+    Severity::Critical
+}
+fn default_min_expected() -> f64 {
+    20.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SignalsConfig, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    #[test]
+    fn defaults_fill_every_field_and_validate() {
+        let cfg = parse("").unwrap();
+        assert_eq!(cfg, SignalsConfig::default());
+        assert_eq!(cfg.bucket_s, 60);
+        assert_eq!(cfg.rollups_s, vec![300, 3600]);
+        assert_eq!(cfg.rules.volume_spike.cooldown_s, 6 * 3600);
+        assert_eq!(cfg.rules.key_node_negative.severity, Severity::Critical);
+        assert!(cfg.validate().is_ok());
+    }
+
+    #[test]
+    fn rules_override_only_what_they_name() {
+        let cfg = parse(
+            "allowed_lateness_s = 30\n[detector]\nthreshold = 2.5\n\
+             [rules.volume_spike]\nseverity = \"critical\"\nmin_volume = 50\n\
+             [rules.negative_surge]\nfor_s = 0\nmin_lift = 0.2\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.allowed_lateness_s, 30);
+        assert_eq!(cfg.detector.threshold, 2.5);
+        assert_eq!(cfg.detector.excess_cutoff, 3.0);
+        assert_eq!(cfg.rules.volume_spike.severity, Severity::Critical);
+        assert_eq!(cfg.rules.volume_spike.min_volume, 50);
+        assert_eq!(cfg.rules.volume_spike.cooldown_s, 6 * 3600, "unnamed fields keep the rule's own default");
+        assert_eq!(cfg.rules.crisis_burst.severity, Severity::Critical);
+        assert_eq!(cfg.rules.negative_surge.for_s, 0);
+        assert_eq!(cfg.rules.negative_surge.min_volume, 30);
+        assert_eq!(cfg.rules.negative_surge.min_lift, 0.2);
+        assert_eq!(cfg.rules.negative_surge.window_s, 900);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_ranges_are_refused_with_their_key() {
+        let e = parse("[rules.volume_spike]\nsevrity = \"info\"\n").unwrap_err();
+        assert!(e.to_string().contains("sevrity"), "{e}");
+        let e = parse("[detector]\nthreshhold = 2\n").unwrap_err();
+        assert!(e.to_string().contains("threshhold"), "{e}");
+
+        let cfg = parse("bucket_s = 7\n").unwrap();
+        assert_eq!(cfg.validate().unwrap_err().0, "bucket_s");
+        let cfg = parse("rollups_s = [300, 600, 900]\n").unwrap();
+        assert_eq!(cfg.validate().unwrap_err().0, "rollups_s[2]");
+        let cfg = parse("[detector]\npower = 1.5\n").unwrap();
+        assert_eq!(cfg.validate().unwrap_err().0, "detector.power");
+        let cfg = parse("[rules.negative_surge]\nmin_lift = 2.0\n").unwrap();
+        assert_eq!(cfg.validate().unwrap_err().0, "rules.negative_surge.min_lift");
+    }
 }

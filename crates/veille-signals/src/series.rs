@@ -1,0 +1,485 @@
+//! The buckets, detectors and rule states of one workspace × watch.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use veille_config::signals::{DetectorConfig, RuleSettings, RulesConfig};
+use veille_model::{Mention, WatchKind};
+
+use crate::bucket::{Accumulator, ClosedBucket, MentionFacts, Rollups};
+use crate::event::{Evidence, RuleKind, SignalEvent};
+use crate::rule::{RuleGate, Transition};
+use crate::share::{ShareAssessment, ShareDetector};
+use crate::spike::{SpikeAssessment, SpikeDetector};
+use crate::SignalOutput;
+
+/// A series silent longer than this is fast-forwarded instead of fed one
+/// empty bucket at a time (a stream resumed after days would otherwise cost
+/// a bucket per series per minute of the gap).
+const MAX_FILL_S: i64 = 86_400;
+
+/// Settings every series shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub bucket_s: u64,
+    pub rollups_s: Vec<u64>,
+    pub detector: DetectorConfig,
+    pub rules: RulesConfig,
+}
+
+/// Who decides, and with what data.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decision {
+    /// Event time up to which data was seen.
+    pub decided_at: i64,
+    /// Whether late data may still change the counts.
+    pub provisional: bool,
+}
+
+fn time(at: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(at, 0).unwrap_or_default()
+}
+
+#[derive(Debug, Clone)]
+struct KeyNodeAlert {
+    fired_at: i64,
+    evidence: Evidence,
+}
+
+/// One workspace × watch.
+#[derive(Debug, Clone)]
+pub(crate) struct Series {
+    workspace: Arc<str>,
+    watch: Arc<str>,
+    kind: WatchKind,
+    /// Open buckets, contiguous from `next_close`.
+    open: VecDeque<Accumulator>,
+    next_close: i64,
+    rollups: Rollups,
+    volume: SpikeDetector,
+    crisis: Option<Box<SpikeDetector>>,
+    share: ShareDetector,
+    volume_gate: RuleGate,
+    crisis_gate: RuleGate,
+    /// Start of the last bucket whose volume (crisis) deviation passed the excess cutoff.
+    volume_excess_at: Option<i64>,
+    crisis_excess_at: Option<i64>,
+    share_gate: RuleGate,
+    flat_gate: RuleGate,
+    silent_since: Option<i64>,
+    silent_expected: f64,
+    /// Key-node alerts in their cooldown, by author hash.
+    key_nodes: BTreeMap<u64, KeyNodeAlert>,
+}
+
+fn gate(r: RuleSettings) -> RuleGate {
+    RuleGate::new(r.for_s, r.cooldown_s)
+}
+
+impl Series {
+    pub(crate) fn new(workspace: &str, watch: &str, kind: WatchKind, first_bucket: i64, st: &Settings) -> Self {
+        let rules = &st.rules;
+        Series {
+            workspace: Arc::from(workspace),
+            watch: Arc::from(watch),
+            kind,
+            open: VecDeque::new(),
+            next_close: first_bucket,
+            rollups: Rollups::new(&st.rollups_s, first_bucket),
+            volume: SpikeDetector::new(&st.detector, st.bucket_s),
+            crisis: None,
+            share: ShareDetector::new(&rules.negative_surge, st.bucket_s),
+            volume_gate: gate(rules.volume_spike.settings()),
+            crisis_gate: gate(rules.crisis_burst.settings()),
+            volume_excess_at: None,
+            crisis_excess_at: None,
+            share_gate: gate(rules.negative_surge.settings()),
+            // The silence duration is part of the flat-line condition itself.
+            flat_gate: RuleGate::new(0, rules.flat_line.cooldown_s),
+            silent_since: None,
+            silent_expected: 0.0,
+            key_nodes: BTreeMap::new(),
+        }
+    }
+
+    /// The volume rule for this watch: a crisis watch's own volume is its
+    /// crisis-term count, so the crisis rule speaks for it instead.
+    fn volume_rule(&self, rules: &RulesConfig) -> RuleSettings {
+        RuleSettings {
+            enabled: rules.volume_spike.enabled && self.kind != WatchKind::Crisis,
+            ..rules.volume_spike.settings()
+        }
+    }
+
+    /// Adds a mention's facts to the open bucket starting at `bucket` (not before `next_close`).
+    pub(crate) fn add(&mut self, bucket: i64, facts: &MentionFacts, st: &Settings) {
+        let step = st.bucket_s as i64;
+        let index = ((bucket - self.next_close) / step).max(0) as usize;
+        while self.open.len() <= index {
+            let start = self.next_close + self.open.len() as i64 * step;
+            self.open.push_back(Accumulator::new(start));
+        }
+        self.open[index].add(facts);
+    }
+
+    /// Fires the key-node rule for a negative mention by an influential author.
+    pub(crate) fn key_node(&mut self, mention: &Mention, facts: &MentionFacts, st: &Settings, out: &mut SignalOutput) {
+        let rule = &st.rules.key_node_negative;
+        let Some(score) = mention.scores.key_node else { return };
+        if !rule.enabled || !facts.negative || score < rule.min_key_node {
+            return;
+        }
+        if matches!(self.kind, WatchKind::Crisis | WatchKind::Moderation) {
+            return;
+        }
+        let at = mention.created_at.timestamp();
+        if self.key_nodes.contains_key(&facts.author) {
+            return;
+        }
+        let evidence = Evidence::KeyNode {
+            mention: mention.key().clone(),
+            author: mention.author.handle.clone(),
+            key_node: score,
+            compound: brand_compound(mention, &self.watch).unwrap_or_default(),
+            url: mention.url.clone(),
+        };
+        out.events.push(self.event(
+            RuleKind::KeyNodeNegative,
+            Transition::Fired,
+            at,
+            Decision { decided_at: at, provisional: false },
+            evidence.clone(),
+            st,
+        ));
+        self.key_nodes.insert(facts.author, KeyNodeAlert { fired_at: at, evidence });
+    }
+
+    /// Closes every bucket that starts before `frontier`, in order.
+    pub(crate) fn close_until(&mut self, frontier: i64, st: &Settings, out: &mut SignalOutput) {
+        let step = st.bucket_s as i64;
+        if self.open.is_empty() && frontier - self.next_close > MAX_FILL_S {
+            let skipped = (frontier - self.next_close - MAX_FILL_S) / step * step;
+            self.next_close += skipped;
+        }
+        let decision = Decision { decided_at: frontier, provisional: false };
+        while self.next_close < frontier {
+            let acc = self.open.pop_front().unwrap_or_else(|| Accumulator::new(self.next_close));
+            self.finalize(acc, decision, st, out);
+            self.next_close += step;
+        }
+    }
+
+    /// Evaluates the newest bucket that ends by `on_time` on provisional counts.
+    ///
+    /// The open buckets before it are not learned yet, so the detectors are
+    /// cloned and fed them first; cheap screens on the current baselines skip
+    /// that work unless a bucket deviates past the excess cutoff (or the
+    /// negative share rises), which is the only way a score can rise. The
+    /// final counts are evaluated exactly when the buckets close.
+    pub(crate) fn provisional(&mut self, on_time: i64, st: &Settings, out: &mut SignalOutput) {
+        let step = st.bucket_s as i64;
+        let complete = (((on_time - self.next_close) / step).max(0) as usize).min(self.open.len());
+        if complete == 0 {
+            return;
+        }
+        let pending = self.open.range(..complete);
+        let cutoff = st.detector.excess_cutoff;
+        let rules = &st.rules;
+        let at = self.next_close + (complete as i64 - 1) * step;
+        let decision = Decision { decided_at: on_time, provisional: true };
+
+        let volume_hot = !self.volume_gate.is_firing()
+            && pending.clone().any(|a| a.mentions > 0 && self.volume.peek(a.start, a.mentions as f64).z > cutoff);
+        if volume_hot {
+            let mut d = self.volume.clone();
+            if let Some(v) = pending.clone().map(|a| d.observe(a.start, a.mentions as f64)).last() {
+                let holds = spike_holds(&v, &d, self.volume_rule(rules));
+                if self.volume_gate.update_provisional(at, st.bucket_s, holds).is_some() {
+                    let e = self.event(
+                        RuleKind::VolumeSpike,
+                        Transition::Fired,
+                        at,
+                        decision,
+                        spike_evidence(&v, &d, st),
+                        st,
+                    );
+                    out.events.push(e);
+                }
+            }
+        }
+
+        let crisis_hot = !self.crisis_gate.is_firing()
+            && self.crisis.as_deref().is_some_and(|d| {
+                pending.clone().any(|a| a.crisis_terms > 0 && d.peek(a.start, a.crisis_terms as f64).z > cutoff)
+            });
+        if let Some(mut d) = self.crisis.as_deref().filter(|_| crisis_hot).cloned() {
+            if let Some(c) = pending.clone().map(|a| d.observe(a.start, a.crisis_terms as f64)).last() {
+                let holds = spike_holds(&c, &d, rules.crisis_burst.settings());
+                if self.crisis_gate.update_provisional(at, st.bucket_s, holds).is_some() {
+                    let e = self.event(
+                        RuleKind::CrisisBurst,
+                        Transition::Fired,
+                        at,
+                        decision,
+                        spike_evidence(&c, &d, st),
+                        st,
+                    );
+                    out.events.push(e);
+                }
+            }
+        }
+
+        let share_hot = rules.negative_surge.enabled
+            && !self.share_gate.is_firing()
+            && self.share.could_surge(pending.clone().map(|a| (a.negative, a.scored)));
+        if share_hot {
+            let mut d = self.share.clone();
+            if let Some(s) = pending.clone().map(|a| d.observe(a.negative as f64, a.scored as f64)).last() {
+                let holds = d.holds(&s);
+                if self.share_gate.update_provisional(at, st.bucket_s, holds).is_some() {
+                    let e = self.event(
+                        RuleKind::NegativeSurge,
+                        Transition::Fired,
+                        at,
+                        decision,
+                        share_evidence(&s, st),
+                        st,
+                    );
+                    out.events.push(e);
+                }
+            }
+        }
+    }
+
+    fn finalize(&mut self, acc: Accumulator, decision: Decision, st: &Settings, out: &mut SignalOutput) {
+        let at = acc.start;
+        let rules = &st.rules;
+
+        let calibrated = self.volume.is_calibrated();
+        let volume_rule = self.volume_rule(rules);
+        let v = self.volume.observe(at, acc.mentions as f64);
+        let holds = spike_condition(
+            &v,
+            &self.volume,
+            volume_rule,
+            Sustain {
+                firing: self.volume_gate.is_firing(),
+                last_excess: &mut self.volume_excess_at,
+                resolve_after_s: rules.volume_spike.resolve_after_s,
+            },
+            st,
+        );
+        if let Some(t) = self.volume_gate.update(at, st.bucket_s, holds) {
+            out.events.push(self.event(
+                RuleKind::VolumeSpike,
+                t,
+                at,
+                decision,
+                spike_evidence(&v, &self.volume, st),
+                st,
+            ));
+        }
+
+        if acc.crisis_terms > 0 && self.crisis.is_none() {
+            self.crisis = Some(Box::new(SpikeDetector::new(&st.detector, st.bucket_s)));
+        }
+        if let Some(crisis) = self.crisis.as_mut() {
+            let c = crisis.observe(at, acc.crisis_terms as f64);
+            let holds = spike_condition(
+                &c,
+                crisis,
+                rules.crisis_burst.settings(),
+                Sustain {
+                    firing: self.crisis_gate.is_firing(),
+                    last_excess: &mut self.crisis_excess_at,
+                    resolve_after_s: rules.crisis_burst.resolve_after_s,
+                },
+                st,
+            );
+            let evidence = spike_evidence(&c, crisis, st);
+            if let Some(t) = self.crisis_gate.update(at, st.bucket_s, holds) {
+                out.events.push(self.event(RuleKind::CrisisBurst, t, at, decision, evidence, st));
+            }
+        }
+
+        let s = self.share.observe(acc.negative as f64, acc.scored as f64);
+        let holds = rules.negative_surge.enabled && self.share.holds(&s);
+        if let Some(t) = self.share_gate.update(at, st.bucket_s, holds) {
+            out.events.push(self.event(RuleKind::NegativeSurge, t, at, decision, share_evidence(&s, st), st));
+        }
+
+        self.flat_line(&acc, calibrated.then_some(v.expected), decision, st, out);
+        self.expire_key_nodes(at, decision, st, out);
+        self.roll_up(acc, st, out);
+    }
+
+    /// Tracks silence. Only brand, competitor and campaign watches are
+    /// expected to talk steadily, and only once their baseline has a day of
+    /// history (`expected` is `None` before).
+    fn flat_line(
+        &mut self,
+        acc: &Accumulator,
+        expected: Option<f64>,
+        decision: Decision,
+        st: &Settings,
+        out: &mut SignalOutput,
+    ) {
+        let rule = &st.rules.flat_line;
+        let applies = matches!(self.kind, WatchKind::Brand | WatchKind::Competitor | WatchKind::Campaign);
+        match expected {
+            Some(expected) if acc.is_empty() => {
+                self.silent_since.get_or_insert(acc.start);
+                self.silent_expected += expected;
+            }
+            _ => {
+                self.silent_since = None;
+                self.silent_expected = 0.0;
+            }
+        }
+        let silent_s = self.silent_since.map_or(0, |since| acc.start + st.bucket_s as i64 - since);
+        let holds = rule.enabled
+            && applies
+            && silent_s >= rule.silent_for_s as i64
+            && self.silent_expected >= rule.min_expected;
+        if let Some(t) = self.flat_gate.update(acc.start, st.bucket_s, holds) {
+            let evidence = Evidence::Silence { silent_s: silent_s.max(0) as u64, expected: self.silent_expected };
+            out.events.push(self.event(RuleKind::FlatLine, t, acc.start, decision, evidence, st));
+        }
+    }
+
+    fn expire_key_nodes(&mut self, at: i64, decision: Decision, st: &Settings, out: &mut SignalOutput) {
+        let cooldown = st.rules.key_node_negative.cooldown_s as i64;
+        if self.key_nodes.values().all(|k| at - k.fired_at < cooldown) {
+            return;
+        }
+        let (done, waiting): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            std::mem::take(&mut self.key_nodes).into_iter().partition(|(_, k)| at - k.fired_at >= cooldown);
+        self.key_nodes = waiting;
+        for k in done.into_values() {
+            out.events.push(self.event(RuleKind::KeyNodeNegative, Transition::Resolved, at, decision, k.evidence, st));
+        }
+    }
+
+    /// Emits the closed base bucket and every rollup it closes.
+    fn roll_up(&mut self, acc: Accumulator, st: &Settings, out: &mut SignalOutput) {
+        let (workspace, watch) = (&self.workspace, &self.watch);
+        self.rollups.absorb(acc, st.bucket_s, &st.rollups_s, |width_s, closed| {
+            if !closed.is_empty() {
+                out.buckets.push(ClosedBucket {
+                    workspace: workspace.clone(),
+                    watch: watch.clone(),
+                    width_s,
+                    start: time(closed.start),
+                    stats: closed.stats(),
+                });
+            }
+        });
+    }
+
+    fn event(
+        &self,
+        rule: RuleKind,
+        t: Transition,
+        at: i64,
+        d: Decision,
+        evidence: Evidence,
+        st: &Settings,
+    ) -> SignalEvent {
+        let r = &st.rules;
+        let severity = match rule {
+            RuleKind::VolumeSpike => r.volume_spike.severity,
+            RuleKind::CrisisBurst => r.crisis_burst.severity,
+            RuleKind::NegativeSurge => r.negative_surge.severity,
+            RuleKind::KeyNodeNegative => r.key_node_negative.severity,
+            RuleKind::FlatLine => r.flat_line.severity,
+        };
+        SignalEvent {
+            workspace: self.workspace.to_string(),
+            watch: self.watch.to_string(),
+            rule,
+            transition: t,
+            severity,
+            at: time(at),
+            decided_at: time(d.decided_at),
+            provisional: d.provisional,
+            evidence,
+        }
+    }
+
+    /// Bytes this series holds on the heap besides its fixed size (approximate).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let buckets: usize = self.open.iter().map(Accumulator::heap_bytes).sum::<usize>() + self.rollups.heap_bytes();
+        self.workspace.len()
+            + self.watch.len()
+            + self.open.capacity() * std::mem::size_of::<Accumulator>()
+            + buckets
+            + self.volume.heap_bytes()
+            + self.crisis.as_ref().map_or(0, |c| std::mem::size_of::<SpikeDetector>() + c.heap_bytes())
+            + self.share.heap_bytes()
+    }
+}
+
+fn spike_holds(a: &SpikeAssessment, d: &SpikeDetector, rule: RuleSettings) -> bool {
+    rule.enabled && a.score >= d.threshold() && a.extra_volume >= rule.min_volume as f64
+}
+
+/// What keeps a firing spike rule firing.
+struct Sustain<'a> {
+    firing: bool,
+    last_excess: &'a mut Option<i64>,
+    resolve_after_s: u64,
+}
+
+/// The spike condition of a final bucket: the score fires the rule; once it
+/// fires, the rule holds while deviations above the excess cutoff keep
+/// coming (the score itself stays high for a whole excess window after a
+/// burst, far longer than the burst).
+fn spike_condition(
+    a: &SpikeAssessment,
+    d: &SpikeDetector,
+    rule: RuleSettings,
+    sustain: Sustain<'_>,
+    st: &Settings,
+) -> bool {
+    if a.z > st.detector.excess_cutoff {
+        *sustain.last_excess = Some(a.at);
+    }
+    if sustain.firing {
+        rule.enabled
+            && sustain
+                .last_excess
+                .is_some_and(|last| a.at + st.bucket_s as i64 - last <= sustain.resolve_after_s as i64)
+    } else {
+        spike_holds(a, d, rule)
+    }
+}
+
+fn spike_evidence(a: &SpikeAssessment, d: &SpikeDetector, st: &Settings) -> Evidence {
+    Evidence::Spike {
+        value: a.observed,
+        baseline: a.expected,
+        z: a.z,
+        score: a.score,
+        threshold: d.threshold(),
+        extra_volume: a.extra_volume,
+        window_s: st.detector.excess_window_s,
+    }
+}
+
+fn share_evidence(s: &ShareAssessment, st: &Settings) -> Evidence {
+    Evidence::Share {
+        value: s.share,
+        baseline: s.baseline.unwrap_or_default(),
+        negative: s.negative,
+        scored: s.scored,
+        z: s.z,
+        window_s: st.rules.negative_surge.window_s,
+    }
+}
+
+/// The compound sentiment of `mention` toward `watch`: its brand sentiment when scored, else the text's.
+pub(crate) fn brand_compound(mention: &Mention, watch: &str) -> Option<f64> {
+    let s = mention.scores.sentiment.as_ref()?;
+    Some(s.brands.iter().find(|b| b.watch == watch).map_or(s.compound, |b| b.compound))
+}

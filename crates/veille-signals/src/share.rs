@@ -1,0 +1,153 @@
+//! The negative share of a watch against its own baseline.
+
+use serde::{Deserialize, Serialize};
+use veille_config::signals::NegativeSurgeRule;
+
+use crate::window::SlidingSum;
+
+/// Time constant of the baseline share, in seconds (one day).
+const BASELINE_MEMORY_S: f64 = 86_400.0;
+
+/// A bucket's negatives are clipped to this many binomial standard deviations
+/// above the baseline before they update it, so a surge never becomes normal.
+const CLIP_SD: f64 = 3.0;
+
+/// Baseline shares are kept inside [1 %, 99 %] so the binomial variance never vanishes.
+const SHARE_BOUNDS: (f64, f64) = (0.01, 0.99);
+
+/// How the negative share over the sliding window compares with the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ShareAssessment {
+    /// Negative mentions in the window.
+    pub negative: f64,
+    /// Scored mentions in the window.
+    pub scored: f64,
+    /// `negative / scored` over the window (0 when nothing was scored).
+    pub share: f64,
+    /// The baseline share, once enough scored mentions were seen.
+    pub baseline: Option<f64>,
+    /// Binomial z-score of the window's negatives against the baseline share.
+    pub z: f64,
+}
+
+/// Streaming detector of negative-share surges for one watch.
+///
+/// The baseline is an exponentially weighted share with a one-day memory
+/// (the share is a ratio, so the daily rhythm of volume cancels out); each
+/// bucket's negatives are clipped before they update it.
+#[derive(Debug, Clone)]
+pub(crate) struct ShareDetector {
+    window: SlidingSum,
+    weight: f64,
+    base_scored: f64,
+    base_negative: f64,
+    min_volume: f64,
+    min_z: f64,
+    min_lift: f64,
+}
+
+impl ShareDetector {
+    pub(crate) fn new(rule: &NegativeSurgeRule, step_s: u64) -> Self {
+        let step_s = step_s.max(1);
+        let steps = (rule.window_s / step_s).max(1) as usize;
+        let per_slot = (steps / 72).max(1);
+        ShareDetector {
+            window: SlidingSum::new(steps.div_ceil(per_slot), per_slot),
+            weight: 1.0 - (-(step_s as f64) / BASELINE_MEMORY_S).exp(),
+            base_scored: 0.0,
+            base_negative: 0.0,
+            min_volume: rule.min_volume.max(1) as f64,
+            min_z: rule.min_z,
+            min_lift: rule.min_lift,
+        }
+    }
+
+    fn baseline(&self) -> Option<f64> {
+        (self.base_scored >= self.min_volume)
+            .then(|| (self.base_negative / self.base_scored).clamp(SHARE_BOUNDS.0, SHARE_BOUNDS.1))
+    }
+
+    /// Assesses a bucket with `negative` of `scored` mentions, without learning it.
+    pub(crate) fn peek(&self, negative: f64, scored: f64) -> ShareAssessment {
+        let n = self.window.extra_after(scored);
+        let k = self.window.total_after(negative);
+        let baseline = self.baseline();
+        let share = if n > 0.0 { k / n } else { 0.0 };
+        let z = match baseline {
+            Some(p) if n > 0.0 => (k - n * p) / (n * p * (1.0 - p)).sqrt(),
+            _ => 0.0,
+        };
+        ShareAssessment { negative: k, scored: n, share, baseline, z }
+    }
+
+    /// Assesses a bucket, then learns it.
+    pub(crate) fn observe(&mut self, negative: f64, scored: f64) -> ShareAssessment {
+        let a = self.peek(negative, scored);
+        self.window.push(negative, scored);
+        let decay = 1.0 - self.weight;
+        let clipped = match self.baseline() {
+            Some(p) => negative.min(scored * p + CLIP_SD * (scored * p * (1.0 - p)).sqrt()),
+            None => negative,
+        };
+        self.base_scored = self.base_scored * decay + scored;
+        self.base_negative = self.base_negative * decay + clipped;
+        a
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.window.heap_bytes()
+    }
+
+    /// A cheap screen: whether buckets with these `(negative, scored)` counts
+    /// run at least half the minimum lift above the baseline share.
+    pub(crate) fn could_surge(&self, buckets: impl Iterator<Item = (u64, u64)>) -> bool {
+        let (negative, scored) = buckets.fold((0u64, 0u64), |(n, s), (bn, bs)| (n + bn, s + bs));
+        match self.baseline() {
+            Some(p) if scored > 0 => negative as f64 / scored as f64 >= p + self.min_lift / 2.0,
+            _ => false,
+        }
+    }
+
+    /// Whether the surge condition holds for an assessment.
+    pub(crate) fn holds(&self, a: &ShareAssessment) -> bool {
+        match a.baseline {
+            Some(p) => a.scored >= self.min_volume && a.z >= self.min_z && a.share - p >= self.min_lift,
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_surge_of_negatives_holds_and_does_not_become_the_baseline() {
+        let rule = NegativeSurgeRule::default();
+        let mut d = ShareDetector::new(&rule, 60);
+        for _ in 0..600 {
+            d.observe(2.0, 10.0);
+        }
+        let calm = d.peek(2.0, 10.0);
+        assert!(!d.holds(&calm));
+        assert!((calm.baseline.unwrap_or_default() - 0.2).abs() < 1e-6);
+        let mut last = calm;
+        for _ in 0..15 {
+            last = d.observe(8.0, 10.0);
+        }
+        assert!(d.holds(&last), "{last:?}");
+        assert!(last.share > 0.75);
+        assert!(last.baseline.unwrap_or(1.0) < 0.25, "clipped updates keep the baseline near 20 %: {last:?}");
+    }
+
+    #[test]
+    fn too_few_mentions_never_hold() {
+        let rule = NegativeSurgeRule::default();
+        let mut d = ShareDetector::new(&rule, 60);
+        for _ in 0..600 {
+            d.observe(0.0, 1.0);
+        }
+        let a = d.observe(1.0, 1.0);
+        assert!(!d.holds(&a), "{a:?}");
+    }
+}
