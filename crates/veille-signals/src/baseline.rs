@@ -41,6 +41,14 @@ impl BaselineRates {
         2.0 * (count.max(0.0) + COUNT_OFFSET).powf(self.power)
     }
 
+    /// Mean absolute deviation a Poisson count would show around the count
+    /// whose transform is `transformed` (delta method, MAD ≈ 0.8 sd): the
+    /// scale's starting point before the series teaches its own.
+    fn poisson_scale(&self, transformed: f64) -> f64 {
+        let shifted = (transformed / 2.0).max(0.0).powf(1.0 / self.power).max(COUNT_OFFSET);
+        0.8 * 2.0 * self.power * shifted.powf(self.power - 0.5)
+    }
+
     fn inverse(&self, transformed: f64) -> f64 {
         ((transformed / 2.0).max(0.0).powf(1.0 / self.power) - COUNT_OFFSET).max(0.0)
     }
@@ -67,11 +75,13 @@ pub(crate) struct SeasonalBaseline {
     hour: [f64; 24],
     weekday: [f64; 7],
     scale: f64,
+    /// Buckets learned, up to the number where the scale's own rate takes over.
+    learned: u32,
 }
 
 impl Default for SeasonalBaseline {
     fn default() -> Self {
-        SeasonalBaseline { level: None, hour: [0.0; 24], weekday: [0.0; 7], scale: 1.0 }
+        SeasonalBaseline { level: None, hour: [0.0; 24], weekday: [0.0; 7], scale: 1.0, learned: 0 }
     }
 }
 
@@ -111,6 +121,9 @@ impl SeasonalBaseline {
     /// Learns the bucket starting at `at` whose transformed count is `y`.
     pub(crate) fn learn(&mut self, rates: &BaselineRates, at: i64, y: f64) {
         let (hour, weekday) = slots(at);
+        if self.level.is_none() {
+            self.scale = 1.0;
+        }
         let level = *self.level.get_or_insert(y);
         let residual = y - (level + self.hour[hour] + self.weekday[weekday]);
         let bound = rates.clip * self.scale;
@@ -118,7 +131,11 @@ impl SeasonalBaseline {
         self.level = Some(level + rates.level * clipped);
         self.hour[hour] += rates.hour * clipped;
         self.weekday[weekday] += rates.weekday * clipped;
-        self.scale += rates.scale * (residual.abs().min(bound) - self.scale);
+        // Until the series has taught it, the scale is a plain average (the
+        // Poisson guess counting as one bucket), then an exponential one.
+        self.learned = self.learned.saturating_add(1);
+        let weight = rates.scale.max(1.0 / (f64::from(self.learned) + 1.0));
+        self.scale += weight * (residual.abs().min(bound) - self.scale);
     }
 }
 

@@ -29,8 +29,9 @@
 //!   scales before they update the baseline, so a spike never inflates it.
 //!   Buckets with `z` above 3 add `z − 3` to a sliding sum over 6 hours (the
 //!   *excess*), and the score is the excess divided by the median of its
-//!   daily maxima over the last 28 days: a score of 1 is "as unusual as a
-//!   typical day's most unusual moment". Each series thus calibrates itself:
+//!   daily maxima over the last 28 days (at least 5): a score of 1 is "as
+//!   unusual as a typical day's most unusual moment". Each series thus
+//!   calibrates itself:
 //!   the same threshold (1.8) suits a brand heard ten times a day and one
 //!   heard ten times a second.
 //! * **Negative share**: the share of negative mentions over a sliding window

@@ -80,11 +80,15 @@ impl SignalMonitor {
     /// Counts a mention in the buckets of every watch it is tagged with, runs
     /// the per-mention rules, and evaluates the buckets its time completes.
     pub fn observe(&mut self, mention: &Mention, out: &mut SignalOutput) {
-        if !self.enabled || mention.tags.is_empty() {
+        if !self.enabled {
             return;
         }
         let t = mention.created_at.timestamp();
         let bucket = align(t, self.settings.bucket_s);
+        // The watermark moves first: what this mention completes is evaluated
+        // and closed before it lands, so open buckets never span a time jump.
+        self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+        self.advance(out);
         let late = bucket < self.closed_until;
         self.late += u64::from(late);
         let identity = mention.author.id.as_deref().unwrap_or(&mention.author.handle);
@@ -114,8 +118,6 @@ impl SignalMonitor {
             }
             series.key_node(mention, &facts, &self.settings, out);
         }
-        self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
-        self.advance(out);
     }
 
     /// Moves the watermark to `now` (if later) and evaluates and closes what

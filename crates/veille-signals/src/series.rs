@@ -158,12 +158,11 @@ impl Series {
     /// Closes every bucket that starts before `frontier`, in order.
     pub(crate) fn close_until(&mut self, frontier: i64, st: &Settings, out: &mut SignalOutput) {
         let step = st.bucket_s as i64;
-        if self.open.is_empty() && frontier - self.next_close > MAX_FILL_S {
-            let skipped = (frontier - self.next_close - MAX_FILL_S) / step * step;
-            self.next_close += skipped;
-        }
         let decision = Decision { decided_at: frontier, provisional: false };
         while self.next_close < frontier {
+            if self.open.is_empty() && frontier - self.next_close > MAX_FILL_S {
+                self.next_close += (frontier - self.next_close - MAX_FILL_S) / step * step;
+            }
             let acc = self.open.pop_front().unwrap_or_else(|| Accumulator::new(self.next_close));
             self.finalize(acc, decision, st, out);
             self.next_close += step;

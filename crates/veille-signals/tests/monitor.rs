@@ -219,3 +219,41 @@ fn invalid_settings_are_refused_with_their_key() {
     let e = SignalMonitor::new(&cfg).unwrap_err();
     assert_eq!(e.to_string(), "signals.detector.threshold: must be a positive number");
 }
+
+#[test]
+fn a_jump_in_event_time_is_fast_forwarded_not_filled_minute_by_minute() {
+    let mut monitor = SignalMonitor::new(&SignalsConfig::default()).unwrap();
+    let mut out = SignalOutput::default();
+    for m in stream("acme", 2.0, 120, 21, |_| 1.0) {
+        monitor.observe(&m, &mut out);
+    }
+    let far = mention(1, "acme", WatchKind::Brand, start() + Duration::days(3650), "late_riser", None);
+    monitor.observe(&far, &mut out);
+    let closed = out.buckets.iter().filter(|b| b.width_s == 60).count();
+    assert!(closed <= 120, "{closed} minute buckets closed: the decade-long gap was skipped");
+    assert!(monitor.memory_bytes() < 64 * 1024, "{} bytes", monitor.memory_bytes());
+    monitor.flush(&mut out);
+    assert!(out.buckets.iter().any(|b| b.start == start() + Duration::days(3650)), "the far mention has its bucket");
+}
+
+#[test]
+fn a_fresh_monitor_on_a_busy_calm_stream_stays_quiet() {
+    // Up to 450 mentions a minute, through the first day of a new deployment.
+    let mentions = stream("acme", 150.0, 1440, 31, |_| 1.0);
+    let mut monitor = SignalMonitor::new(&SignalsConfig::default()).unwrap();
+    let out = run(&mut monitor, &mentions);
+    assert!(out.events.is_empty(), "{:#?}", out.events.iter().map(ToString::to_string).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_burst_ten_minutes_into_a_new_deployment_fires_on_its_first_minute() {
+    let burst = 10..15;
+    let mentions = stream("acme", 150.0, 40, 17, |m| if burst.contains(&m) { 8.0 } else { 1.0 });
+    let mut monitor = SignalMonitor::new(&SignalsConfig::default()).unwrap();
+    let out = run(&mut monitor, &mentions);
+    let spikes = events(&out, RuleKind::VolumeSpike);
+    assert_eq!(spikes.len(), 2, "{spikes:#?}");
+    assert_eq!((spikes[0].transition, spikes[0].at, spikes[0].provisional), (Transition::Fired, minute(10), true));
+    assert_eq!(spikes[1].transition, Transition::Resolved);
+    assert!(spikes[1].at > minute(burst.end) && spikes[1].at <= minute(burst.end + 10), "{}", spikes[1].at);
+}

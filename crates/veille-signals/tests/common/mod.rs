@@ -24,8 +24,14 @@ impl Noise {
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// A Poisson draw with mean `lambda` (Knuth's method; fine for small means).
+    /// A Poisson draw with mean `lambda` (Knuth's method for small means, the
+    /// normal approximation above 30).
     pub fn poisson(&mut self, lambda: f64) -> u64 {
+        if lambda > 30.0 {
+            let (u, v) = (self.uniform().max(f64::MIN_POSITIVE), self.uniform());
+            let normal = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+            return (lambda + lambda.sqrt() * normal).round().max(0.0) as u64;
+        }
         let limit = (-lambda).exp();
         let mut k = 0;
         let mut p = self.uniform();

@@ -12,6 +12,24 @@ use veille_graph::{pagerank, EdgeList, PageRankOptions};
 pub(crate) enum EvalCommand {
     /// PageRank of a TSV edge list (source TAB target [TAB weight]), printed as one JSON object {node: score}.
     Pagerank(PagerankArgs),
+    /// Run the volume detector, streaming, over NAB-format CSVs and print NAB scores as JSON.
+    Nab(NabArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NabArgs {
+    /// Folder of NAB-format CSV files (`timestamp,value`).
+    #[arg(long)]
+    data: PathBuf,
+    /// NAB label windows (`combined_windows.json`).
+    #[arg(long)]
+    windows: PathBuf,
+    /// Scoring profile: standard, reward_low_FP_rate or reward_low_FN_rate.
+    #[arg(long, default_value = "standard")]
+    profile: String,
+    /// Also write the detector's output per file in NAB's results format here.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -32,6 +50,12 @@ pub(crate) struct PagerankArgs {
 
 pub(crate) fn run(cmd: EvalCommand) -> Result<()> {
     match cmd {
+        EvalCommand::Nab(a) => {
+            let profile: veille_signals::nab::NabProfile = a.profile.parse()?;
+            let report = veille_signals::nab::eval_nab(&a.data, &a.windows, profile, a.out.as_deref())?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         EvalCommand::Pagerank(a) => {
             let file = File::open(&a.edges).with_context(|| format!("cannot open {}", a.edges.display()))?;
             let graph = EdgeList::read_tsv(BufReader::new(file)).with_context(|| format!("{}", a.edges.display()))?;
