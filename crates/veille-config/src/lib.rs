@@ -320,6 +320,7 @@ impl Config {
         }
         self.graph.validate().map_err(|e| invalid(format!("graph.{}", e.key), e.reason))?;
         self.sentiment.validate().map_err(|(key, reason)| invalid(format!("sentiment.{key}"), reason))?;
+        self.signals.validate().map_err(|(key, reason)| invalid(format!("signals.{key}"), reason))?;
         let mut ws_names = BTreeSet::new();
         for (i, w) in self.workspaces.iter().enumerate() {
             check_workspace_name(&w.name).map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;

@@ -41,14 +41,6 @@ impl BaselineRates {
         2.0 * (count.max(0.0) + COUNT_OFFSET).powf(self.power)
     }
 
-    /// Mean absolute deviation a Poisson count would show around the count
-    /// whose transform is `transformed` (delta method, MAD ≈ 0.8 sd): the
-    /// scale's starting point before the series teaches its own.
-    fn poisson_scale(&self, transformed: f64) -> f64 {
-        let shifted = (transformed / 2.0).max(0.0).powf(1.0 / self.power).max(COUNT_OFFSET);
-        0.8 * 2.0 * self.power * shifted.powf(self.power - 0.5)
-    }
-
     fn inverse(&self, transformed: f64) -> f64 {
         ((transformed / 2.0).max(0.0).powf(1.0 / self.power) - COUNT_OFFSET).max(0.0)
     }
@@ -121,9 +113,6 @@ impl SeasonalBaseline {
     /// Learns the bucket starting at `at` whose transformed count is `y`.
     pub(crate) fn learn(&mut self, rates: &BaselineRates, at: i64, y: f64) {
         let (hour, weekday) = slots(at);
-        if self.level.is_none() {
-            self.scale = 1.0;
-        }
         let level = *self.level.get_or_insert(y);
         let residual = y - (level + self.hour[hour] + self.weekday[weekday]);
         let bound = rates.clip * self.scale;
@@ -131,8 +120,9 @@ impl SeasonalBaseline {
         self.level = Some(level + rates.level * clipped);
         self.hour[hour] += rates.hour * clipped;
         self.weekday[weekday] += rates.weekday * clipped;
-        // Until the series has taught it, the scale is a plain average (the
-        // Poisson guess counting as one bucket), then an exponential one.
+        // While the history is short the scale is a plain average (its starting
+        // value counting as one bucket), so a busy new series is not measured
+        // against a unit scale for hours; then it is an exponential average.
         self.learned = self.learned.saturating_add(1);
         let weight = rates.scale.max(1.0 / (f64::from(self.learned) + 1.0));
         self.scale += weight * (residual.abs().min(bound) - self.scale);
