@@ -52,9 +52,9 @@ pub struct GraphConfig {
     /// PageRank damping factor (probability of following an edge), in (0, 1). Default 0.85.
     #[serde(default = "default_damping")]
     pub damping: f64,
-    /// Largest PageRank change left unpropagated on an author after each
-    /// mention, as a share of the author's own rank (at least of the average
-    /// author's teleport share). Smaller is more exact and slower. Default 0.002.
+    /// Largest PageRank change an author may leave unpropagated after each
+    /// mention, as a share of the larger of the teleport share and what it
+    /// sends each out-neighbour. Smaller is more exact and slower. Default 0.002.
     #[serde(default = "default_pagerank_tolerance")]
     pub pagerank_tolerance: f64,
     /// Communities are due for recomputation after this many seconds of event

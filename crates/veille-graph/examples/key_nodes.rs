@@ -13,7 +13,7 @@
 use std::process::ExitCode;
 
 use veille_config::GraphConfig;
-use veille_graph::{CommunityQuery, KeyNodeQuery, WorkspaceGraphs};
+use veille_graph::{parse_window, CommunityQuery, KeyNodeQuery, WorkspaceGraphs};
 use veille_model::Mention;
 
 fn run() -> Result<(), String> {
@@ -57,6 +57,12 @@ fn run() -> Result<(), String> {
                 c.activity.normalized, node.community, node.sample_mentions,
             );
         }
+
+        // One watch's key nodes over the last day of event time, as
+        // `GET /api/v1/keynodes?watch=acme&window=24h` serves them.
+        let window = parse_window("24h").map_err(|e| e.to_string())?;
+        let recent = graph.key_nodes(&KeyNodeQuery::top(3).in_watch("acme").within(window));
+        println!("{}", serde_json::to_string_pretty(&recent).map_err(|e| e.to_string())?);
 
         // Communities as the API serves them, for one watch.
         let report = graph.communities(&CommunityQuery { watch: Some("acme".into()), limit: 5, members: 3 });

@@ -1,24 +1,38 @@
 //! The authors of one workspace: identity, interning and per-author statistics.
+//!
+//! Authors live in slots addressed by a compact `u32`. The index from
+//! `(platform, handle)` to slot keeps each handle folded to lower case inside
+//! the table entry when it is short (as nearly all handles are), so a lookup
+//! reads the table and nothing else; longer handles are confirmed against
+//! the slot.
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use veille_model::Platform;
 
+use crate::recent::Recent;
+use crate::samples::Samples;
+
 /// Sentinel for "no community yet".
 pub(crate) const NO_COMMUNITY: u32 = u32::MAX;
 
-/// Decayed statistics of an author within one watch.
-#[derive(Debug, Clone)]
+/// Longest folded handle kept whole in an index entry.
+const INLINE: usize = 18;
+
+/// Statistics of an author within one watch.
+#[derive(Debug, Default)]
 pub(crate) struct WatchStats {
     pub(crate) watch: u16,
-    /// Mentions written that the watch matched (stored units, see `clock`).
+    /// Mentions written that the watch matched (decayed, stored units, see `clock`).
     pub(crate) activity: f32,
-    /// Interactions received through mentions the watch matched, plus their reported engagement.
+    /// Interactions received through mentions the watch matched, plus their
+    /// reported engagement (decayed, stored units).
     pub(crate) engagement: f32,
+    /// The same, undecayed, in time buckets.
+    pub(crate) recent: Recent,
     /// Most recent mention keys, oldest first.
-    pub(crate) samples: Vec<Arc<str>>,
+    pub(crate) samples: Samples,
 }
 
 /// One author slot.
@@ -26,20 +40,24 @@ pub(crate) struct WatchStats {
 pub(crate) struct Author {
     /// The handle as first seen (empty for a free slot).
     pub(crate) handle: Box<str>,
+    /// The latest display name given by the author's own mentions.
+    pub(crate) display_name: Option<Box<str>>,
     pub(crate) platform: Option<Platform>,
     /// Latest follower count reported, saturated to `u32`.
     pub(crate) followers: Option<u32>,
-    /// Mentions written (stored units).
+    /// Mentions written (decayed, stored units).
     pub(crate) activity: f32,
-    /// Interactions received plus engagement reported on own mentions (stored units).
+    /// Interactions received plus engagement reported on own mentions (decayed, stored units).
     pub(crate) engagement: f32,
     /// Latest event time involving the author (Unix seconds).
     pub(crate) last_seen: i64,
     pub(crate) community: u32,
     /// Distinguishes successive authors of a reused slot.
     pub(crate) generation: u32,
+    /// Activity and engagement, undecayed, in time buckets.
+    pub(crate) recent: Recent,
     /// Most recent mention keys, oldest first.
-    pub(crate) samples: Vec<Arc<str>>,
+    pub(crate) samples: Samples,
     pub(crate) watches: Vec<WatchStats>,
 }
 
@@ -54,7 +72,9 @@ impl Author {
         let at = match self.watches.iter().position(|w| w.watch == watch) {
             Some(at) => at,
             None => {
-                self.watches.push(WatchStats { watch, activity: 0.0, engagement: 0.0, samples: Vec::new() });
+                // Authors appear in few watches: grow one at a time.
+                self.watches.reserve_exact(1);
+                self.watches.push(WatchStats { watch, ..WatchStats::default() });
                 self.watches.len() - 1
             }
         };
@@ -77,27 +97,66 @@ impl Author {
 
     pub(crate) fn approx_bytes(&self) -> usize {
         self.handle.len()
-            + self.samples.capacity() * 16
-            + self.watches.iter().map(|w| std::mem::size_of::<WatchStats>() + w.samples.capacity() * 16).sum::<usize>()
+            + self.display_name.as_ref().map_or(0, |d| d.len())
+            + self.samples.approx_bytes()
+            + self.watches.capacity() * std::mem::size_of::<WatchStats>()
+            + self.watches.iter().map(|w| w.samples.approx_bytes()).sum::<usize>()
     }
 }
 
-/// Appends `key` to a bounded list of samples, dropping the oldest.
-pub(crate) fn remember(samples: &mut Vec<Arc<str>>, key: &Arc<str>, keep: usize) {
-    if keep == 0 || samples.last().is_some_and(|k| k == key) {
-        return;
+/// An index entry: the slot, the key's hash and, for short handles, the key itself.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    hash: u64,
+    slot: u32,
+    platform: u8,
+    /// Length of the folded handle.
+    len: u8,
+    /// Its first bytes.
+    head: [u8; INLINE],
+}
+
+/// A `(platform, handle)` key folded for comparison.
+struct Key {
+    platform: u8,
+    /// The folded handle's length (saturated) and first bytes, zero-padded, as entries hold them.
+    len: u8,
+    head: [u8; INLINE],
+    hash: u64,
+}
+
+/// A handle in lower case (ASCII folded in place; other text through Unicode lower-casing).
+enum Folded {
+    Short { len: usize, bytes: [u8; 64] },
+    Long(String),
+}
+
+impl Folded {
+    fn of(handle: &str) -> Self {
+        if handle.is_ascii() && handle.len() <= 64 {
+            let mut bytes = [0u8; 64];
+            for (b, c) in bytes.iter_mut().zip(handle.bytes()) {
+                *b = c.to_ascii_lowercase();
+            }
+            Folded::Short { len: handle.len(), bytes }
+        } else {
+            Folded::Long(handle.chars().flat_map(char::to_lowercase).collect())
+        }
     }
-    if samples.len() >= keep {
-        samples.remove(0);
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Folded::Short { len, bytes } => &bytes[..*len],
+            Folded::Long(s) => s.as_bytes(),
+        }
     }
-    samples.push(Arc::clone(key));
 }
 
 /// Author slots with a case-insensitive `(platform, handle)` index and a free list.
 #[derive(Debug, Default)]
 pub(crate) struct Authors {
     pub(crate) slots: Vec<Author>,
-    index: HashTable<u32>,
+    index: HashTable<Entry>,
     hasher: DefaultHashBuilder,
     free: Vec<u32>,
     live: usize,
@@ -111,15 +170,15 @@ impl Authors {
 
     /// The slot of `(platform, handle)`, if known.
     pub(crate) fn find(&self, platform: Platform, handle: &str) -> Option<u32> {
-        let hash = self.hash(platform, handle);
-        self.index.find(hash, |&x| self.is(x, platform, handle)).copied()
+        let key = self.key(platform, handle);
+        self.index.find(key.hash, |e| self.matches(e, &key, handle)).map(|e| e.slot)
     }
 
     /// The slot of `(platform, handle)` and whether it was just created.
     pub(crate) fn intern(&mut self, platform: Platform, handle: &str) -> (u32, bool) {
-        let hash = self.hash(platform, handle);
-        if let Some(&x) = self.index.find(hash, |&x| self.is(x, platform, handle)) {
-            return (x, false);
+        let key = self.key(platform, handle);
+        if let Some(e) = self.index.find(key.hash, |e| self.matches(e, &key, handle)) {
+            return (e.slot, false);
         }
         let x = match self.free.pop() {
             Some(x) => x,
@@ -136,11 +195,8 @@ impl Authors {
             generation: self.generation,
             ..Author::default()
         };
-        let (slots, hasher) = (&self.slots, &self.hasher);
-        self.index.insert_unique(hash, x, |&y| {
-            let a = &slots[y as usize];
-            hash_key(hasher, a.platform.unwrap_or(Platform::Web), &a.handle)
-        });
+        let entry = Entry { hash: key.hash, slot: x, platform: key.platform, len: key.len, head: key.head };
+        self.index.insert_unique(key.hash, entry, |e| e.hash);
         self.live += 1;
         (x, true)
     }
@@ -151,8 +207,8 @@ impl Authors {
         let Some(platform) = a.platform else {
             return;
         };
-        let hash = self.hash(platform, &a.handle);
-        if let Ok(entry) = self.index.find_entry(hash, |&y| y == x) {
+        let hash = self.key(platform, &a.handle).hash;
+        if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == x) {
             entry.remove();
         }
         self.slots[x as usize] = Author::default();
@@ -168,33 +224,30 @@ impl Authors {
     pub(crate) fn approx_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Author>()
             + self.slots.iter().map(Author::approx_bytes).sum::<usize>()
-            + self.index.capacity() * 5
+            + self.index.capacity() * (std::mem::size_of::<Entry>() + 1)
             + self.free.capacity() * 4
     }
 
-    fn is(&self, x: u32, platform: Platform, handle: &str) -> bool {
-        let a = &self.slots[x as usize];
-        a.platform == Some(platform) && fold_eq(&a.handle, handle)
+    fn key(&self, platform: Platform, handle: &str) -> Key {
+        let folded = Folded::of(handle);
+        let mut h = self.hasher.build_hasher();
+        h.write_u8(platform as u8);
+        h.write(folded.bytes());
+        let bytes = folded.bytes();
+        let mut head = [0u8; INLINE];
+        let n = bytes.len().min(INLINE);
+        head[..n].copy_from_slice(&bytes[..n]);
+        let len = bytes.len().min(255) as u8;
+        Key { platform: platform as u8, len, head, hash: h.finish() }
     }
 
-    fn hash(&self, platform: Platform, handle: &str) -> u64 {
-        hash_key(&self.hasher, platform, handle)
+    fn matches(&self, e: &Entry, key: &Key, handle: &str) -> bool {
+        e.hash == key.hash
+            && e.platform == key.platform
+            && e.len == key.len
+            && e.head == key.head
+            && (key.len as usize <= INLINE || fold_eq(&self.slots[e.slot as usize].handle, handle))
     }
-}
-
-fn hash_key(hasher: &DefaultHashBuilder, platform: Platform, handle: &str) -> u64 {
-    let mut h = hasher.build_hasher();
-    h.write_u8(platform as u8);
-    if handle.is_ascii() {
-        for b in handle.bytes() {
-            h.write_u8(b.to_ascii_lowercase());
-        }
-    } else {
-        for c in handle.chars().flat_map(char::to_lowercase) {
-            h.write_u32(c as u32);
-        }
-    }
-    h.finish()
 }
 
 /// Handles compare without regard to case (as every platform we read treats them).
@@ -230,12 +283,18 @@ mod tests {
     }
 
     #[test]
-    fn samples_keep_the_most_recent_keys() {
-        let mut samples = Vec::new();
-        for k in ["x:1", "x:2", "x:2", "x:3"] {
-            remember(&mut samples, &Arc::from(k), 2);
-        }
-        let keys: Vec<&str> = samples.iter().map(|k| &**k).collect();
-        assert_eq!(keys, ["x:2", "x:3"]);
+    fn long_handles_sharing_a_prefix_stay_apart() {
+        let mut authors = Authors::default();
+        let long = "customer-care.example-airline.com";
+        let (a, _) = authors.intern(Platform::Bluesky, long);
+        let (b, new) = authors.intern(Platform::Bluesky, "customer-care.example-airline.org");
+        assert!(new && a != b);
+        assert_eq!(authors.find(Platform::Bluesky, &long.to_uppercase()), Some(a));
+        let very_long = "x".repeat(300);
+        let (c, _) = authors.intern(Platform::Bluesky, &very_long);
+        assert_eq!(authors.find(Platform::Bluesky, &very_long.to_uppercase()), Some(c));
+        assert_eq!(authors.find(Platform::Bluesky, &"x".repeat(299)), None);
+        authors.remove(c);
+        assert_eq!(authors.find(Platform::Bluesky, &very_long), None);
     }
 }

@@ -54,6 +54,9 @@ pub enum GraphError {
         /// The per-node L1 tolerance.
         tol: f64,
     },
+    /// A query window is not a positive whole number followed by `s`, `m`, `h`, `d` or `w`.
+    #[error("window `{0}` is not a positive whole number followed by s, m, h, d or w (e.g. 24h)")]
+    InvalidWindow(String),
     /// A graph setting breaks a rule.
     #[error(transparent)]
     InvalidSetting(#[from] veille_config::graph::InvalidGraphValue),

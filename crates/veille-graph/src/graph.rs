@@ -1,17 +1,17 @@
 //! The interaction graph of one workspace: absorbing mentions, decay, eviction.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use veille_config::GraphConfig;
 use veille_model::{Mention, Platform};
 
-use crate::authors::{remember, Author, Authors, NO_COMMUNITY};
+use crate::authors::{Author, Authors, NO_COMMUNITY};
 use crate::clock::Clock;
 use crate::community::{CommunitySnapshot, DetectedCommunities};
 use crate::error::GraphError;
 use crate::incremental::IncrementalPageRank;
+use crate::recent::minute;
+use crate::samples::SampleKey;
 use crate::score::{Raw, Scorer};
 
 /// Stored weight below which an edge is forgotten when the decay reference
@@ -59,6 +59,10 @@ pub struct GraphStats {
     pub communities_computed_at: Option<DateTime<Utc>>,
     /// Communities found then (authors without interactions belong to none).
     pub communities: usize,
+    /// PageRank pushes made since the graph was created (the work of keeping ranks fresh).
+    pub pagerank_pushes: u64,
+    /// Out-edges those pushes visited.
+    pub pagerank_edge_visits: u64,
 }
 
 /// When communities were last computed and how good the split was.
@@ -217,6 +221,8 @@ impl InteractionGraph {
             latest_event: self.clock.now().and_then(to_time),
             communities_computed_at: self.last_communities.and_then(|c| to_time(c.at)),
             communities: self.last_communities.map_or(0, |c| c.count),
+            pagerank_pushes: self.pr.work().0,
+            pagerank_edge_visits: self.pr.work().1,
         }
     }
 
@@ -230,9 +236,10 @@ impl InteractionGraph {
             self.authors.slots.iter_mut().for_each(|a| a.multiply(factor));
         }
         let g = self.clock.inflation(t);
+        let minute = minute(t);
         self.mentions += 1;
         let keep = self.cfg.samples_per_author;
-        let key: Option<Arc<str>> = (keep > 0).then(|| Arc::from(m.key().as_str()));
+        let key = (keep > 0).then(|| SampleKey::new(m.key().as_str()));
         self.tag_ids.clear();
         for tag in &m.tags {
             if let Some(id) = self.watch_id(&tag.watch) {
@@ -243,28 +250,36 @@ impl InteractionGraph {
         }
 
         let u = self.intern(platform, handle);
-        let engagement = m.engagement.total() as f64 * g;
+        let reported = m.engagement.total() as f64;
+        let engagement = (reported * g) as f32;
         {
             let a = &mut self.authors.slots[u as usize];
-            if *a.handle != *handle {
+            if a.handle.len() != handle.len() || *a.handle != *handle {
                 // The author's own spelling wins over how others wrote it.
                 a.handle = handle.into();
+            }
+            if let Some(name) = m.author.display_name.as_deref() {
+                if a.display_name.as_deref() != Some(name) {
+                    a.display_name = Some(name.into());
+                }
             }
             if let Some(f) = m.author.followers {
                 a.followers = Some(u32::try_from(f).unwrap_or(u32::MAX));
             }
             a.activity += g as f32;
-            a.engagement += engagement as f32;
+            a.engagement += engagement;
+            a.recent.add(minute, 1.0, reported as f32);
             a.last_seen = a.last_seen.max(t);
             if let Some(key) = &key {
-                remember(&mut a.samples, key, keep);
+                a.samples.remember(key, keep);
             }
             for &w in &self.tag_ids {
                 let s = a.watch_mut(w);
                 s.activity += g as f32;
-                s.engagement += engagement as f32;
+                s.engagement += engagement;
+                s.recent.add(minute, 1.0, reported as f32);
                 if let Some(key) = &key {
-                    remember(&mut s.samples, key, keep);
+                    s.samples.remember(key, keep);
                 }
             }
         }
@@ -287,20 +302,21 @@ impl InteractionGraph {
         }
         for k in 0..self.targets.len() {
             let (v, w) = self.targets[k];
-            let w = w * g;
-            self.pr.add_weight(u, v, w);
+            let stored = w * g;
+            self.pr.add_weight(u, v, stored);
             let b = &mut self.authors.slots[v as usize];
-            b.engagement += w as f32;
+            b.engagement += stored as f32;
+            b.recent.add(minute, 0.0, w as f32);
             b.last_seen = b.last_seen.max(t);
-            let record = b.activity <= 0.0;
-            if let (Some(key), true) = (&key, record) {
-                remember(&mut b.samples, key, keep);
+            if let (Some(key), true) = (&key, b.activity <= 0.0) {
+                b.samples.remember(key, keep);
             }
             for &wid in &self.tag_ids {
                 let s = b.watch_mut(wid);
-                s.engagement += w as f32;
+                s.engagement += stored as f32;
+                s.recent.add(minute, 0.0, w as f32);
                 if let (Some(key), true) = (&key, s.activity <= 0.0) {
-                    remember(&mut s.samples, key, keep);
+                    s.samples.remember(key, keep);
                 }
             }
         }

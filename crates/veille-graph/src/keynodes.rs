@@ -1,12 +1,15 @@
-//! Queries: top key nodes and communities, workspace-wide or within a watch.
+//! Queries: top key nodes and communities, workspace-wide or within a watch,
+//! optionally over a recent window of event time.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use veille_model::Platform;
 
 use crate::authors::NO_COMMUNITY;
+use crate::error::GraphError;
 use crate::graph::{author_ref, to_time, AuthorRef, InteractionGraph};
-use crate::score::ScoreComponents;
+use crate::recent::minute;
+use crate::score::{Raw, ScoreComponents};
 
 /// Which key nodes to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,9 +17,9 @@ pub struct KeyNodeQuery {
     /// Only authors who wrote or received mentions this watch matched, scored
     /// on their activity and engagement within it; all authors when `None`.
     pub watch: Option<String>,
-    /// Only authors who wrote or were referenced within this span before the
-    /// latest event time.
-    pub active_within: Option<TimeDelta>,
+    /// Only activity within this span before the graph's latest event time
+    /// counts: see [`KeyNodeQuery::within`].
+    pub window: Option<TimeDelta>,
     /// Most key nodes returned.
     pub limit: usize,
 }
@@ -24,7 +27,7 @@ pub struct KeyNodeQuery {
 impl KeyNodeQuery {
     /// The `limit` highest-scoring authors of the workspace.
     pub fn top(limit: usize) -> Self {
-        KeyNodeQuery { watch: None, active_within: None, limit }
+        KeyNodeQuery { watch: None, window: None, limit }
     }
 
     /// Restricts the query to one watch.
@@ -33,11 +36,38 @@ impl KeyNodeQuery {
         self
     }
 
-    /// Restricts the query to authors active within `span` of the latest event.
-    pub fn active_within(mut self, span: TimeDelta) -> Self {
-        self.active_within = Some(span);
+    /// Counts only the last `span` of event time, ending at the latest event
+    /// the graph has seen: the activity and engagement components become the
+    /// mentions written and the engagement received in that span (undecayed,
+    /// within the watch if one is set), and authors with neither in the span
+    /// are left out. Centrality and reach are the graph's current ones.
+    ///
+    /// Activity is kept per author in a few minute-aligned buckets that merge
+    /// as they age, so a window reaching into older activity is counted pro
+    /// rata of the bucket it cuts; the most recent activity is exact.
+    pub fn within(mut self, span: TimeDelta) -> Self {
+        self.window = Some(span);
         self
     }
+}
+
+/// Reads a window such as `90s`, `15m`, `24h`, `7d` or `2w` (a positive
+/// whole number and a unit), as `window=` parameters are written.
+pub fn parse_window(text: &str) -> Result<TimeDelta, GraphError> {
+    let bad = || GraphError::InvalidWindow(text.to_string());
+    let t = text.trim();
+    let unit_at = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = t.split_at(unit_at);
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let span = match unit {
+        "s" => TimeDelta::try_seconds(n),
+        "m" => TimeDelta::try_minutes(n),
+        "h" => TimeDelta::try_hours(n),
+        "d" => TimeDelta::try_days(n),
+        "w" => TimeDelta::try_weeks(n),
+        _ => None,
+    };
+    span.filter(|s| *s > TimeDelta::zero()).ok_or_else(bad)
 }
 
 /// An author ranked by key-node score, with what the score is made of.
@@ -45,8 +75,12 @@ impl KeyNodeQuery {
 pub struct KeyNode {
     /// Where the account lives.
     pub platform: Platform,
-    /// The handle as first seen.
+    /// The handle as the author writes it.
     pub handle: String,
+    /// The latest display name seen on the author's own mentions.
+    pub display_name: Option<String>,
+    /// The latest follower count reported.
+    pub followers: Option<u64>,
     /// The key-node score, in [0, 1].
     pub score: f64,
     /// The components the score combines.
@@ -54,7 +88,8 @@ pub struct KeyNode {
     /// The author's community at the last community run, if any.
     pub community: Option<u32>,
     /// Keys of recent mentions written by the author (or, for an author who
-    /// wrote none, mentioning them), oldest first.
+    /// wrote none, mentioning them), within the watch if the query has one,
+    /// oldest first; at most `[graph] samples_per_author`.
     pub sample_mentions: Vec<String>,
     /// The latest event time the author wrote or was referenced.
     pub last_seen: Option<DateTime<Utc>>,
@@ -76,8 +111,16 @@ pub struct CommunityQuery {
 pub struct Community {
     /// The community's id (0 is the largest at the last run).
     pub id: u32,
+    /// A name for display: the handle of its highest-scoring author in the query's scope.
+    pub label: String,
+    /// Authors of the community still held by the graph.
+    pub size: usize,
     /// Authors of the community in the query's scope.
     pub authors: usize,
+    /// Share, in [0, 1], of the scope's mentions (the watch's, or the
+    /// workspace's) written by the community's authors, each mention
+    /// weighted by recency like activity.
+    pub mention_share: f64,
     /// The community's highest-scoring authors in the query's scope.
     pub key_nodes: Vec<CommunityMember>,
 }
@@ -93,7 +136,7 @@ pub struct CommunityMember {
 }
 
 /// The communities of a workspace (or of one watch's authors).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CommunityReport {
     /// Event time of the run the communities come from; `None` when never run.
     pub computed_at: Option<DateTime<Utc>>,
@@ -103,19 +146,21 @@ pub struct CommunityReport {
     pub communities: Vec<Community>,
 }
 
+/// What a query looks at: a watch (by id) or the workspace, over a window of minutes or all time.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    watch: Option<u16>,
+    minutes: Option<(u32, u32)>,
+}
+
 impl InteractionGraph {
     /// The highest-scoring authors matching `query`, best first (ties by handle).
     pub fn key_nodes(&self, query: &KeyNodeQuery) -> Vec<KeyNode> {
-        let Some(watch) = self.scope(query.watch.as_deref()) else {
+        let Some(scope) = self.scope(query.watch.as_deref(), query.window) else {
             return Vec::new();
         };
-        let since = self.since(query.active_within);
-        let mut scored: Vec<(f64, u32)> = self
-            .authors
-            .live()
-            .filter(|(_, a)| a.last_seen >= since)
-            .filter_map(|(x, _)| Some((self.scorer.score(self.raw(x, watch)?), x)))
-            .collect();
+        let mut scored: Vec<(f64, u32)> =
+            self.authors.live().filter_map(|(x, _)| Some((self.scorer.score(self.raw_in(x, scope)?), x))).collect();
         let order = |a: &(f64, u32), b: &(f64, u32)| {
             b.0.total_cmp(&a.0).then_with(|| {
                 let (ha, hb) = (&self.authors.slots[a.1 as usize].handle, &self.authors.slots[b.1 as usize].handle);
@@ -129,7 +174,7 @@ impl InteractionGraph {
             scored.truncate(query.limit);
         }
         scored.sort_by(order);
-        scored.into_iter().filter_map(|(_, x)| self.key_node(x, watch)).collect()
+        scored.into_iter().filter_map(|(_, x)| self.key_node(x, scope)).collect()
     }
 
     /// The communities of the last community run, described for `query`.
@@ -143,22 +188,34 @@ impl InteractionGraph {
             modularity: self.last_communities.map(|c| c.modularity),
             communities: Vec::new(),
         };
-        let Some(watch) = self.scope(query.watch.as_deref()) else {
+        let Some(scope) = self.scope(query.watch.as_deref(), None) else {
             return report;
         };
+        // Per community: every member held, decayed mentions written in scope, members in scope.
+        let mut size: Vec<usize> = Vec::new();
+        let mut written: Vec<f64> = Vec::new();
         let mut members: Vec<Vec<(f64, u32)>> = Vec::new();
+        let mut all_written = 0.0;
         for (x, a) in self.authors.live() {
+            let activity = match scope.watch {
+                None => a.activity as f64,
+                Some(w) => a.watch(w).map_or(0.0, |s| s.activity as f64),
+            };
+            all_written += activity;
             if a.community == NO_COMMUNITY {
                 continue;
             }
-            let Some(raw) = self.raw(x, watch) else {
-                continue;
-            };
             let c = a.community as usize;
             if members.len() <= c {
                 members.resize_with(c + 1, Vec::new);
+                size.resize(c + 1, 0);
+                written.resize(c + 1, 0.0);
             }
-            members[c].push((self.scorer.score(raw), x));
+            size[c] += 1;
+            written[c] += activity;
+            if let Some(raw) = self.raw_in(x, scope) {
+                members[c].push((self.scorer.score(raw), x));
+            }
         }
         let mut ids: Vec<usize> = (0..members.len()).filter(|&c| !members[c].is_empty()).collect();
         ids.sort_by(|&a, &b| members[b].len().cmp(&members[a].len()).then(a.cmp(&b)));
@@ -166,9 +223,13 @@ impl InteractionGraph {
         for c in ids {
             let list = &mut members[c];
             list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let handle = |x: u32| self.authors.slots[x as usize].handle.to_string();
             report.communities.push(Community {
                 id: c as u32,
+                label: list.first().map(|&(_, x)| handle(x)).unwrap_or_default(),
+                size: size[c],
                 authors: list.len(),
+                mention_share: if all_written > 0.0 { (written[c] / all_written).clamp(0.0, 1.0) } else { 0.0 },
                 key_nodes: list
                     .iter()
                     .take(query.members)
@@ -179,37 +240,77 @@ impl InteractionGraph {
         report
     }
 
-    /// `Some(None)` for the whole workspace, `Some(Some(id))` for a known
-    /// watch, `None` for a watch never seen.
-    fn scope(&self, watch: Option<&str>) -> Option<Option<u16>> {
-        match watch {
-            None => Some(None),
-            Some(name) => self.watch_names.iter().position(|w| w == name).and_then(|i| u16::try_from(i).ok()).map(Some),
-        }
+    /// The scope of a query, or `None` for a watch never seen.
+    fn scope(&self, watch: Option<&str>, window: Option<TimeDelta>) -> Option<Scope> {
+        let watch = match watch {
+            None => None,
+            Some(name) => Some(self.watch_names.iter().position(|w| w == name).and_then(|i| u16::try_from(i).ok())?),
+        };
+        let minutes = match (window, self.clock.now()) {
+            (Some(span), Some(now)) => {
+                let from = now.saturating_sub(span.num_seconds()).saturating_add(1);
+                Some((minute(from), minute(now)))
+            }
+            (Some(_), None) => Some((u32::MAX, 0)),
+            (None, _) => None,
+        };
+        Some(Scope { watch, minutes })
     }
 
-    fn since(&self, span: Option<TimeDelta>) -> i64 {
-        match (span, self.clock.now()) {
-            (Some(span), Some(now)) => now.saturating_sub(span.num_seconds()),
-            _ => i64::MIN,
+    /// Raw score inputs of slot `x` in `scope`; `None` when the author has
+    /// nothing in it (no activity in the watch, or none in the window).
+    fn raw_in(&self, x: u32, scope: Scope) -> Option<Raw> {
+        let mut raw = self.raw(x, scope.watch)?;
+        if let Some((from, to)) = scope.minutes {
+            let a = &self.authors.slots[x as usize];
+            let recent = match scope.watch {
+                None => &a.recent,
+                Some(w) => &a.watch(w)?.recent,
+            };
+            let counted = recent.within(from, to);
+            if counted.activity <= 0.0 && counted.engagement <= 0.0 {
+                return None;
+            }
+            raw.activity = counted.activity;
+            raw.engagement = counted.engagement;
         }
+        Some(raw)
     }
 
-    fn key_node(&self, x: u32, watch: Option<u16>) -> Option<KeyNode> {
+    fn key_node(&self, x: u32, scope: Scope) -> Option<KeyNode> {
         let a = &self.authors.slots[x as usize];
-        let components = self.scorer.components(self.raw(x, watch)?);
-        let samples = match watch {
+        let components = self.scorer.components(self.raw_in(x, scope)?);
+        let samples = match scope.watch {
             None => &a.samples,
             Some(w) => &a.watch(w)?.samples,
         };
         Some(KeyNode {
             platform: a.platform?,
             handle: a.handle.to_string(),
+            display_name: a.display_name.as_deref().map(str::to_string),
+            followers: a.followers.map(u64::from),
             score: components.score(),
             components,
             community: (a.community != NO_COMMUNITY).then_some(a.community),
-            sample_mentions: samples.iter().map(|k| k.to_string()).collect(),
+            sample_mentions: samples.keys().map(str::to_string).collect(),
             last_seen: to_time(a.last_seen),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_a_number_and_a_unit() {
+        assert_eq!(parse_window("24h").unwrap(), TimeDelta::hours(24));
+        assert_eq!(parse_window(" 15m ").unwrap(), TimeDelta::minutes(15));
+        assert_eq!(parse_window("7d").unwrap(), TimeDelta::days(7));
+        assert_eq!(parse_window("2w").unwrap(), TimeDelta::weeks(2));
+        assert_eq!(parse_window("90s").unwrap(), TimeDelta::seconds(90));
+        for bad in ["", "h", "24", "0h", "-1h", "1.5h", "3y", "99999999999999999999d"] {
+            assert!(matches!(parse_window(bad), Err(GraphError::InvalidWindow(_))), "{bad}");
+        }
     }
 }

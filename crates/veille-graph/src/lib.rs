@@ -28,13 +28,22 @@
 //! first); the author of the mention being absorbed is never evicted. An
 //! evicted author who comes back starts afresh. Sweeps cost O(authors · log)
 //! and happen once per 10 % of the bound, so their cost per mention is small.
+//! Besides edges, an author holds a fixed amount: counters, four time buckets
+//! of recent activity, and `samples_per_author` recent mention keys, once for
+//! the workspace and once per watch the author appears in.
 //!
 //! # PageRank, fresh at every mention
 //! Ranks have the semantics of `networkx.pagerank` (weighted transitions,
 //! uniform teleport, dangling rank spread uniformly) and are maintained by
-//! local pushes: each new edge changes a couple of residuals, and only
-//! authors whose residual exceeds `pagerank_tolerance` are pushed, so nothing
-//! is recomputed from scratch. [`InteractionGraph::settle`] tightens the
+//! local pushes in the manner of Andersen, Chung and Lang: each new edge
+//! changes a couple of residuals, and an author's residual is pushed to its
+//! out-neighbours only once it is large both against the author's own rank
+//! and against what it would move on any one neighbour, so nothing is
+//! recomputed from scratch. After every mention, no author holds an
+//! unpropagated change that would move any of its out-neighbours by more
+//! than `pagerank_tolerance` times the larger of the teleport share and what
+//! the author now sends that neighbour; an author's own pending change
+//! already counts in its rank. [`InteractionGraph::settle`] tightens the
 //! ranking on demand. The batch [`pagerank`] over an [`EdgeList`] (e.g. read
 //! from TSV) is the reference, identical in semantics to networkx.
 //!
@@ -56,6 +65,17 @@
 //! activity count only mentions that the watch matched (`mention.tags`).
 //! [`InteractionGraph::observe`] stamps each mention with its author's
 //! workspace-wide score at ingest time (`mention.scores.key_node`).
+//!
+//! # Queries
+//! [`InteractionGraph::key_nodes`] lists the top authors of a workspace or a
+//! watch ([`KeyNodeQuery`]) with their score, its components, community,
+//! display name, followers and the keys of a few recent mentions. Engagement
+//! and activity are decayed like edges by default; with a window
+//! ([`KeyNodeQuery::within`], e.g. from [`parse_window`]`("24h")`) they are
+//! the undecayed amounts within that span of event time instead, and authors
+//! with nothing in it are left out. [`InteractionGraph::communities`] describes
+//! the last community run ([`CommunityQuery`]): size, label, share of the
+//! watch's mentions and top members.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -86,6 +106,8 @@ mod error;
 mod graph;
 mod incremental;
 mod keynodes;
+mod recent;
+mod samples;
 mod score;
 mod workspaces;
 
@@ -94,6 +116,6 @@ pub use community::{CommunitySnapshot, DetectedCommunities};
 pub use edgelist::EdgeList;
 pub use error::GraphError;
 pub use graph::{AuthorRef, GraphStats, Interaction, InteractionGraph};
-pub use keynodes::{Community, CommunityMember, CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery};
+pub use keynodes::{parse_window, Community, CommunityMember, CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery};
 pub use score::{Component, ScoreComponents};
 pub use workspaces::WorkspaceGraphs;

@@ -8,6 +8,7 @@ use veille_model::Mention;
 use crate::community::{CommunitySnapshot, DetectedCommunities};
 use crate::error::GraphError;
 use crate::graph::InteractionGraph;
+use crate::keynodes::{CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery};
 
 /// The interaction graphs of every workspace, created on first mention.
 ///
@@ -42,6 +43,18 @@ impl WorkspaceGraphs {
         self.graphs.get(workspace)
     }
 
+    /// The key nodes of `workspace` matching `query` (see
+    /// [`InteractionGraph::key_nodes`]); none when the workspace has no graph.
+    pub fn key_nodes(&self, workspace: &str, query: &KeyNodeQuery) -> Vec<KeyNode> {
+        self.graphs.get(workspace).map(|g| g.key_nodes(query)).unwrap_or_default()
+    }
+
+    /// The communities of `workspace` described for `query` (see
+    /// [`InteractionGraph::communities`]); an empty report when the workspace has no graph.
+    pub fn communities(&self, workspace: &str, query: &CommunityQuery) -> CommunityReport {
+        self.graphs.get(workspace).map(|g| g.communities(query)).unwrap_or_default()
+    }
+
     /// The graph of `workspace` for maintenance (communities, settling).
     pub fn workspace_mut(&mut self, workspace: &str) -> Option<&mut InteractionGraph> {
         self.graphs.get_mut(workspace)
@@ -72,5 +85,20 @@ impl WorkspaceGraphs {
     /// Every workspace with a graph, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &InteractionGraph)> + '_ {
         self.graphs.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphs_can_be_read_from_other_threads_and_unknown_workspaces_are_empty() {
+        fn shared<T: Send + Sync>() {}
+        shared::<WorkspaceGraphs>();
+        let graphs = WorkspaceGraphs::new(&GraphConfig::default()).unwrap();
+        assert!(graphs.key_nodes("nowhere", &KeyNodeQuery::top(5)).is_empty());
+        let query = CommunityQuery { watch: None, limit: 5, members: 3 };
+        assert_eq!(graphs.communities("nowhere", &query), CommunityReport::default());
     }
 }

@@ -176,12 +176,18 @@ fn communities_separate_two_circles_and_name_their_voices() {
     assert!(voices.contains(&"left_voice") && voices.contains(&"right_voice"), "{voices:?}");
     for c in &report.communities {
         assert!((140..=151).contains(&c.authors), "{c:?}");
+        assert_eq!(c.size, c.authors, "workspace-wide, every member is in scope");
+        assert_eq!(c.label, c.key_nodes[0].author.handle);
+        // Each circle writes half of the workspace's mentions.
+        assert!((0.4..=0.6).contains(&c.mention_share), "{c:?}");
     }
     let left = graph.key_nodes(&KeyNodeQuery::top(1).in_watch("left"));
     assert_eq!(left[0].handle, "left_voice");
     let left_community = graph.communities(&CommunityQuery { watch: Some("left".into()), limit: 10, members: 3 });
     assert_eq!(left_community.communities.len(), 1, "{left_community:?}");
     assert_eq!(left_community.communities[0].id, left[0].community.unwrap());
+    assert_eq!(left_community.communities[0].label, "left_voice");
+    assert!(left_community.communities[0].mention_share > 0.99, "{left_community:?}");
     assert!(graph.key_nodes(&KeyNodeQuery::top(3).in_watch("nowhere")).is_empty());
 }
 
@@ -193,7 +199,80 @@ fn the_activity_window_keeps_only_recent_authors() {
     graph.observe(&mut early);
     let mut late = mention(2, "late", 10, start() + TimeDelta::hours(48), &[]);
     graph.observe(&mut late);
-    let recent = top_handles(&graph, &KeyNodeQuery::top(10).active_within(TimeDelta::hours(24)));
+    let recent = top_handles(&graph, &KeyNodeQuery::top(10).within(TimeDelta::hours(24)));
     assert_eq!(recent, ["late"]);
     assert_eq!(top_handles(&graph, &KeyNodeQuery::top(10)).len(), 3);
+}
+
+#[test]
+fn a_window_counts_only_the_activity_and_engagement_inside_it() {
+    let mut graph = InteractionGraph::new(&GraphConfig::default()).unwrap();
+    // A steady author writes every hour for three days and was much replied
+    // to on the first day; another bursts with ten mentions in the last hour.
+    let mut id = 0;
+    let mut next = |handle: &str, at: DateTime<Utc>| {
+        id += 1;
+        mention(id, handle, 100, at, &["acme"])
+    };
+    for fan in 0..50 {
+        let mut m = next(&format!("fan_{fan}"), start() + TimeDelta::minutes(fan));
+        m.reply_to = Some(Reference { id: "p".into(), author: Some("steady".into()) });
+        graph.observe(&mut m);
+    }
+    for hour in 0..=72 {
+        graph.observe(&mut next("steady", start() + TimeDelta::hours(hour)));
+    }
+    let end = start() + TimeDelta::hours(72);
+    for k in 0..10 {
+        graph.observe(&mut next("burst", end - TimeDelta::minutes(50 - 5 * k)));
+    }
+    let find = |nodes: &[veille_graph::KeyNode], h: &str| nodes.iter().find(|k| k.handle == h).cloned().unwrap();
+
+    // Decayed over the whole stream, the steady author is the more active and engaged.
+    let all = graph.key_nodes(&KeyNodeQuery::top(100).in_watch("acme"));
+    let (steady, burst) = (find(&all, "steady"), find(&all, "burst"));
+    assert!(steady.components.activity.value > 3.0 * burst.components.activity.value);
+    assert!(steady.components.engagement.value > 1.0);
+
+    // Within the last two hours, the burst is what counts, and old replies do not.
+    let recent = graph.key_nodes(&KeyNodeQuery::top(100).in_watch("acme").within(TimeDelta::hours(2)));
+    let (steady, burst) = (find(&recent, "steady"), find(&recent, "burst"));
+    assert_eq!(burst.components.activity.value, 10.0);
+    assert!((1.0..=3.0).contains(&steady.components.activity.value), "{steady:?}");
+    assert_eq!(steady.components.engagement.value, 0.0);
+    assert!(recent.iter().all(|k| !k.handle.starts_with("fan_")), "fans wrote three days ago");
+    // Centrality is the graph's current standing, whatever the window.
+    let decayed_steady = find(&all, "steady");
+    assert_eq!(steady.components.centrality, decayed_steady.components.centrality);
+}
+
+#[test]
+fn key_nodes_carry_the_authors_name_audience_and_sample_mentions() {
+    let mut graph = InteractionGraph::new(&GraphConfig::default()).unwrap();
+    for id in 0..5u64 {
+        let mut m = mention(id, "kettle_reviewer", 1_234, start() + TimeDelta::minutes(id as i64), &["acme"]);
+        m.author.display_name = Some(format!("Kettle Reviewer {id}"));
+        graph.observe(&mut m);
+    }
+    let mut other = mention(9, "someone", 5, start() + TimeDelta::hours(1), &["rival"]);
+    other.mentions = vec!["kettle_reviewer".into()];
+    graph.observe(&mut other);
+
+    let top = graph.key_nodes(&KeyNodeQuery::top(1).in_watch("acme"));
+    let node = &top[0];
+    assert_eq!(node.handle, "kettle_reviewer");
+    assert_eq!(node.display_name.as_deref(), Some("Kettle Reviewer 4"));
+    assert_eq!(node.followers, Some(1_234));
+    assert_eq!(node.sample_mentions, ["x:3", "x:4"], "the two latest, oldest first");
+    // In the other watch, the reviewer was only mentioned: the sample is that mention.
+    let rival = graph.key_nodes(&KeyNodeQuery::top(5).in_watch("rival"));
+    assert_eq!(find_handle(&rival, "kettle_reviewer").sample_mentions, ["x:9"]);
+    let json = serde_json::to_value(node).unwrap();
+    for field in ["display_name", "followers", "components", "sample_mentions"] {
+        assert!(json.get(field).is_some(), "{field} in {json}");
+    }
+}
+
+fn find_handle<'a>(nodes: &'a [veille_graph::KeyNode], handle: &str) -> &'a veille_graph::KeyNode {
+    nodes.iter().find(|k| k.handle == handle).unwrap()
 }

@@ -95,8 +95,9 @@ fn incremental_pagerank_after_streaming_every_mention_matches_the_batch() {
     let l1: f64 = reference.iter().map(|(k, v)| (fresh[k] - v).abs()).sum();
     println!("incremental vs converged networkx after {streamed} edges: largest difference {diff:.3e}, L1 {l1:.3e}");
     assert!(diff <= 1e-3, "{diff}");
-    // Each author's unpushed residual is at most ε·max(p, 1), so the L1
-    // error of the normalised ranks is at most 4ε / (1 − α) (see `incremental`).
+    // Unpushed residuals are small against what their authors send each
+    // neighbour (see `incremental`): the L1 error of the normalised ranks
+    // stays within 4ε / (1 − α).
     let bound = 4.0 * config.pagerank_tolerance / (1.0 - config.damping);
     assert!(l1 <= bound, "L1 distance {l1} above the bound {bound}");
     // The ten most central accounts are the reference's (ties in any order).

@@ -25,9 +25,11 @@ fn the_fixture_ranks_exactly_as_networkx_did() {
     assert!((ours["zero"] - ours["eve"]).abs() < 1e-15);
 }
 
-/// A node name: no tab, no line break, not starting with `#`, not empty.
+/// A node name: no tab, no line break, not starting with `#`, not only
+/// spaces (a line of nothing but whitespace is blank, and skipped).
 fn name() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9_ éà@.-]{1,12}".prop_filter("not a comment", |s| !s.starts_with('#'))
+    "[a-zA-Z0-9_ éà@.-]{1,12}"
+        .prop_filter("neither a comment nor blank", |s| !s.starts_with('#') && !s.trim().is_empty())
 }
 
 proptest! {

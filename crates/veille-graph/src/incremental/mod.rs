@@ -18,17 +18,22 @@
 //! * removing nodes rescales their in-neighbours' `p` the same way and takes
 //!   their own outflow back from their out-neighbours' residuals.
 //!
-//! A node is pushed when its residual exceeds `ε·max(p[x], 1)`: a relative
-//! tolerance, so a node's own estimate is off by at most a share `ε` of it,
-//! and the total residual (hence the L1 error of the normalised ranks, up to
-//! a factor `1 / (1 − α)`) stays below `ε·(Σp + N)`. The rank of `x` is
-//! `(p[x] + r[x]) / Σ(p + r)`: counting a node's own pending residual removes
-//! the largest part of the error on the accounts that matter most, whose
-//! residual only ever grows from inflow.
+//! A node is pushed when its residual exceeds `ε·max(p[x], S[x] / (α·w[x]))`,
+//! where `S[x]` is its out-weight and `w[x]` its heaviest out-edge: pushing
+//! sends each out-neighbour `t` the share `α·r[x]·w(x→t)/S[x]`, so a residual
+//! left below that threshold would move no neighbour by more than `ε` times
+//! the larger of the teleport term (1) and what `x` now sends it. This is
+//! the degree-scaled threshold of Andersen, Chung and Lang's local push: the
+//! work of a push (its out-degree) is paid only for a residual that matters
+//! to some neighbour. The rank of `x` is `(p[x] + r[x]) / Σ(p + r)`: a node's
+//! own pending residual is already part of its value, so the error left on
+//! an author is what its in-neighbours still hold back, which the threshold
+//! bounds per in-neighbour.
 //!
-//! The per-node state that pushes touch (estimate, residual, out-weight,
-//! out-edges) lives in one 64-byte record so that a push costs about one
-//! cache miss per neighbour.
+//! Pushes visit out-neighbours in random order, so what they touch there (the
+//! residual, the push threshold `ε·max(p, 1)` and the queue flag) lives in a
+//! dense array of 16-byte records, four to a cache line; the estimate, the
+//! out-weight and the out-edges, read once per push, live apart.
 
 use std::collections::VecDeque;
 
@@ -38,36 +43,52 @@ use hashbrown::HashMap;
 const INDEX_ABOVE: usize = 32;
 
 /// How many out-edges ahead a push asks the CPU to fetch the target's record.
-const PREFETCH_AHEAD: usize = 4;
+const PREFETCH_AHEAD: usize = 8;
 
-/// Hints the CPU to bring `node` into cache (pushes visit targets in random order).
+/// What a push touches on an out-neighbour.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(16))]
+struct Residual {
+    r: f64,
+    /// The residual above which the node is pushed (see [`IncrementalPageRank::relimit`]).
+    limit: f32,
+    queued: bool,
+    live: bool,
+}
+
+impl Residual {
+    #[inline(always)]
+    fn due(&self) -> bool {
+        self.r.abs() > self.limit as f64
+    }
+}
+
+/// Hints the CPU to bring `item` into cache (pushes visit nodes in random order).
 #[inline(always)]
-fn prefetch(node: &Node) {
+fn prefetch<T>(item: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is only
         // a hint: it reads nothing and cannot fault, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((node as *const Node).cast::<i8>()) };
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((item as *const T).cast::<i8>()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = node;
+    let _ = item;
 }
 
-/// The state of one node slot, one cache line.
+/// The estimate and out-edges of one node.
 #[derive(Debug, Default)]
-#[repr(align(64))]
-struct Node {
+struct Row {
     p: f64,
-    r: f64,
     strength: f64,
+    /// The heaviest out-edge's weight.
+    heaviest: f32,
     out: Vec<(u32, f32)>,
     index: Option<Box<HashMap<u32, u32>>>,
-    queued: bool,
-    live: bool,
 }
 
-impl Node {
+impl Row {
     fn position(&self, target: u32) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(&target).map(|&i| i as usize),
@@ -94,6 +115,7 @@ impl Node {
 
     fn recompute_strength(&mut self) -> f64 {
         self.strength = self.out.iter().map(|&(_, w)| w as f64).sum();
+        self.heaviest = self.out.iter().map(|&(_, w)| w).fold(0.0, f32::max);
         self.strength
     }
 }
@@ -103,13 +125,16 @@ impl Node {
 pub(crate) struct IncrementalPageRank {
     alpha: f64,
     eps: f64,
-    nodes: Vec<Node>,
+    res: Vec<Residual>,
+    rows: Vec<Row>,
     inn: Vec<Vec<u32>>,
     queue: VecDeque<u32>,
     /// Σ (p + r) over live nodes: the normaliser of the ranks.
     mass: f64,
     live: usize,
     edges: usize,
+    /// Pushes and out-edges visited by them since creation.
+    work: (u64, u64),
 }
 
 impl IncrementalPageRank {
@@ -118,12 +143,14 @@ impl IncrementalPageRank {
         IncrementalPageRank {
             alpha,
             eps,
-            nodes: Vec::new(),
+            res: Vec::new(),
+            rows: Vec::new(),
             inn: Vec::new(),
             queue: VecDeque::new(),
             mass: 0.0,
             live: 0,
             edges: 0,
+            work: (0, 0),
         }
     }
 
@@ -138,33 +165,58 @@ impl IncrementalPageRank {
     /// Brings slot `x` to life as a node without edges.
     pub(crate) fn add_node(&mut self, x: u32) {
         let i = x as usize;
-        if i >= self.nodes.len() {
-            self.nodes.resize_with(i + 1, Node::default);
+        if i >= self.rows.len() {
+            self.res.resize_with(i + 1, Residual::default);
+            self.rows.resize_with(i + 1, Row::default);
             self.inn.resize_with(i + 1, Vec::new);
         }
-        debug_assert!(!self.nodes[i].live);
-        self.nodes[i] = Node { r: 1.0, live: true, ..Node::default() };
+        debug_assert!(!self.res[i].live);
+        self.rows[i] = Row::default();
+        self.res[i] = Residual { r: 1.0, limit: f32::INFINITY, queued: false, live: true };
         self.mass += 1.0;
         self.live += 1;
         self.enqueue(x);
+    }
+
+    /// Sets the estimate of `x` and the push threshold that follows from it.
+    #[inline(always)]
+    fn set_p(&mut self, x: usize, p: f64) {
+        self.rows[x].p = p;
+        self.relimit(x);
+    }
+
+    /// Recomputes the push threshold of `x`: `ε·max(p, S / (α·w_max))`, where
+    /// `S` is its out-weight and `w_max` its heaviest out-edge, so that a
+    /// residual left on `x` would move none of its out-neighbours by more than
+    /// `ε` times the larger of the teleport term (1) and what `x` now sends
+    /// them. A node without out-edges has nothing to push.
+    #[inline(always)]
+    fn relimit(&mut self, x: usize) {
+        let row = &self.rows[x];
+        self.res[x].limit = if row.strength > 0.0 && row.heaviest > 0.0 {
+            let spread = row.strength / (self.alpha * row.heaviest as f64);
+            (self.eps * row.p.max(spread)) as f32
+        } else {
+            f32::INFINITY
+        };
     }
 
     /// Adds `weight` to the edge `u → v` (creating it); [`IncrementalPageRank::refresh`]
     /// then brings ranks up to date.
     pub(crate) fn add_weight(&mut self, u: u32, v: u32, weight: f64) {
         let (ui, vi) = (u as usize, v as usize);
-        let node = &mut self.nodes[ui];
-        let old_s = node.strength;
-        let (old_w, new_w) = match node.position(v) {
+        let row = &mut self.rows[ui];
+        let old_s = row.strength;
+        let (old_w, new_w) = match row.position(v) {
             Some(at) => {
-                let old = node.out[at].1;
+                let old = row.out[at].1;
                 let new = (old as f64 + weight) as f32;
-                node.out[at].1 = new;
+                row.out[at].1 = new;
                 (old as f64, new as f64)
             }
             None => {
                 let new = weight as f32;
-                node.push_edge(v, new);
+                row.push_edge(v, new);
                 self.inn[vi].push(u);
                 self.edges += 1;
                 (0.0, new as f64)
@@ -175,40 +227,41 @@ impl IncrementalPageRank {
             return;
         }
         let new_s = old_s + delta;
-        node.strength = new_s;
-        let pu = node.p;
+        row.strength = new_s;
+        row.heaviest = row.heaviest.max(new_w as f32);
+        let pu = row.p;
         if old_s <= 0.0 {
             // Row u was empty (dangling): it becomes all-v.
-            self.nodes[vi].r += self.alpha * pu;
+            self.res[vi].r += self.alpha * pu;
             self.mass += self.alpha * pu;
         } else if delta <= old_s {
             let scaled = pu * new_s / old_s;
-            node.p = scaled;
-            node.r -= scaled - pu;
+            self.set_p(ui, scaled);
+            self.res[ui].r -= scaled - pu;
             let inflow = self.alpha * pu * delta / old_s;
-            self.nodes[vi].r += inflow;
+            self.res[vi].r += inflow;
             self.mass += inflow;
         } else {
             let a = self.alpha * pu;
-            let out = std::mem::take(&mut self.nodes[ui].out);
+            let out = std::mem::take(&mut self.rows[ui].out);
             for &(t, w) in &out {
                 let w = w as f64;
                 let before = if t == v { old_w / old_s } else { w / old_s };
                 let change = a * (w / new_s - before);
-                self.nodes[t as usize].r += change;
-                self.mass += change;
+                self.res[t as usize].r += change;
                 self.mass += change;
                 self.enqueue(t);
             }
-            self.nodes[ui].out = out;
+            self.rows[ui].out = out;
         }
+        self.relimit(ui);
         self.enqueue(u);
         self.enqueue(v);
     }
 
     /// Removes the given live nodes and every edge touching them, then pushes until fresh.
     pub(crate) fn remove_nodes(&mut self, victims: &[u32]) {
-        let mut gone = vec![false; self.nodes.len()];
+        let mut gone = vec![false; self.rows.len()];
         for &x in victims {
             gone[x as usize] = true;
         }
@@ -216,12 +269,12 @@ impl IncrementalPageRank {
         let mut targets = Vec::new();
         for &x in victims {
             let xi = x as usize;
-            let out = std::mem::take(&mut self.nodes[xi].out);
-            let s = self.nodes[xi].strength;
-            let share = if s > 0.0 { self.alpha * self.nodes[xi].p / s } else { 0.0 };
+            let out = std::mem::take(&mut self.rows[xi].out);
+            let s = self.rows[xi].strength;
+            let share = if s > 0.0 { self.alpha * self.rows[xi].p / s } else { 0.0 };
             for &(t, w) in &out {
                 if !gone[t as usize] {
-                    self.nodes[t as usize].r -= share * w as f64;
+                    self.res[t as usize].r -= share * w as f64;
                     self.mass -= share * w as f64;
                     targets.push(t);
                 }
@@ -234,19 +287,21 @@ impl IncrementalPageRank {
         targets.sort_unstable();
         targets.dedup();
         for &u in &sources {
-            let node = &mut self.nodes[u as usize];
-            let before = node.out.len();
-            node.out.retain(|&(t, _)| !gone[t as usize]);
-            self.edges -= before - node.out.len();
-            node.rebuild_index();
-            let old_s = node.strength;
-            let new_s = node.recompute_strength();
+            let ui = u as usize;
+            let row = &mut self.rows[ui];
+            let before = row.out.len();
+            row.out.retain(|&(t, _)| !gone[t as usize]);
+            self.edges -= before - row.out.len();
+            row.rebuild_index();
+            let old_s = row.strength;
+            let new_s = row.recompute_strength();
             if old_s > 0.0 {
-                let pu = node.p;
+                let pu = row.p;
                 let scaled = pu * new_s / old_s;
-                node.p = scaled;
-                node.r += pu - scaled;
+                self.rows[ui].p = scaled;
+                self.res[ui].r += pu - scaled;
             }
+            self.relimit(ui);
             self.enqueue(u);
         }
         for &t in &targets {
@@ -255,8 +310,9 @@ impl IncrementalPageRank {
         }
         for &x in victims {
             let xi = x as usize;
-            self.mass -= self.nodes[xi].p + self.nodes[xi].r;
-            self.nodes[xi] = Node::default();
+            self.mass -= self.rows[xi].p + self.res[xi].r;
+            self.rows[xi] = Row::default();
+            self.res[xi] = Residual::default();
             self.inn[xi] = Vec::new();
             self.live -= 1;
         }
@@ -272,20 +328,22 @@ impl IncrementalPageRank {
     pub(crate) fn rescale(&mut self, factor: f64, forget_below: f64) {
         let mut dropped: Vec<(u32, u32)> = Vec::new();
         let mut touched: Vec<(u32, f64)> = Vec::new();
-        for u in 0..self.nodes.len() {
-            let node = &mut self.nodes[u];
-            if node.out.is_empty() {
+        let mut old: Vec<f32> = Vec::new();
+        for u in 0..self.rows.len() {
+            let row = &mut self.rows[u];
+            if row.out.is_empty() {
                 continue;
             }
-            let old_s = node.strength;
-            let old: Vec<f32> = node.out.iter().map(|&(_, w)| w).collect();
-            for e in &mut node.out {
+            let old_s = row.strength;
+            old.clear();
+            old.extend(row.out.iter().map(|&(_, w)| w));
+            for e in &mut row.out {
                 let w = (e.1 as f64 * factor) as f32;
                 e.1 = if (w as f64) < forget_below { 0.0 } else { w };
             }
-            let new_s = node.recompute_strength();
-            let a = self.alpha * node.p;
-            for (&(t, w), &was) in node.out.iter().zip(&old) {
+            let new_s = row.recompute_strength();
+            let a = self.alpha * row.p;
+            for (&(t, w), &was) in row.out.iter().zip(&old) {
                 let before = if old_s > 0.0 { was as f64 / old_s } else { 0.0 };
                 let after = if new_s > 0.0 { w as f64 / new_s } else { 0.0 };
                 if before != after {
@@ -295,12 +353,13 @@ impl IncrementalPageRank {
                     dropped.push((t, u as u32));
                 }
             }
-            let before = node.out.len();
-            node.out.retain(|&(_, w)| w > 0.0);
-            if node.out.len() != before {
-                self.edges -= before - node.out.len();
-                node.rebuild_index();
+            let before = row.out.len();
+            row.out.retain(|&(_, w)| w > 0.0);
+            if row.out.len() != before {
+                self.edges -= before - row.out.len();
+                row.rebuild_index();
             }
+            self.relimit(u);
         }
         dropped.sort_unstable();
         for group in dropped.chunk_by(|a, b| a.0 == b.0) {
@@ -308,7 +367,7 @@ impl IncrementalPageRank {
             self.inn[t].retain(|s| group.binary_search_by_key(s, |&(_, s)| s).is_err());
         }
         for (t, change) in touched {
-            self.nodes[t as usize].r += change;
+            self.res[t as usize].r += change;
             self.mass += change;
             self.enqueue(t);
         }
@@ -319,8 +378,8 @@ impl IncrementalPageRank {
     /// unpushed residual counts: it is already part of its value.
     pub(crate) fn rank(&self, x: u32) -> f64 {
         if self.mass > 0.0 {
-            let node = &self.nodes[x as usize];
-            (node.p + node.r) / self.mass
+            let i = x as usize;
+            (self.rows[i].p + self.res[i].r) / self.mass
         } else {
             0.0
         }
@@ -331,32 +390,48 @@ impl IncrementalPageRank {
     pub(crate) fn settle(&mut self, eps: f64) {
         let running = self.eps;
         self.eps = eps.min(running);
-        for x in 0..self.nodes.len() as u32 {
-            if self.nodes[x as usize].live {
+        self.refresh_limits();
+        for x in 0..self.rows.len() as u32 {
+            if self.res[x as usize].live {
                 self.enqueue(x);
             }
         }
         self.drain();
         self.eps = running;
-        self.mass = self.nodes.iter().map(|n| n.p + n.r).sum();
+        self.refresh_limits();
+        self.mass = self.rows.iter().zip(&self.res).map(|(row, res)| row.p + res.r).sum();
+    }
+
+    fn refresh_limits(&mut self) {
+        for x in 0..self.rows.len() {
+            if self.res[x].live {
+                self.relimit(x);
+            }
+        }
+    }
+
+    /// Pushes made and out-edges they visited since creation.
+    pub(crate) fn work(&self) -> (u64, u64) {
+        self.work
     }
 
     /// Out-edges of `x` with their current weights.
     pub(crate) fn out_edges(&self, x: u32) -> impl Iterator<Item = (u32, f64)> + '_ {
-        self.nodes[x as usize].out.iter().map(|&(t, w)| (t, w as f64))
+        self.rows[x as usize].out.iter().map(|&(t, w)| (t, w as f64))
     }
 
     /// Out-degree and in-degree of `x`.
     pub(crate) fn degrees(&self, x: u32) -> (usize, usize) {
-        (self.nodes[x as usize].out.len(), self.inn[x as usize].len())
+        (self.rows[x as usize].out.len(), self.inn[x as usize].len())
     }
 
     /// Bytes held in slot arrays and edge lists, roughly.
     pub(crate) fn approx_bytes(&self) -> usize {
-        let slots =
-            self.nodes.capacity() * std::mem::size_of::<Node>() + self.inn.capacity() * std::mem::size_of::<Vec<u32>>();
+        let slots = self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.res.capacity() * std::mem::size_of::<Residual>()
+            + self.inn.capacity() * std::mem::size_of::<Vec<u32>>();
         let lists: usize = self
-            .nodes
+            .rows
             .iter()
             .map(|n| n.out.capacity() * 8 + n.index.as_ref().map_or(0, |i| i.capacity() * 9 + 32))
             .sum::<usize>()
@@ -369,156 +444,61 @@ impl IncrementalPageRank {
         self.drain();
     }
 
+    #[inline(always)]
     fn enqueue(&mut self, x: u32) {
-        let eps = self.eps;
-        let node = &mut self.nodes[x as usize];
-        if !node.queued && node.r.abs() > eps * node.p.max(1.0) {
-            node.queued = true;
+        let slot = &mut self.res[x as usize];
+        if !slot.queued && slot.due() {
+            slot.queued = true;
             self.queue.push_back(x);
         }
     }
 
     fn drain(&mut self) {
-        let eps = self.eps;
+        let alpha = self.alpha;
         while let Some(x) = self.queue.pop_front() {
-            let node = &mut self.nodes[x as usize];
-            node.queued = false;
-            let m = node.r;
-            if !node.live || m.abs() <= eps * node.p.max(1.0) {
+            // The next node's out-edges, and the row of the one after.
+            if let Some(&next) = self.queue.front() {
+                if let Some(first) = self.rows[next as usize].out.first() {
+                    prefetch(first);
+                }
+            }
+            if let Some(&after) = self.queue.get(1) {
+                prefetch(&self.rows[after as usize]);
+            }
+            let xi = x as usize;
+            let slot = &mut self.res[xi];
+            slot.queued = false;
+            let m = slot.r;
+            if !slot.live || !slot.due() {
                 continue;
             }
-            node.r = 0.0;
-            node.p += m;
-            if node.strength <= 0.0 {
+            slot.r = 0.0;
+            let p = self.rows[xi].p + m;
+            self.set_p(xi, p);
+            let row = &self.rows[xi];
+            if row.strength <= 0.0 {
                 continue;
             }
-            let share = self.alpha * m / node.strength;
-            self.mass += self.alpha * m;
-            let out = std::mem::take(&mut node.out);
+            let share = alpha * m / row.strength;
+            self.work.0 += 1;
+            self.work.1 += row.out.len() as u64;
+            self.mass += alpha * m;
+            let out = &row.out;
+            let res = &mut self.res;
             for (k, &(t, w)) in out.iter().enumerate() {
                 if let Some(&(ahead, _)) = out.get(k + PREFETCH_AHEAD) {
-                    prefetch(&self.nodes[ahead as usize]);
+                    prefetch(&res[ahead as usize]);
                 }
-                let target = &mut self.nodes[t as usize];
+                let target = &mut res[t as usize];
                 target.r += share * w as f64;
-                if !target.queued && target.r.abs() > eps * target.p.max(1.0) {
+                if !target.queued && target.due() {
                     target.queued = true;
                     self.queue.push_back(t);
                 }
             }
-            self.nodes[x as usize].out = out;
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{pagerank, EdgeList, PageRankOptions};
-
-    fn check_against_batch(pr: &mut IncrementalPageRank, edges: &[(u32, u32, f64)], n: u32, tol: f64) {
-        pr.refresh();
-        let mut list = EdgeList::new();
-        for x in 0..n {
-            if pr.nodes[x as usize].live {
-                list.node(&x.to_string());
-            }
-        }
-        for &(s, t, w) in edges {
-            list.add_edge(&s.to_string(), &t.to_string(), w).unwrap();
-        }
-        let opts = PageRankOptions { tol: 1e-13, max_iter: 1000, ..PageRankOptions::default() };
-        let batch = pagerank(&list, &opts).unwrap();
-        for (name, want) in batch {
-            let got = pr.rank(name.parse().unwrap());
-            assert!((got - want).abs() < tol, "node {name}: {got} vs {want}");
-        }
-    }
-
-    #[test]
-    fn every_update_path_keeps_the_invariant() {
-        let mut pr = IncrementalPageRank::new(0.85, 1e-12);
-        for x in 0..5 {
-            pr.add_node(x);
-        }
-        // dangling → non-dangling, small increments (rescale path), a large
-        // increment (direct path), a self-loop and a repeated edge.
-        let edges = [
-            (0, 1, 1.0),
-            (0, 2, 0.5),
-            (0, 1, 0.25),
-            (0, 3, 10.0),
-            (1, 2, 1.0),
-            (2, 0, 2.0),
-            (3, 3, 1.0),
-            (3, 4, 1.0),
-            (4, 0, 1.0),
-        ];
-        for &(s, t, w) in &edges {
-            pr.add_weight(s, t, w);
-        }
-        check_against_batch(&mut pr, &edges, 5, 1e-10);
-        assert_eq!(pr.edge_count(), 8);
-    }
-
-    #[test]
-    fn removing_nodes_matches_the_graph_without_them() {
-        let mut pr = IncrementalPageRank::new(0.85, 1e-12);
-        for x in 0..6 {
-            pr.add_node(x);
-        }
-        let edges = [
-            (0, 1, 1.0),
-            (1, 2, 1.0),
-            (2, 0, 1.0),
-            (3, 0, 2.0),
-            (0, 3, 1.0),
-            (4, 3, 1.0),
-            (3, 4, 1.0),
-            (5, 4, 1.0),
-            (4, 5, 3.0),
-        ];
-        for &(s, t, w) in &edges {
-            pr.add_weight(s, t, w);
-        }
-        pr.remove_nodes(&[3, 5]);
-        let kept: Vec<_> =
-            edges.iter().copied().filter(|&(s, t, _)| ![3, 5].contains(&s) && ![3, 5].contains(&t)).collect();
-        assert_eq!(pr.node_count(), 4);
-        assert_eq!(pr.edge_count(), kept.len());
-        check_against_batch(&mut pr, &kept, 6, 1e-10);
-        // A freed slot comes back as a fresh node.
-        pr.add_node(3);
-        pr.add_weight(3, 1, 1.0);
-        let mut again = kept.clone();
-        again.push((3, 1, 1.0));
-        check_against_batch(&mut pr, &again, 6, 1e-10);
-    }
-
-    #[test]
-    fn rescaling_weights_keeps_ranks_and_hub_indexes_work() {
-        let mut pr = IncrementalPageRank::new(0.85, 1e-12);
-        let n = 40;
-        for x in 0..n {
-            pr.add_node(x);
-        }
-        let mut edges = Vec::new();
-        for x in 1..n {
-            edges.push((0, x, 1.0 + x as f64 / 10.0));
-            edges.push((x, 0, 1.0));
-            edges.push((0, x, 0.5));
-        }
-        for &(s, t, w) in &edges {
-            pr.add_weight(s, t, w);
-        }
-        assert!(pr.nodes[0].index.is_some());
-        pr.rescale(1.0 / 1024.0, 0.0);
-        check_against_batch(&mut pr, &edges, n, 1e-9);
-        // Edges scaled below the threshold are forgotten, and ranks follow.
-        pr.add_weight(1, 2, 1e-9);
-        pr.rescale(0.5, 1e-9);
-        assert_eq!(pr.edge_count(), edges.len() - (n as usize - 1));
-        let halved: Vec<_> = edges.iter().map(|&(s, t, w)| (s, t, w / 2048.0)).collect();
-        check_against_batch(&mut pr, &halved, n, 1e-9);
-    }
-}
+mod tests;
