@@ -1,23 +1,28 @@
 //! Throughput of the matcher against its ceiling, a raw Aho-Corasick scan of
 //! the same texts with the same patterns.
 //!
-//! Texts are the tweets of `../shared/data/airline/Tweets.csv` when present
-//! (else the crate's fixture texts, repeated). Watch sets:
+//! Texts are the tweets of `../shared/data/airline/Tweets.csv` (English,
+//! handles, hashtags, some emoji) mixed with the French tweets of
+//! `../shared/data/xlmt_sentiment/french` (accents, `@user`, hashtags), about
+//! one French tweet in eight, when present; else the crate's fixture texts,
+//! repeated. Watch sets:
 //!
 //! * `terms-10`, `terms-1000`, `terms-100000`: that many brand terms in
 //!   watches of ten, no rules (how cost grows with the number of terms);
-//! * `full`: 10,000 brand terms + 1,000 crisis terms + 500 rules, the airline
-//!   watches among them, each airline with a rule, so that rules are
-//!   evaluated on nearly every tweet.
+//! * `full`: 10,000 brand terms + 1,000 crisis terms (the English and French
+//!   crisis lexicons, then made-up terms) + 500 rules, the airline watches
+//!   among them, each airline with a rule, so that rules are evaluated on
+//!   nearly every tweet.
 //!
 //! `matcher` = normalise + scan + rules + tags for every mention;
-//! `raw` = `find_iter` of a DFA of the same patterns on the original text
-//! (the ceiling); `raw-overlapping` = the scan the matcher makes (overlapping,
-//! ASCII case-insensitive) and nothing else.
+//! `raw` = `find_iter` of an `aho-corasick` DFA of the same patterns on the
+//! original texts (the ceiling); `raw-overlapping` = the `aho-corasick`
+//! overlapping iterator with the options the matcher's own scan has
+//! (overlapping, ASCII case-insensitive) and nothing else.
 //!
 //! Times are thread CPU time, so figures are per core and depend far less
-//! on what else runs on the machine than wall time would. Throughput is reported in mentions/s and
-//! MB/s (decimal).
+//! on what else runs on the machine than wall time would. Throughput is
+//! reported in mentions/s and MB/s (decimal).
 
 use std::cell::{OnceCell, RefCell};
 use std::hint::black_box;
@@ -29,25 +34,47 @@ use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use veille_config::watch::Lexicon;
 use veille_config::Config;
 use veille_match::{normalize, Matcher};
 use veille_model::{parse_timestamp, Author, Mention, Platform};
+
+// The allocator the `veille` binary runs with: tags are allocated per mention.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const AIRLINE_HANDLES: [&str; 6] =
     ["@united", "@usairways", "@americanair", "@southwestair", "@jetblue", "@virginamerica"];
 
 fn texts() -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/airline/Tweets.csv");
-    if let Ok(mut reader) = csv::Reader::from_path(&path) {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let mut texts = Vec::new();
+    if let Ok(mut reader) = csv::Reader::from_path(data.join("airline/Tweets.csv")) {
         let text_col = reader.headers().ok().and_then(|h| h.iter().position(|c| c == "text")).unwrap_or(10);
-        let texts: Vec<String> = reader
-            .byte_records()
-            .filter_map(Result::ok)
-            .filter_map(|r| r.get(text_col).map(|t| String::from_utf8_lossy(t).into_owned()))
-            .collect();
-        if !texts.is_empty() {
-            return texts;
+        texts.extend(
+            reader
+                .byte_records()
+                .filter_map(Result::ok)
+                .filter_map(|r| r.get(text_col).map(|t| String::from_utf8_lossy(t).into_owned())),
+        );
+    }
+    let french: Vec<String> = ["train", "val"]
+        .iter()
+        .filter_map(|part| std::fs::read_to_string(data.join(format!("xlmt_sentiment/french/{part}_text.txt"))).ok())
+        .flat_map(|file| file.lines().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    if !texts.is_empty() {
+        // One French tweet after every seven English ones, the rest at the end.
+        let mut mixed = Vec::with_capacity(texts.len() + french.len());
+        let mut french = french.into_iter();
+        for (i, text) in texts.into_iter().enumerate() {
+            mixed.push(text);
+            if i % 7 == 6 {
+                mixed.extend(french.next());
+            }
         }
+        mixed.extend(french);
+        return mixed;
     }
     eprintln!("../shared/data not found: benchmarking on the fixture texts");
     let fixture = include_str!("../tests/fixtures/mentions.ndjson");
@@ -111,8 +138,11 @@ fn watch_set(brand_terms: usize, crisis_terms: usize, rules: usize) -> WatchSet 
         }
         index += 1;
     }
-    let mut crisis: Vec<String> =
-        veille_match::lexicon_terms(veille_config::watch::Lexicon::CrisisEn).into_iter().map(str::to_string).collect();
+    let mut crisis: Vec<String> = [Lexicon::CrisisEn, Lexicon::CrisisFr]
+        .into_iter()
+        .flat_map(veille_match::lexicon_terms)
+        .map(str::to_string)
+        .collect();
     crisis.truncate(crisis_terms);
     while crisis.len() < crisis_terms {
         crisis.push(term(&mut rng));
@@ -179,6 +209,11 @@ fn bench(c: &mut Criterion<CpuTime>) {
                 let started = Instant::now();
                 let matcher = Matcher::compile(&config).unwrap();
                 eprintln!("{name}: watches compiled in {:.2?}", started.elapsed());
+                let mut tagged = untagged.clone();
+                let tags: usize = tagged.iter_mut().map(|m| matcher.tag(m)).sum();
+                let hits: usize = tagged.iter().flat_map(|m| &m.tags).map(|t| t.hits.len()).sum();
+                let with_tags = tagged.iter().filter(|m| !m.tags.is_empty()).count();
+                eprintln!("{name}: {with_tags} mentions tagged, {tags} tags, {hits} hits");
                 matcher
             });
             // Each pass tags mentions that have no tags yet, as in the

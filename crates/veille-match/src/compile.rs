@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use veille_config::{Watch, WorkspaceConfig};
 use veille_model::WatchKind;
 
@@ -11,11 +10,7 @@ use crate::expr::Expr;
 use crate::lexicon::lexicon_terms;
 use crate::normalize;
 use crate::rule::{self, Atom, Field, Node};
-
-/// Above this many bytes of patterns the automaton is a compact NFA rather
-/// than a DFA: the DFA is faster but its memory grows with the pattern bytes
-/// times the byte classes.
-const DFA_PATTERN_BYTES: usize = 4 << 20;
+use crate::scan::Scanner;
 
 /// How a pattern's occurrences are accepted.
 #[derive(Debug, Clone)]
@@ -62,7 +57,7 @@ pub(crate) struct CompiledWatch {
 /// The watches of one workspace, ready to tag mentions.
 #[derive(Debug, Clone)]
 pub(crate) struct Workspace {
-    pub(crate) automaton: Option<AhoCorasick>,
+    pub(crate) scanner: Option<Scanner>,
     pub(crate) patterns: Vec<Pattern>,
     /// Uses of pattern `p` are `uses[uses_start[p]..uses_start[p + 1]]`.
     pub(crate) uses_start: Vec<u32>,
@@ -95,20 +90,12 @@ impl Workspace {
         for (index, watch) in config.watches.iter().enumerate() {
             watches.push(b.watch(index as u32, watch)?);
         }
-        let automaton = if b.normalized.is_empty() {
+        let scanner = if b.normalized.is_empty() {
             None
         } else {
-            let bytes: usize = b.normalized.iter().map(String::len).sum();
-            let kind = (bytes <= DFA_PATTERN_BYTES).then_some(AhoCorasickKind::DFA);
-            let automaton = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                // Mention text that is plain ASCII is scanned without a copy:
-                // the patterns are lowercase, the text may not be.
-                .ascii_case_insensitive(true)
-                .kind(kind)
-                .build(&b.normalized)
+            let scanner = Scanner::build(&b.normalized)
                 .map_err(|source| MatchError::Automaton { workspace: config.name.clone(), source })?;
-            Some(automaton)
+            Some(scanner)
         };
         let mut uses_start = Vec::with_capacity(b.uses.len() + 1);
         let mut uses = Vec::new();
@@ -117,7 +104,7 @@ impl Workspace {
             uses.extend(list);
         }
         uses_start.push(uses.len() as u32);
-        Ok(Workspace { automaton, patterns: b.patterns, uses_start, uses, watches })
+        Ok(Workspace { scanner, patterns: b.patterns, uses_start, uses, watches })
     }
 
     /// The uses of pattern `p`, with their indices into `uses`.

@@ -48,6 +48,18 @@
 //!   swaps in new watches atomically for every clone, while other threads
 //!   keep tagging.
 //!
+//! # Performance
+//!
+//! Tagging a mention allocates nothing but its tags. Mention text that is
+//! printable ASCII with single spaces (most of it) is scanned as it is: the
+//! automaton ignores ASCII case. Other text is normalised into a reused
+//! buffer, copying ASCII runs in bulk and folding the common accented
+//! letters and typographic signs from a table. The automaton is walked over
+//! up to four parts of the text at once, which finds the same occurrences as
+//! one walk while hiding most of its memory latency. Only the watches that
+//! some hit speaks for are evaluated. `benches/scan.rs` measures all this
+//! against a raw `aho-corasick` scan of the same texts.
+//!
 //! # Example
 //!
 //! ```
@@ -94,6 +106,7 @@ mod matcher;
 mod ndjson;
 mod normalize;
 mod rule;
+mod scan;
 mod tag;
 
 pub use error::{MatchError, NdjsonError, RejectedLine};

@@ -1,5 +1,7 @@
 //! Text normalisation: the form in which terms and texts are compared.
 
+use std::sync::LazyLock;
+
 use unicode_normalization::char::decompose_compatible;
 
 /// Normalises `text` the way watch terms and mention texts are compared.
@@ -29,9 +31,15 @@ pub fn normalize(text: &str) -> String {
 /// boundary.
 pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
-        return c.is_ascii_alphanumeric() || c == '_';
+        return is_ascii_word_byte(c as u8);
     }
     c.is_alphanumeric() && !is_unspaced_script(c)
+}
+
+/// [`is_word_char`] for an ASCII byte.
+#[inline(always)]
+pub(crate) fn is_ascii_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 fn is_unspaced_script(c: char) -> bool {
@@ -129,6 +137,40 @@ fn plain_ascii_run(bytes: &[u8], after_space: bool) -> usize {
     at
 }
 
+/// What [`Normalized::fold`] makes of the characters most non-ASCII text is
+/// made of, computed once: the Latin letters and signs of U+0080 to U+024F
+/// and the typographic punctuation of U+2000 to U+206F (quotes, dashes,
+/// ellipsis). Characters that fold to white space are left out: what they
+/// become depends on what came before.
+static SHORTCUTS: LazyLock<Vec<Option<Box<str>>>> = LazyLock::new(|| {
+    SHORTCUT_RANGES
+        .iter()
+        .flat_map(|range| range.clone())
+        .map(|code| {
+            let c = char::from_u32(code)?;
+            let mut n = Normalized::default();
+            n.fold(c, 0);
+            (!n.text.contains(char::is_whitespace)).then(|| n.text.into_boxed_str())
+        })
+        .collect()
+});
+
+const SHORTCUT_RANGES: [std::ops::Range<u32>; 2] = [0x80..0x250, 0x2000..0x2070];
+
+/// The folding of `c` when it has a shortcut.
+#[inline]
+fn shortcut(c: char) -> Option<&'static str> {
+    let code = c as u32;
+    let mut offset = 0;
+    for range in &SHORTCUT_RANGES {
+        if range.contains(&code) {
+            return SHORTCUTS.get(offset + (code - range.start) as usize)?.as_deref();
+        }
+        offset += range.len();
+    }
+    None
+}
+
 /// A normalised text that remembers where each of its bytes came from.
 ///
 /// Offsets are identical to the original's up to `map_from`; from there on
@@ -193,6 +235,12 @@ impl Normalized {
             let before = self.text.len();
             if c.is_ascii() {
                 self.emit(ASCII_FOLD[c as usize] as char);
+            } else if let Some(folded) = shortcut(c) {
+                // What `fold` makes of `c`, without looking it up again.
+                if !folded.is_empty() {
+                    self.text.push_str(folded);
+                    self.last_space = false;
+                }
             } else {
                 self.fold(c, 0);
             }
@@ -364,6 +412,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn shortcuts_fold_like_the_general_path() {
+        for code in SHORTCUT_RANGES.iter().flat_map(|range| range.clone()) {
+            let Some(c) = char::from_u32(code) else { continue };
+            let mut general = Normalized::default();
+            general.fold(c, 0);
+            match shortcut(c) {
+                Some(folded) => assert_eq!(folded, general.text, "U+{code:04X}"),
+                None => assert!(general.text.contains(char::is_whitespace), "U+{code:04X}"),
+            }
+        }
+        assert_eq!(shortcut('é'), Some("e"));
+        assert_eq!(shortcut('Œ'), Some("œ"));
+        assert_eq!(shortcut('’'), Some("'"));
+        assert_eq!(shortcut('\u{00AD}'), Some(""));
+        assert_eq!(shortcut('\u{00A0}'), None);
+        assert_eq!(shortcut('ɐ'), None);
+        assert_eq!(shortcut('華'), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use veille_model::{Mention, TermHit, WatchMatch};
 
 use crate::compile::{Pattern, Role, Workspace};
 use crate::expr::{Facts, Hit, NONE};
-use crate::normalize::{is_word_char, Normalized};
+use crate::normalize::{is_ascii_word_byte, is_word_char, Normalized};
 
 /// Buffers reused from one mention to the next, so that tagging a mention
 /// that matches nothing allocates nothing.
@@ -49,21 +49,20 @@ impl Workspace {
     }
 
     fn matches(&self, mention: &Mention, s: &mut Scratch, tags: &mut Vec<WatchMatch>) {
-        let Some(automaton) = &self.automaton else {
+        let Some(scanner) = &self.scanner else {
             return;
         };
         s.next_epoch();
         let epoch = s.epoch;
         let as_is = s.normalized.prepare(&mention.text);
         s.hits.clear();
-        let text = if as_is { mention.text.as_str() } else { s.normalized.text.as_str() };
-        for m in automaton.find_overlapping_iter(text) {
-            let p = m.pattern().as_u32();
-            let pattern = &self.patterns[p as usize];
-            if let Some(end) = accept(pattern, text, m.start(), m.end(), &s.normalized, &mention.text) {
-                s.hits.push(Hit { start: m.start() as u32, end: end as u32, pattern: p });
+        let (normalized, hits) = (&s.normalized, &mut s.hits);
+        let text = if as_is { mention.text.as_str() } else { normalized.text.as_str() };
+        scanner.scan(text, |p, start, end| {
+            if let Some(end) = accept(&self.patterns[p as usize], text, start, end, normalized, &mention.text) {
+                hits.push(Hit { start: start as u32, end: end as u32, pattern: p });
             }
-        }
+        });
         if s.hits.is_empty() {
             return;
         }
@@ -197,11 +196,19 @@ fn accept(
 }
 
 fn touches_word_before(text: &str, at: usize) -> bool {
-    text[..at].chars().next_back().is_some_and(is_word_char)
+    match text.as_bytes()[..at].last() {
+        None => false,
+        Some(&b) if b < 0x80 => is_ascii_word_byte(b),
+        Some(_) => text[..at].chars().next_back().is_some_and(is_word_char),
+    }
 }
 
 fn touches_word_after(text: &str, at: usize) -> bool {
-    text[at..].chars().next().is_some_and(is_word_char)
+    match text.as_bytes().get(at) {
+        None => false,
+        Some(&b) if b < 0x80 => is_ascii_word_byte(b),
+        Some(_) => text[at..].chars().next().is_some_and(is_word_char),
+    }
 }
 
 fn word_end(text: &str, at: usize) -> usize {

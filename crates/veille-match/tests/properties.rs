@@ -144,3 +144,62 @@ proptest! {
         }
     }
 }
+
+/// Text as mentions are mostly written: ASCII words of the watches and
+/// others in any case, punctuation, handles and hashtags, single spaces.
+fn plain_text() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        Just("acme".to_string()),
+        Just("Acme".to_string()),
+        Just("ACME".to_string()),
+        Just("acmes".to_string()),
+        Just("@acme".to_string()),
+        Just("#acme".to_string()),
+        Just("big".to_string()),
+        Just("deal".to_string()),
+        Just("Refund".to_string()),
+        Just("refunds".to_string()),
+        Just("zapper".to_string()),
+        Just("AA".to_string()),
+        Just("aa".to_string()),
+        Just("the".to_string()),
+        "[a-zA-Z0-9]{1,6}".prop_map(String::from),
+    ];
+    let separator = prop_oneof![Just(" "), Just(" "), Just(", "), Just("! "), Just("-"), Just("."), Just("")];
+    prop::collection::vec((word, separator), 0..14)
+        .prop_map(|v| v.into_iter().flat_map(|(w, s)| [w, s.to_string()]).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn plain_ascii_text_tags_as_the_general_path_does_with_spans_on_the_terms(text in plain_text()) {
+        let matcher = compile(concat!(
+            "[[workspaces.watches]]\nname = \"acme\"\nkind = \"brand\"\nterms = [\"Acme\", \"big deal\"]\n",
+            "handles = [\"@acme\"]\nhashtags = [\"#acme\"]\n",
+            "[[workspaces.watches]]\nname = \"refunds\"\nkind = \"crisis\"\nterms = [\"refund*\"]\n",
+            "rule = 'NOT (acme NEAR/1 deal)'\n",
+            "[[workspaces.watches]]\nname = \"zap\"\nkind = \"brand\"\nterms = [\"zap\"]\nwhole_word = false\n",
+            "[[workspaces.watches]]\nname = \"aa\"\nkind = \"brand\"\nterms = [\"AA\"]\ncase_sensitive = true\n",
+        )).unwrap();
+        let mut plain = mention(&text);
+        matcher.tag(&mut plain);
+        // A non-ASCII space at the end sends the text through full
+        // normalisation without moving any offset before it.
+        let mut general = mention(&format!("{text}\u{2003}"));
+        matcher.tag(&mut general);
+        prop_assert_eq!(&plain.tags, &general.tags, "{:?}", text);
+        for tag in &plain.tags {
+            for hit in &tag.hits {
+                let written = normalize(&text[hit.start..hit.end]);
+                let term = normalize(hit.term.trim_end_matches('*'));
+                if hit.term.ends_with('*') {
+                    prop_assert!(written.starts_with(&term), "{:?} for {:?} in {:?}", written, hit.term, text);
+                } else {
+                    prop_assert_eq!(&written, &term, "in {:?}", text);
+                }
+            }
+        }
+    }
+}
