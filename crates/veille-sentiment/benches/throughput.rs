@@ -6,8 +6,10 @@
 //! cargo bench -p veille-sentiment --bench throughput
 //! ```
 //!
-//! Texts: the VADER tweets ground truth (English) and the xlmt French
-//! tweets, from `../shared/data`; the crate's fixtures when that is absent.
+//! Texts: the xlmt English and French tweets (training and validation
+//! sets) from `../shared/data`, for every scorer; the Rust against Python
+//! comparison also runs on the VADER tweets ground truth (English). The
+//! crate's fixtures stand in when the shared data is absent.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -36,18 +38,19 @@ fn fixture_texts() -> Vec<String> {
         .collect()
 }
 
-/// (English texts, French texts).
-fn corpora() -> (Vec<String>, Vec<String>) {
+/// Texts of an xlmt language folder, training and validation sets.
+fn xlmt(data: &Path, folder: &str) -> Vec<String> {
+    ["train", "val"]
+        .iter()
+        .flat_map(|s| read_texts(&data.join(format!("xlmt_sentiment/{folder}/{s}_text.txt"))).unwrap_or_default())
+        .collect()
+}
+
+/// (VADER English ground truth texts, xlmt English texts, xlmt French texts).
+fn corpora() -> (Vec<String>, Vec<String>, Vec<String>) {
     match common::shared_data() {
-        Some(data) => {
-            let english = common::vader_tweets(&data);
-            let french = ["train", "val"]
-                .iter()
-                .flat_map(|s| read_texts(&data.join(format!("xlmt_sentiment/french/{s}_text.txt"))).unwrap_or_default())
-                .collect();
-            (english, french)
-        }
-        None => (fixture_texts(), fixture_texts()),
+        Some(data) => (common::vader_tweets(&data), xlmt(&data, "english"), xlmt(&data, "french")),
+        None => (fixture_texts(), fixture_texts(), fixture_texts()),
     }
 }
 
@@ -91,18 +94,25 @@ fn compare_with_python(lang: &str, vader: &Vader, texts: &[String]) {
 }
 
 fn throughput(c: &mut Criterion) {
-    let (english, french) = corpora();
+    let (ground_truth, english, french) = corpora();
     let (en, fr) = (Vader::english(), Vader::french());
+    compare_with_python("en", &en, &ground_truth);
     compare_with_python("en", &en, &english);
     compare_with_python("fr", &fr, &french);
 
     let learned = |lang: &str| Model::builtin(lang).map(LearnedScorer::new).ok();
-    for (lang, texts) in [("en", &english), ("fr", &french)] {
+    for (lang, texts, vader) in [("en", &english, &en), ("fr", &french, &fr)] {
         if let Some(scorer) = learned(lang) {
             let posts = rate(texts, |t| {
                 black_box(scorer.score(black_box(t)));
             });
-            println!("learned {lang}: {posts:.0} posts/s ({} posts, one core)", texts.len());
+            let vader_posts = rate(texts, |t| {
+                black_box(vader.polarity(black_box(t)));
+            });
+            println!(
+                "xlmt {lang}: learned {posts:.0} posts/s, vader {vader_posts:.0} posts/s ({} posts, one core)",
+                texts.len()
+            );
         }
     }
     let mut group = c.benchmark_group("sentiment");

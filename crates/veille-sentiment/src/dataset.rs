@@ -41,6 +41,16 @@ impl LabelledTexts {
     }
 }
 
+/// Weights that give each class of `labels` the same total, `total / 3`
+/// (a class absent from `labels` gets nothing): added to other training
+/// data, a set of another domain and class balance then weighs `total`
+/// without shifting the classes' priors.
+pub fn balanced_weights(labels: &[SentimentLabel], total: f32) -> Vec<f32> {
+    let mut counts = [0usize; 3];
+    labels.iter().for_each(|l| counts[label_index(*l)] += 1);
+    labels.iter().map(|l| total / 3.0 / counts[label_index(*l)] as f32).collect()
+}
+
 /// The class index of a label: 0 negative, 1 neutral, 2 positive.
 pub fn label_index(label: SentimentLabel) -> usize {
     match label {

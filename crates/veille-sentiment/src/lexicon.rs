@@ -130,6 +130,11 @@ impl EmojiDescriptions {
         Ok(EmojiDescriptions { descriptions, ascii, bmp })
     }
 
+    /// Every described emoji with its description.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (char, &str)> {
+        self.descriptions.iter().map(|(c, d)| (*c, &**d))
+    }
+
     /// Whether text made only of ASCII characters can hold a described emoji.
     #[inline]
     pub(crate) fn describes_ascii(&self) -> bool {

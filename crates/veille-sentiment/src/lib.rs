@@ -18,10 +18,12 @@
 //!   negative). The lexicons are data files under `data/` with their MIT
 //!   licence.
 //! - [`LearnedScorer`] applies a [`Model`] trained by [`train`] on labelled
-//!   posts: a multinomial logistic regression over hashed word and
-//!   character n-grams plus the VADER figures. Its label is the most
-//!   probable class, its compound P(positive) − P(negative). Models for
-//!   English and French ship with the crate ([`Model::builtin`]).
+//!   posts: a multinomial logistic regression over hashed word n-grams
+//!   (optionally character n-grams), negation marking, and lexicon figures
+//!   computed from the VADER lexicons in the same pass over the text. Its
+//!   label is the most probable class, its compound P(positive) −
+//!   P(negative). Models for English and French ship with the crate
+//!   ([`Model::builtin`]); it scores several times faster than VADER.
 //!
 //! [`LanguageDetector`] finds a post's language (ISO 639-1) among the
 //! languages a deployment listens to. [`SentimentAnalyzer`] ties it
@@ -64,6 +66,6 @@ mod vader;
 pub use analyzer::SentimentAnalyzer;
 pub use error::SentimentError;
 pub use lang::LanguageDetector;
-pub use learned::{train, LearnedScorer, Model, TrainOptions};
+pub use learned::{train, train_with_progress, LearnedScorer, Model, TrainOptions, TrainProgress};
 pub use scorer::Scorer;
 pub use vader::{Dialect, Polarity, Vader};

@@ -2,7 +2,8 @@
 //! xlmt validation sets, trained on the training sets only.
 //!
 //! Targets (from VADER's own figures): English ≥ 0.685 (VADER 0.605),
-//! French ≥ 0.601 (VADER-FR 0.521).
+//! French ≥ 0.601 (VADER-FR 0.521). French meets it and is checked here; the
+//! English scorer reaches 0.657 and is not yet held to its target.
 
 mod common;
 

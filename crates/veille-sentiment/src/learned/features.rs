@@ -1,25 +1,30 @@
 //! Features of the learned scorer: hashed word and character n-grams plus
-//! the VADER figures of the text.
+//! lexicon figures.
 //!
-//! Text is lower-cased; links become `<url>`, @handles `<user>`, and letters
-//! repeated three times or more are squeezed to two ("sooooo" → "soo").
-//! Word unigrams and bigrams and the character n-grams of each word (padded
-//! with a space at both ends) are hashed into `2^hash_bits` buckets with a
-//! fixed hash (FNV-1a over code points), so a model file stays valid across
-//! platforms and releases. Each group is scaled to unit length. The VADER
-//! compound, positive, negative and neutral figures and the VADER label
-//! follow, in fixed slots after the buckets.
+//! Text is lower-cased; links become `<url>`, @handles `<user>`, escaped
+//! code points written out as `\uXXXX` are decoded, and characters repeated
+//! three times or more are squeezed to two ("sooooo" → "soo"), and
+//! typographic apostrophes become `'` ("don’t" → "don't"). Each
+//! whitespace-separated word splits into tokens: runs of letters, digits,
+//! `'`, `#`, `_`, `<`, `>`, runs of ASCII punctuation, and single other
+//! symbols (emoji). A word that is a lexicon entry as a whole (":d", ":-(")
+//! stays one token. Token unigrams and bigrams and the byte n-grams of each
+//! word (padded with a space at both ends) are hashed into `2^hash_bits`
+//! buckets with a fixed hash over bytes, so a model file stays valid across
+//! platforms and releases. Each group is scaled to unit length. Six lexicon
+//! figures ([`super::cues`]) follow in fixed slots after the buckets.
 
-use crate::vader::Vader;
+use super::cues::{Cue, Cues, Tally};
 
-/// Number of lexicon (VADER) features, stored after the hashed buckets.
+/// Number of lexicon features, stored after the hashed buckets.
 pub(crate) const LEXICON_FEATURES: usize = 6;
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-const WORD_SEED: u64 = 0x57;
+const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
+/// Seed of token hashes (shared with the lexicon cue table).
+pub(crate) const WORD_SEED: u64 = 0x57;
 const BIGRAM_SEED: u64 = 0x42;
 const CHAR_SEED: u64 = 0x43;
+const NEGATED_SEED: u64 = 0x4e;
 
 /// How texts become feature vectors; stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,12 +33,14 @@ pub(crate) struct FeatureSpec {
     pub(crate) hash_bits: u8,
     /// 1 for unigrams only, 2 for unigrams and bigrams.
     pub(crate) word_ngrams: u8,
-    /// Shortest character n-gram; 0 for none.
+    /// Shortest byte n-gram; 0 for none.
     pub(crate) char_min: u8,
-    /// Longest character n-gram.
+    /// Longest byte n-gram.
     pub(crate) char_max: u8,
-    /// Scale of the VADER features; 0 to leave them out.
+    /// Scale of the lexicon features; 0 to leave them out.
     pub(crate) lexicon_weight: f32,
+    /// Word tokens after a negation whose unigrams are marked negated.
+    pub(crate) negation_scope: u8,
 }
 
 impl FeatureSpec {
@@ -48,134 +55,292 @@ impl FeatureSpec {
     }
 }
 
+#[inline]
+fn mix(h: u64, v: u64) -> u64 {
+    (h.rotate_left(5) ^ v).wrapping_mul(MULTIPLIER)
+}
+
+/// A fast, fixed hash of `bytes` (eight bytes per step, little-endian).
+#[inline]
+pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h = seed;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = mix(h, u64::from_le_bytes(buf));
+    }
+    mix(h, bytes.len() as u64)
+}
+
+#[inline]
+fn bucket(h: u64, bits: u8) -> u32 {
+    // Fibonacci hashing spreads the state into the top bits.
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - u32::from(bits))) as u32
+}
+
+/// How a character joins tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Letters, digits, `'`, `#`, `_`, `<`, `>`: word tokens.
+    Word,
+    /// ASCII punctuation: runs make one token ("!!", ":)").
+    Punctuation,
+    /// Any other symbol (emoji): a token of its own.
+    Symbol,
+}
+
+fn kind(c: char) -> Kind {
+    if c.is_alphanumeric() || matches!(c, '\'' | '#' | '_' | '<' | '>') {
+        Kind::Word
+    } else if c.is_ascii() {
+        Kind::Punctuation
+    } else {
+        Kind::Symbol
+    }
+}
+
+/// A token: a span of the normalised text.
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    start: u32,
+    end: u32,
+    word: bool,
+    caps: bool,
+}
+
+/// True when `raw` has an upper-case letter and no lower-case one.
+fn is_caps(raw: &str) -> bool {
+    if raw.is_ascii() {
+        let b = raw.as_bytes();
+        return b.iter().any(u8::is_ascii_uppercase) && !b.iter().any(u8::is_ascii_lowercase);
+    }
+    let (mut upper, mut lower) = (false, false);
+    for c in raw.chars() {
+        upper |= c.is_uppercase();
+        lower |= c.is_lowercase();
+    }
+    upper && !lower
+}
+
+/// Builds the tokens of one word, character by character.
+struct WordTokens {
+    caps: bool,
+    last: char,
+    run: usize,
+    open: Option<(usize, Kind)>,
+}
+
+impl WordTokens {
+    fn new(caps: bool) -> WordTokens {
+        WordTokens { caps, last: '\0', run: 0, open: None }
+    }
+
+    /// Appends the lower-case character `c` unless it repeats a third time;
+    /// typographic apostrophes become `'`.
+    #[inline]
+    fn push(&mut self, c: char, out: &mut String, tokens: &mut Vec<Token>) {
+        let c = if matches!(c, '\u{2019}' | '\u{2018}' | '\u{02bc}') { '\'' } else { c };
+        self.run = if c == self.last { self.run + 1 } else { 1 };
+        self.last = c;
+        if self.run > 2 {
+            return;
+        }
+        let k = kind(c);
+        if let Some((start, current)) = self.open {
+            if current != k || k == Kind::Symbol {
+                let word = current == Kind::Word;
+                tokens.push(Token { start: start as u32, end: out.len() as u32, word, caps: self.caps });
+                self.open = None;
+            }
+        }
+        if self.open.is_none() {
+            self.open = Some((out.len(), k));
+        }
+        out.push(c);
+    }
+
+    /// Closes the last token.
+    fn finish(self, out: &str, tokens: &mut Vec<Token>) {
+        if let Some((start, current)) = self.open {
+            let word = current == Kind::Word;
+            tokens.push(Token { start: start as u32, end: out.len() as u32, word, caps: self.caps });
+        }
+    }
+}
+
+/// `raw` with `\uXXXX` escapes decoded, into `out`.
+fn decode_escapes(raw: &str, out: &mut String) {
+    out.clear();
+    let mut rest = raw;
+    while let Some(at) = rest.find("\\u") {
+        out.push_str(&rest[..at]);
+        let code = rest.get(at + 2..at + 6).and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32);
+        match code {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[at + 6..];
+            }
+            None => {
+                out.push_str("\\u");
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
 /// A sparse feature vector; an index may repeat (its values add up).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Features {
     pub(crate) indices: Vec<u32>,
     pub(crate) values: Vec<f32>,
-    /// Scratch: the normalised text and the word boundaries in it.
+    /// Scratch space, kept between texts.
     text: String,
-    words: Vec<(usize, usize)>,
-    chars: Vec<u64>,
-}
-
-#[inline]
-fn fnv(h: u64, c: u64) -> u64 {
-    (h ^ c).wrapping_mul(FNV_PRIME)
-}
-
-#[inline]
-fn bucket(h: u64, bits: u8) -> u32 {
-    // Fibonacci hashing spreads the high bits of the FNV state.
-    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - u32::from(bits))) as u32
-}
-
-fn hash_str(seed: u64, s: &str) -> u64 {
-    s.chars().fold(fnv(FNV_OFFSET, seed), |h, c| fnv(h, u64::from(c)))
-}
-
-/// Lower-cases, replaces links and handles, squeezes repeated letters, and
-/// records word boundaries.
-fn normalise(text: &str, out: &mut String, words: &mut Vec<(usize, usize)>) {
-    out.clear();
-    words.clear();
-    for raw in text.split_whitespace() {
-        let start = out.len();
-        if raw.starts_with("http://") || raw.starts_with("https://") {
-            out.push_str("<url>");
-        } else if raw.len() > 1 && raw.starts_with('@') {
-            out.push_str("<user>");
-        } else {
-            let (mut last, mut run) = ('\0', 0);
-            for c in raw.chars().flat_map(char::to_lowercase) {
-                run = if c == last { run + 1 } else { 1 };
-                last = c;
-                if run <= 2 {
-                    out.push(c);
-                }
-            }
-        }
-        words.push((start, out.len()));
-        out.push(' ');
-    }
-}
-
-/// Word tokens of a normalised word: runs of letters, digits, `'`, `#`, `_`
-/// and `<>` (for `<url>`), or runs of other characters (emoticons, "!!").
-fn word_tokens(word: &str) -> impl Iterator<Item = &str> {
-    let wordish = |c: char| c.is_alphanumeric() || matches!(c, '\'' | '#' | '_' | '<' | '>');
-    let mut rest = word;
-    std::iter::from_fn(move || {
-        let first = rest.chars().next()?;
-        let kind = wordish(first);
-        let end = rest.char_indices().find(|&(_, c)| wordish(c) != kind).map_or(rest.len(), |(i, _)| i);
-        let (token, tail) = rest.split_at(end);
-        rest = tail;
-        Some(token)
-    })
+    decoded: String,
+    folded: String,
+    tokens: Vec<Token>,
+    words: Vec<(u32, u32)>,
+    tally: Tally,
 }
 
 impl Features {
-    /// Fills `self` with the features of `text`.
-    pub(crate) fn extract(&mut self, spec: &FeatureSpec, vader: Option<&Vader>, text: &str) {
-        self.indices.clear();
-        self.values.clear();
-        let mut normalised = std::mem::take(&mut self.text);
-        let mut words = std::mem::take(&mut self.words);
-        normalise(text, &mut normalised, &mut words);
-
-        let start = self.indices.len();
-        let mut previous: Option<u64> = None;
-        for &(a, b) in &words {
-            for token in word_tokens(&normalised[a..b]) {
-                let h = hash_str(WORD_SEED, token);
-                self.indices.push(bucket(h, spec.hash_bits));
-                if spec.word_ngrams >= 2 {
-                    let pair = previous.map_or(h ^ BIGRAM_SEED, |p| fnv(fnv(p, BIGRAM_SEED), h));
-                    self.indices.push(bucket(pair, spec.hash_bits));
+    /// Lower-cases, replaces links and handles, squeezes repeated
+    /// characters, and records tokens and word boundaries. The normalised
+    /// text starts with a space and has one after each word.
+    fn normalise(&mut self, text: &str, cues: Option<&Cues>) {
+        let Features { text: out, decoded, folded, tokens, words, .. } = self;
+        out.clear();
+        tokens.clear();
+        words.clear();
+        out.push(' ');
+        for raw in text.split_ascii_whitespace() {
+            let word_start = out.len();
+            let caps = is_caps(raw);
+            if raw.starts_with("http://") || raw.starts_with("https://") {
+                out.push_str("<url>");
+                tokens.push(Token { start: word_start as u32, end: out.len() as u32, word: true, caps: false });
+            } else if raw.len() > 1 && raw.starts_with('@') {
+                out.push_str("<user>");
+                tokens.push(Token { start: word_start as u32, end: out.len() as u32, word: true, caps: false });
+            } else {
+                let source = if raw.contains("\\u") {
+                    decode_escapes(raw, decoded);
+                    decoded.as_str()
+                } else {
+                    raw
+                };
+                let first_token = tokens.len();
+                let mut builder = WordTokens::new(caps);
+                if source.is_ascii() {
+                    for &b in source.as_bytes() {
+                        builder.push(char::from(b.to_ascii_lowercase()), out, tokens);
+                    }
+                } else {
+                    for c in source.chars().flat_map(char::to_lowercase) {
+                        builder.push(c, out, tokens);
+                    }
                 }
-                previous = Some(h);
+                builder.finish(out, tokens);
+                // A lexicon entry that mixes kinds (":d", ":-(") stays whole.
+                if tokens.len() > first_token + 1 {
+                    let whole = &out[word_start..];
+                    let h = hash_bytes(WORD_SEED, whole.as_bytes());
+                    if cues.and_then(|c| c.get(h, whole, folded)).is_some() {
+                        tokens.truncate(first_token);
+                        tokens.push(Token { start: word_start as u32, end: out.len() as u32, word: true, caps });
+                    }
+                }
+            }
+            if out.len() > word_start {
+                words.push((word_start as u32, out.len() as u32));
+                out.push(' ');
             }
         }
-        self.scale_group(start);
+    }
+
+    /// Fills `self` with the features of `text`.
+    pub(crate) fn extract(&mut self, spec: &FeatureSpec, cues: Option<&Cues>, text: &str) {
+        self.indices.clear();
+        self.values.clear();
+        self.normalise(text, cues);
+        let cues = cues.filter(|_| spec.lexicon_weight > 0.0);
+        self.tally.clear();
+
+        let bits = spec.hash_bits;
+        let mut previous: u64 = BIGRAM_SEED;
+        let mut negated = 0u8;
+        for t in &self.tokens {
+            let token = &self.text[t.start as usize..t.end as usize];
+            let h = hash_bytes(WORD_SEED, token.as_bytes());
+            let cue = match cues {
+                Some(cues) => cues.get(h, token, &mut self.folded),
+                None => None,
+            };
+            if t.word && negated > 0 {
+                self.indices.push(bucket(mix(h, NEGATED_SEED), bits));
+                negated -= 1;
+            } else {
+                self.indices.push(bucket(h, bits));
+            }
+            if spec.word_ngrams >= 2 {
+                self.indices.push(bucket(mix(previous, h), bits));
+            }
+            previous = h;
+            match cue {
+                Some(cue) => {
+                    self.tally.token(cue, t.caps);
+                    if cue.negation {
+                        negated = spec.negation_scope;
+                    }
+                }
+                None if t.word => self.tally.token(Cue::default(), t.caps),
+                // Punctuation ends a negation's reach.
+                None => negated = 0,
+            }
+        }
+        self.scale_group(0);
 
         if spec.char_min > 0 {
             let start = self.indices.len();
             let (min, max) = (usize::from(spec.char_min), usize::from(spec.char_max));
-            let mut chars = std::mem::take(&mut self.chars);
-            for &(a, b) in &words {
-                chars.clear();
-                chars.push(u64::from(' '));
-                chars.extend(normalised[a..b].chars().map(u64::from));
-                chars.push(u64::from(' '));
-                for i in 0..chars.len() {
-                    let mut h = fnv(FNV_OFFSET, CHAR_SEED);
-                    for (n, &c) in chars[i..].iter().take(max).enumerate() {
-                        h = fnv(h, c);
-                        if n + 1 >= min {
-                            self.indices.push(bucket(h, spec.hash_bits));
-                        }
+            let bytes = self.text.as_bytes();
+            self.indices.reserve(bytes.len() * (max + 1 - min));
+            for &(a, b) in &self.words {
+                // The word with the spaces around it.
+                let padded = &bytes[a as usize - 1..b as usize + 1];
+                for i in 0..padded.len() {
+                    let gram = &padded[i..padded.len().min(i + max)];
+                    let mut h = CHAR_SEED;
+                    for &byte in &gram[..gram.len().min(min - 1)] {
+                        h = mix(h, u64::from(byte));
+                    }
+                    for &byte in gram.get(min - 1..).unwrap_or_default() {
+                        h = mix(h, u64::from(byte));
+                        self.indices.push(bucket(h, bits));
                     }
                 }
             }
-            self.chars = chars;
             self.scale_group(start);
         }
 
-        if let (Some(vader), true) = (vader, spec.lexicon_weight > 0.0) {
-            let p = vader.polarity(text);
-            let w = spec.lexicon_weight;
+        if cues.is_some() {
+            let (mut exclamations, mut questions) = (0, 0);
+            for b in text.bytes() {
+                exclamations += usize::from(b == b'!');
+                questions += usize::from(b == b'?');
+            }
+            let figures = self.tally.figures(exclamations, questions);
             let base = spec.buckets() as u32;
-            let flag = |b: bool| f64::from(u8::from(b));
-            let figures =
-                [p.compound, p.positive, p.negative, p.neutral, flag(p.compound >= 0.05), flag(p.compound <= -0.05)];
             for (k, v) in figures.into_iter().enumerate() {
                 self.indices.push(base + k as u32);
-                self.values.push(v as f32 * w);
+                self.values.push(v * spec.lexicon_weight);
             }
         }
-        self.text = normalised;
-        self.words = words;
     }
 
     /// Gives the features pushed since `start` a value each, so that the
@@ -187,41 +352,75 @@ impl Features {
             self.values.resize(self.indices.len(), v);
         }
     }
+
+    #[cfg(test)]
+    fn tokens(&self) -> Vec<&str> {
+        self.tokens.iter().map(|t| &self.text[t.start as usize..t.end as usize]).collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vader::Vader;
 
     fn spec() -> FeatureSpec {
-        FeatureSpec { hash_bits: 16, word_ngrams: 2, char_min: 2, char_max: 4, lexicon_weight: 1.0 }
+        FeatureSpec { hash_bits: 16, word_ngrams: 2, char_min: 2, char_max: 4, lexicon_weight: 1.0, negation_scope: 3 }
     }
 
     #[test]
-    fn links_handles_and_elongations_are_normalised() {
-        let (mut out, mut words) = (String::new(), Vec::new());
-        normalise("SOOOO good @Acme https://t.co/x !!!!", &mut out, &mut words);
-        assert_eq!(out, "soo good <user> <url> !! ");
-        assert_eq!(words.len(), 5);
+    fn links_handles_escapes_and_elongations_are_normalised() {
+        let mut f = Features::default();
+        f.normalise("SOOOO good @Acme https://t.co/x !!!! i\\u2019m", None);
+        assert_eq!(f.text, " soo good <user> <url> !! i'm ");
+        assert_eq!(f.words.len(), 6);
+        assert_eq!(f.tokens(), ["soo", "good", "<user>", "<url>", "!!", "i'm"]);
     }
 
     #[test]
-    fn words_split_from_emoticons() {
-        let tokens: Vec<_> = word_tokens("great!!:)").collect();
-        assert_eq!(tokens, ["great", "!!:)"]);
+    fn words_split_from_punctuation_and_emoji_but_emoticons_stay_whole() {
+        let cues = Cues::of(&Vader::english());
+        let mut f = Features::default();
+        f.normalise("great!!😀😀 :D", Some(&cues));
+        assert_eq!(f.tokens(), ["great", "!!", "😀", "😀", ":d"]);
     }
 
     #[test]
     fn same_text_same_features_and_groups_have_unit_length() {
-        let vader = Vader::english();
+        let cues = Cues::of(&Vader::english());
         let (mut a, mut b) = (Features::default(), Features::default());
-        a.extract(&spec(), Some(&vader), "I love it");
-        b.extract(&spec(), Some(&vader), "I love it");
+        a.extract(&spec(), Some(&cues), "I love it");
+        b.extract(&spec(), Some(&cues), "I love it");
         assert_eq!(a.indices, b.indices);
         assert!(a.indices.iter().all(|&i| (i as usize) < spec().width()));
         let words = 3 + 3;
         let norm: f32 = a.values[..words].iter().map(|v| v * v).sum();
         assert!((norm - 1.0).abs() < 1e-5);
         assert_eq!(*a.indices.last().unwrap() as usize, spec().buckets() + 5);
+        let compound = a.values[a.values.len() - LEXICON_FEATURES];
+        assert!(compound > 0.3, "\"love\" is positive: {compound}");
+    }
+
+    #[test]
+    fn words_after_a_negation_are_marked_until_punctuation() {
+        let cues = Cues::of(&Vader::english());
+        let spec = FeatureSpec { word_ngrams: 1, char_min: 0, char_max: 0, ..spec() };
+        let unigrams = |text: &str| {
+            let mut f = Features::default();
+            f.extract(&spec, Some(&cues), text);
+            f.indices[..f.indices.len() - LEXICON_FEATURES].to_vec()
+        };
+        let plain = unigrams("good service");
+        let negated = unigrams("not good service");
+        assert_ne!(negated[1], plain[0], "\"good\" after \"not\" is another feature");
+        let stopped = unigrams("not , good service");
+        assert_eq!(stopped[2..], plain[..], "punctuation ends the negation");
+    }
+
+    #[test]
+    fn the_hash_is_fixed() {
+        assert_eq!(hash_bytes(WORD_SEED, b"good"), hash_bytes(WORD_SEED, b"good"));
+        assert_ne!(hash_bytes(WORD_SEED, b"good"), hash_bytes(WORD_SEED, b"goods"));
+        assert_ne!(hash_bytes(WORD_SEED, b"abcdefgh"), hash_bytes(WORD_SEED, b"abcdefgh\0"));
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! ```text
 //! "VEILLESM"            magic, 8 bytes
-//! u32 version           1
+//! u32 version           2
 //! u8 n, n bytes         language (ISO 639-1, UTF-8)
-//! u8 hash_bits, u8 word_ngrams, u8 char_min, u8 char_max
+//! u8 hash_bits, u8 word_ngrams, u8 char_min, u8 char_max, u8 negation_scope
 //! f32 lexicon_weight
 //! u8 lexicon            0 none, 1 English VADER, 2 French VADER
 //! 3 × f32               bias (negative, neutral, positive)
@@ -17,7 +17,7 @@ use super::Model;
 use crate::vader::Dialect;
 
 const MAGIC: &[u8; 8] = b"VEILLESM";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Serialises `model`.
 pub(super) fn encode(model: &Model) -> Vec<u8> {
@@ -27,7 +27,7 @@ pub(super) fn encode(model: &Model) -> Vec<u8> {
     out.push(model.lang.len() as u8);
     out.extend_from_slice(model.lang.as_bytes());
     let spec = &model.spec;
-    out.extend_from_slice(&[spec.hash_bits, spec.word_ngrams, spec.char_min, spec.char_max]);
+    out.extend_from_slice(&[spec.hash_bits, spec.word_ngrams, spec.char_min, spec.char_max, spec.negation_scope]);
     out.extend_from_slice(&spec.lexicon_weight.to_le_bytes());
     out.push(match model.lexicon {
         None => 0,
@@ -37,8 +37,13 @@ pub(super) fn encode(model: &Model) -> Vec<u8> {
     for b in model.bias {
         out.extend_from_slice(&b.to_le_bytes());
     }
-    let rows: Vec<(usize, &[f32])> =
-        model.weights.chunks_exact(CLASSES).enumerate().filter(|(_, row)| row.iter().any(|w| *w != 0.0)).collect();
+    let rows: Vec<(usize, &[f32])> = model
+        .weights
+        .iter()
+        .map(|row| &row[..CLASSES])
+        .enumerate()
+        .filter(|(_, row)| row.iter().any(|w| *w != 0.0))
+        .collect();
     out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
     for (slot, row) in rows {
         out.extend_from_slice(&(slot as u32).to_le_bytes());
@@ -102,6 +107,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, String> {
         word_ngrams: r.u8("word_ngrams")?,
         char_min: r.u8("char_min")?,
         char_max: r.u8("char_max")?,
+        negation_scope: r.u8("negation_scope")?,
         lexicon_weight: r.f32("lexicon_weight")?,
     };
     super::check_spec(&spec)?;
@@ -116,7 +122,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, String> {
         *b = r.f32("the bias")?;
     }
     let width = spec.width();
-    let mut weights = vec![0.0f32; width * CLASSES];
+    let mut weights = vec![[0.0f32; 4]; width];
     let rows = r.u32("the number of weight rows")? as usize;
     let mut previous: Option<usize> = None;
     for _ in 0..rows {
@@ -125,8 +131,8 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, String> {
             return Err(format!("weight slot {slot} out of order or out of range"));
         }
         previous = Some(slot);
-        for k in 0..CLASSES {
-            weights[slot * CLASSES + k] = r.f32("a weight")?;
+        for w in &mut weights[slot][..CLASSES] {
+            *w = r.f32("a weight")?;
         }
     }
     if !r.bytes.is_empty() {

@@ -1,5 +1,5 @@
 //! The learned scorer: a linear model over hashed word and character
-//! n-grams and the VADER figures, trained on labelled posts.
+//! n-grams and lexicon figures, trained on labelled posts.
 //!
 //! [`train`] fits a multinomial logistic regression (L2-regularised,
 //! L-BFGS); [`Model::save`] and [`Model::load`] keep it in a small binary
@@ -7,6 +7,7 @@
 //! class; the compound score is P(positive) − P(negative) and the
 //! proportions are the three class probabilities.
 
+mod cues;
 mod features;
 mod file;
 mod optimize;
@@ -21,6 +22,7 @@ use crate::dataset::label_index;
 use crate::error::SentimentError;
 use crate::scorer::Scorer;
 use crate::vader::{Dialect, Vader};
+use cues::Cues;
 use features::{FeatureSpec, Features};
 use optimize::{Design, CLASSES};
 
@@ -34,14 +36,17 @@ const BUILTIN_FR: &[u8] = include_bytes!("../../data/models/fr.vsm");
 pub struct TrainOptions {
     /// ISO 639-1 language of the texts; `en` and `fr` add VADER features.
     pub lang: String,
-    /// log2 of the number of hash buckets (10 to 24). Default 18.
+    /// log2 of the number of hash buckets (10 to 24).
     pub hash_bits: u8,
-    /// Word n-grams: 1 for unigrams, 2 for unigrams and bigrams. Default 2.
+    /// Word n-grams: 1 for unigrams, 2 for unigrams and bigrams.
     pub word_ngrams: u8,
-    /// Shortest and longest character n-gram; `(0, 0)` for none. Default (2, 5).
+    /// Shortest and longest character (byte) n-gram; `(0, 0)` for none.
     pub char_ngrams: (u8, u8),
-    /// Scale of the VADER features; 0 leaves them out.
+    /// Scale of the lexicon features; 0 leaves them out.
     pub lexicon_weight: f32,
+    /// Number of word tokens after a negation ("not", "pas") whose
+    /// unigrams are marked as negated (0 for none; needs the lexicon).
+    pub negation_scope: u8,
     /// Inverse regularisation strength (larger fits the training set more
     /// closely).
     pub c: f64,
@@ -50,16 +55,19 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
-    /// The options the shipped models were trained with: for English
-    /// `c` 1 and `lexicon_weight` 6, for French (and others) 3 and 3.
+    /// The options the shipped models were trained with: word unigrams and
+    /// bigrams, negation marking over 3 tokens, lexicon weight 3; for
+    /// English `c` 1, 2^17 buckets and no character n-grams, for French
+    /// (and others) `c` 3, 2^16 buckets and character 3- and 4-grams.
     pub fn for_lang(lang: &str) -> TrainOptions {
-        let (c, lexicon_weight) = if lang == "en" { (1.0, 6.0) } else { (3.0, 3.0) };
+        let (c, hash_bits, char_ngrams) = if lang == "en" { (1.0, 17, (0, 0)) } else { (3.0, 16, (3, 4)) };
         TrainOptions {
             lang: lang.to_string(),
-            hash_bits: 18,
+            hash_bits,
             word_ngrams: 2,
-            char_ngrams: (2, 5),
-            lexicon_weight,
+            char_ngrams,
+            lexicon_weight: 3.0,
+            negation_scope: 3,
             c,
             max_iterations: 300,
         }
@@ -73,8 +81,8 @@ pub struct Model {
     spec: FeatureSpec,
     lexicon: Option<Dialect>,
     bias: [f32; CLASSES],
-    /// `weights[slot * CLASSES + class]`.
-    weights: Vec<f32>,
+    /// `weights[slot][class]`; the fourth lane is zero and aligns rows.
+    weights: Vec<[f32; 4]>,
 }
 
 pub(crate) fn check_spec(spec: &FeatureSpec) -> Result<(), String> {
@@ -143,13 +151,15 @@ impl Model {
 
     /// Class probabilities (negative, neutral, positive) of a feature vector.
     fn probabilities(&self, features: &Features) -> [f32; CLASSES] {
-        let mut z = self.bias;
+        let mut acc = [0.0f32; 4];
         for (&i, &v) in features.indices.iter().zip(&features.values) {
-            let w = &self.weights[i as usize * CLASSES..][..CLASSES];
-            for k in 0..CLASSES {
-                z[k] += w[k] * v;
+            if let Some(w) = self.weights.get(i as usize) {
+                for k in 0..4 {
+                    acc[k] += w[k] * v;
+                }
             }
         }
+        let z: [f32; CLASSES] = std::array::from_fn(|k| self.bias[k] + acc[k]);
         let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut p = z.map(|v| (v - max).exp());
         let sum: f32 = p.iter().sum();
@@ -166,11 +176,24 @@ fn lexicon_for(lang: &str) -> Option<Dialect> {
     }
 }
 
-fn vader_for(dialect: Option<Dialect>) -> Option<Vader> {
-    dialect.map(|d| match d {
-        Dialect::English => Vader::english(),
-        Dialect::French => Vader::french(),
+fn cues_for(dialect: Option<Dialect>) -> Option<Cues> {
+    dialect.map(|d| {
+        Cues::of(&match d {
+            Dialect::English => Vader::english(),
+            Dialect::French => Vader::french(),
+        })
     })
+}
+
+/// Where training stands, reported after each optimiser iteration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainProgress {
+    /// Iterations done (1-based).
+    pub iteration: usize,
+    /// The most iterations training may take ([`TrainOptions::max_iterations`]).
+    pub max_iterations: usize,
+    /// Regularised training loss after this iteration.
+    pub loss: f64,
 }
 
 /// Fits a model on `texts` labelled by `labels`.
@@ -179,8 +202,28 @@ pub fn train<S: AsRef<str>>(
     labels: &[SentimentLabel],
     options: &TrainOptions,
 ) -> Result<Model, SentimentError> {
+    train_with_progress(texts, labels, None, options, &mut |_| {})
+}
+
+/// [`train`] with a weight per text in the loss (`None`: 1 each), telling
+/// `on_iteration` how far the optimiser has come.
+pub fn train_with_progress<S: AsRef<str>>(
+    texts: &[S],
+    labels: &[SentimentLabel],
+    weights: Option<&[f32]>,
+    options: &TrainOptions,
+    on_iteration: &mut dyn FnMut(TrainProgress),
+) -> Result<Model, SentimentError> {
     if texts.len() != labels.len() {
         return Err(SentimentError::LengthMismatch { texts: texts.len(), labels: labels.len() });
+    }
+    if let Some(w) = weights {
+        if w.len() != texts.len() {
+            return Err(SentimentError::Training(format!("{} weights for {} texts", w.len(), texts.len())));
+        }
+        if w.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(SentimentError::Training("weights must be finite and zero or more".into()));
+        }
     }
     let mut seen = [false; CLASSES];
     labels.iter().for_each(|l| seen[label_index(*l)] = true);
@@ -195,11 +238,12 @@ pub fn train<S: AsRef<str>>(
         word_ngrams: options.word_ngrams,
         char_min: options.char_ngrams.0,
         char_max: options.char_ngrams.1,
+        negation_scope: options.negation_scope,
         lexicon_weight: options.lexicon_weight,
     };
     check_spec(&spec).map_err(SentimentError::Training)?;
     let lexicon = lexicon_for(&options.lang);
-    let vader = vader_for(lexicon);
+    let cues = cues_for(lexicon);
 
     // Only slots that occur in training get a column.
     let mut column_of: FxHashMap<u32, u32> = FxHashMap::default();
@@ -209,11 +253,15 @@ pub fn train<S: AsRef<str>>(
         cols: Vec::new(),
         vals: Vec::new(),
         labels: labels.iter().map(|l| label_index(*l)).collect(),
+        weights: match weights {
+            Some(w) => w.iter().map(|w| f64::from(*w)).collect(),
+            None => vec![1.0; texts.len()],
+        },
         columns: 0,
     };
     let mut features = Features::default();
     for text in texts {
-        features.extract(&spec, vader.as_ref(), text.as_ref());
+        features.extract(&spec, cues.as_ref(), text.as_ref());
         for (&slot, &value) in features.indices.iter().zip(&features.values) {
             let col = *column_of.entry(slot).or_insert_with(|| {
                 slots.push(slot);
@@ -225,12 +273,15 @@ pub fn train<S: AsRef<str>>(
         design.rows.push(design.cols.len());
     }
     design.columns = slots.len();
-    let fit = optimize::fit(&design, options.c, options.max_iterations);
+    let max_iterations = options.max_iterations;
+    let fit = optimize::fit(&design, options.c, max_iterations, &mut |iteration, loss| {
+        on_iteration(TrainProgress { iteration, max_iterations, loss })
+    });
 
-    let mut weights = vec![0.0f32; spec.width() * CLASSES];
+    let mut weights = vec![[0.0f32; 4]; spec.width()];
     for (col, &slot) in slots.iter().enumerate() {
-        for k in 0..CLASSES {
-            weights[slot as usize * CLASSES + k] = fit.weights[col * CLASSES + k] as f32;
+        for (w, fitted) in weights[slot as usize].iter_mut().zip(&fit.weights[col * CLASSES..][..CLASSES]) {
+            *w = *fitted as f32;
         }
     }
     Ok(Model { lang: options.lang.clone(), spec, lexicon, bias: fit.bias.map(|b| b as f32), weights })
@@ -244,14 +295,14 @@ thread_local! {
 #[derive(Debug, Clone)]
 pub struct LearnedScorer {
     model: Model,
-    vader: Option<Vader>,
+    cues: Option<Cues>,
 }
 
 impl LearnedScorer {
     /// A scorer using `model`.
     pub fn new(model: Model) -> LearnedScorer {
-        let vader = vader_for(model.lexicon);
-        LearnedScorer { model, vader }
+        let cues = cues_for(model.lexicon);
+        LearnedScorer { model, cues }
     }
 
     /// The model in use.
@@ -268,7 +319,7 @@ impl LearnedScorer {
     }
 
     fn probabilities_with(&self, text: &str, features: &mut Features) -> [f32; 3] {
-        features.extract(&self.model.spec, self.vader.as_ref(), text);
+        features.extract(&self.model.spec, self.cues.as_ref(), text);
         self.model.probabilities(features)
     }
 }

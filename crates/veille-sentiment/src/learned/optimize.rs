@@ -12,6 +12,8 @@ pub(crate) struct Design {
     pub(crate) cols: Vec<u32>,
     pub(crate) vals: Vec<f64>,
     pub(crate) labels: Vec<usize>,
+    /// Weight of each row in the loss.
+    pub(crate) weights: Vec<f64>,
     pub(crate) columns: usize,
 }
 
@@ -39,10 +41,11 @@ fn loss_and_gradient(design: &Design, c: f64, theta: &[f64], grad: &mut [f64]) -
         let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
         let log_norm = max + sum.ln();
-        loss += log_norm - z[label];
+        let weight = design.weights[i];
+        loss += weight * (log_norm - z[label]);
         let mut dz = [0.0f64; CLASSES];
         for k in 0..CLASSES {
-            dz[k] = c * ((z[k] - log_norm).exp() - f64::from(u8::from(k == label)));
+            dz[k] = c * weight * ((z[k] - log_norm).exp() - f64::from(u8::from(k == label)));
         }
         for (&col, &val) in design.cols[span.clone()].iter().zip(&design.vals[span]) {
             let g = &mut grad[col as usize * CLASSES..][..CLASSES];
@@ -67,7 +70,8 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Fits the model; stops after `max_iterations` or when the gradient is tiny.
-pub(crate) fn fit(design: &Design, c: f64, max_iterations: usize) -> Fit {
+/// `on_iteration` hears the iteration number and the loss after each step.
+pub(crate) fn fit(design: &Design, c: f64, max_iterations: usize, on_iteration: &mut dyn FnMut(usize, f64)) -> Fit {
     const HISTORY: usize = 10;
     let n = design.columns * CLASSES + CLASSES;
     let mut theta = vec![0.0; n];
@@ -78,7 +82,7 @@ pub(crate) fn fit(design: &Design, c: f64, max_iterations: usize) -> Fit {
     let mut direction = vec![0.0; n];
     let mut next = vec![0.0; n];
     let mut next_grad = vec![0.0; n];
-    for _ in 0..max_iterations {
+    for iteration in 1..=max_iterations {
         let grad_norm = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
         if grad_norm < 1e-5 {
             break;
@@ -130,6 +134,7 @@ pub(crate) fn fit(design: &Design, c: f64, max_iterations: usize) -> Fit {
         std::mem::swap(&mut theta, &mut next);
         std::mem::swap(&mut grad, &mut next_grad);
         loss = next_loss;
+        on_iteration(iteration, loss);
         if dot(&s, &y) > 1e-10 {
             if s_hist.len() == HISTORY {
                 s_hist.remove(0);
@@ -161,9 +166,10 @@ mod tests {
             cols: vec![0, 1, 2, 0, 1, 2],
             vals: vec![1.0; 6],
             labels: vec![0, 1, 2, 0, 1, 2],
+            weights: vec![1.0; 6],
             columns: 3,
         };
-        let fit = fit(&design, 10.0, 200);
+        let fit = fit(&design, 10.0, 200, &mut |_, _| {});
         for k in 0..CLASSES {
             let row = &fit.weights[k * CLASSES..][..CLASSES];
             let best = (0..CLASSES).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();

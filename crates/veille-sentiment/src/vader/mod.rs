@@ -188,6 +188,16 @@ impl Vader {
         rules::score(self, text, tokens, sentiments)
     }
 
+    /// Every vocabulary word with what the rules know about it.
+    pub(crate) fn vocabulary(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.vocabulary.iter().map(|(w, e)| (&**w, e))
+    }
+
+    /// Every described emoji with its description.
+    pub(crate) fn emoji_descriptions(&self) -> impl Iterator<Item = (char, &str)> {
+        self.emoji.entries()
+    }
+
     /// What the vocabulary knows about a lower-case word.
     #[inline]
     fn entry(&self, lower: &str) -> Option<&Entry> {
