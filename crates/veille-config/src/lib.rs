@@ -17,7 +17,9 @@
 //! assert_eq!(cfg.sources[0].name(), "replay");
 //! ```
 
+pub mod alerts;
 pub mod graph;
+pub mod kafka;
 pub mod sentiment;
 pub mod signals;
 mod sources;
@@ -28,7 +30,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use alerts::AlertsConfig;
 pub use graph::GraphConfig;
+pub use kafka::KafkaConfig;
 pub use sentiment::SentimentConfig;
 pub use signals::SignalsConfig;
 pub use sources::{CrisisInjection, CsvSource, NdjsonSource, SimulateSource, SourceConfig};
@@ -98,6 +102,9 @@ pub struct Config {
     /// Signals and crisis detection.
     #[serde(default)]
     pub signals: SignalsConfig,
+    /// Alert lifecycle and receivers.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
 }
 
 /// `[data]`: on-disk state.
@@ -165,6 +172,8 @@ pub enum BusKind {
     /// Bounded in-process channels (one machine, no services).
     #[default]
     Embedded,
+    /// Apache Kafka (or a Kafka-compatible broker) between ingest workers and processors.
+    Kafka,
 }
 
 /// `[bus]`: the transport between stages.
@@ -180,11 +189,19 @@ pub struct BusConfig {
     /// Mentions per batch. Default 1,024.
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
+    /// `[bus.kafka]`: brokers, topics and group, used when `kind = "kafka"`.
+    #[serde(default)]
+    pub kafka: KafkaConfig,
 }
 
 impl Default for BusConfig {
     fn default() -> Self {
-        BusConfig { kind: BusKind::Embedded, capacity: default_capacity(), batch_size: default_batch_size() }
+        BusConfig {
+            kind: BusKind::Embedded,
+            capacity: default_capacity(),
+            batch_size: default_batch_size(),
+            kafka: KafkaConfig::default(),
+        }
     }
 }
 
@@ -299,6 +316,7 @@ impl Config {
         if self.bus.batch_size == 0 {
             return Err(invalid("bus.batch_size".into(), "must be at least 1".into()));
         }
+        self.bus.kafka.validate().map_err(|(key, reason)| invalid(format!("bus.kafka.{key}"), reason))?;
         if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid(
                 "server.listen".into(),
@@ -321,6 +339,7 @@ impl Config {
         self.graph.validate().map_err(|e| invalid(format!("graph.{}", e.key), e.reason))?;
         self.sentiment.validate().map_err(|(key, reason)| invalid(format!("sentiment.{key}"), reason))?;
         self.signals.validate().map_err(|(key, reason)| invalid(format!("signals.{key}"), reason))?;
+        self.alerts.validate().map_err(|(key, reason)| invalid(format!("alerts.{key}"), reason))?;
         let mut ws_names = BTreeSet::new();
         for (i, w) in self.workspaces.iter().enumerate() {
             check_workspace_name(&w.name).map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;
