@@ -5,7 +5,8 @@
 //! 2. The ceiling: the same documents, built beforehand, added to a plain tantivy writer with
 //!    the same resources, timed from the first add to the commit.
 //!
-//! Run: `cargo bench --bench ingest` (`VEILLE_BENCH_MENTIONS` sets the size, default 200,000).
+//! Run: `cargo bench --bench ingest` (`VEILLE_BENCH_MENTIONS` sets the size, default 200,000;
+//! `VEILLE_BENCH_ROUNDS` the number of rounds, default 3, of which the best is reported).
 
 use std::io::Write;
 use std::time::Instant;
@@ -16,6 +17,10 @@ use veille_index::MentionIndex;
 use veille_model::Mention;
 use veille_pipeline::Pipeline;
 use veille_sources::Simulator;
+
+// The same allocator as the `veille` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn simulator_config(count: u64) -> SimulateSource {
     SimulateSource {
@@ -59,43 +64,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("ingest benchmark: {n} simulated mentions, {:.1} MB of NDJSON, {} cores", bytes as f64 / 1e6, num_cores());
 
     // 1. End to end through the pipeline: bare (ingest time only), then with sentiment and key nodes.
+    // 2. The ceiling: prebuilt documents into a plain writer.
+    // Each is run `rounds` times, interleaved, and the best round is reported: on a shared
+    // machine the best round is the one least disturbed by other work.
     config.sources =
         vec![SourceConfig::Ndjson(NdjsonSource { name: "bench".into(), path: input.clone(), workspace: None })];
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let run = |label: &str, enrich: bool| -> Result<f64, Box<dyn std::error::Error>> {
+    let pipeline = |round: usize, enrich: bool| -> Result<f64, Box<dyn std::error::Error>> {
         let mut config = config.clone();
         config.sentiment.enabled = enrich;
         config.graph.enabled = enrich;
-        config.data.dir = dir.path().join(label);
+        config.data.dir = dir.path().join(format!("pipeline-{enrich}-{round}"));
         let index = MentionIndex::open(&config.data.dir.join("index"))?;
         let t = Instant::now();
         let report = runtime.block_on(Pipeline::new(config, index.clone())?.run(CancellationToken::new()))?;
         let secs = t.elapsed().as_secs_f64();
         assert_eq!((report.indexed, index.num_docs()), (n, n));
-        println!(
-            "end to end, {label:<28} {secs:.2} s, {:.0} mentions/s, {:.1} MB/s",
-            n as f64 / secs,
-            bytes as f64 / 1e6 / secs
-        );
-        Ok(n as f64 / secs)
+        Ok(secs)
     };
-    let e2e_rate = run("bare", false)?;
-    let enriched_rate = run("sentiment + key nodes", true)?;
-
-    // 2. The ceiling: prebuilt documents into a plain writer.
-    let raw_index = MentionIndex::open(&dir.path().join("raw"))?;
-    let docs: Vec<_> = mentions.iter().map(|m| veille_index::raw::document(&raw_index, m)).collect();
-    let mut writer = veille_index::raw::writer(&raw_index, &config.index)?;
-    let t = Instant::now();
-    for doc in docs {
-        writer.add_document(doc)?;
+    let raw = |round: usize| -> Result<f64, Box<dyn std::error::Error>> {
+        let raw_index = MentionIndex::open(&dir.path().join(format!("raw-{round}")))?;
+        let docs: Vec<_> = mentions.iter().map(|m| veille_index::raw::document(&raw_index, m)).collect();
+        let mut writer = veille_index::raw::writer(&raw_index, &config.index)?;
+        let t = Instant::now();
+        for doc in docs {
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        let secs = t.elapsed().as_secs_f64();
+        writer.wait_merging_threads()?;
+        Ok(secs)
+    };
+    let rounds: usize = std::env::var("VEILLE_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let (mut bare, mut enriched, mut ceiling) = (f64::MAX, f64::MAX, f64::MAX);
+    for round in 0..rounds {
+        let (b, e, r) = (pipeline(round, false)?, pipeline(round, true)?, raw(round)?);
+        println!("round {}: bare {b:.2} s, enriched {e:.2} s, raw {r:.2} s", round + 1);
+        (bare, enriched, ceiling) = (bare.min(b), enriched.min(e), ceiling.min(r));
     }
-    writer.commit()?;
-    let raw = t.elapsed().as_secs_f64();
-    let raw_rate = n as f64 / raw;
-
-    println!("raw tantivy add_document + commit:        {raw:.2} s, {raw_rate:.0} mentions/s");
-    println!("end to end / raw tantivy: bare {:.2}, enriched {:.2}", e2e_rate / raw_rate, enriched_rate / raw_rate);
+    let rate = |secs: f64| n as f64 / secs;
+    println!("best of {rounds} rounds:");
+    for (label, secs) in [("end to end, bare", bare), ("end to end, sentiment + key nodes", enriched)] {
+        println!("{label:<40} {secs:.2} s, {:.0} mentions/s, {:.1} MB/s", rate(secs), bytes as f64 / 1e6 / secs);
+    }
+    println!("{:<40} {ceiling:.2} s, {:.0} mentions/s", "raw tantivy add_document + commit", rate(ceiling));
+    println!("end to end / raw tantivy: bare {:.2}, enriched {:.2}", ceiling / bare, ceiling / enriched);
     Ok(())
 }
 

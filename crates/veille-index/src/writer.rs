@@ -1,8 +1,9 @@
 //! The upserting writer with checkpointed commits.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
-use tantivy::{IndexWriter, TantivyDocument, Term};
+use tantivy::{IndexWriter, Searcher, TantivyDocument, Term};
 use veille_model::{Checkpoint, Mention};
 
 use crate::metrics;
@@ -15,6 +16,10 @@ pub struct MentionWriter {
     fields: Fields,
     index: MentionIndex,
     pending: usize,
+    /// The committed index, to tell a new key from one that must be replaced.
+    committed: Searcher,
+    /// Keys upserted since the last commit, which `committed` does not show yet.
+    uncommitted: HashSet<String>,
 }
 
 impl MentionWriter {
@@ -27,13 +32,27 @@ impl MentionWriter {
         // tantivy needs at least 15 MB per indexing thread.
         let threads = threads.min(budget / (15 * 1024 * 1024)).max(1);
         let writer = index.index.writer_with_num_threads(threads, budget)?;
-        Ok(MentionWriter { writer, fields: index.fields.clone(), index: index.clone(), pending: 0 })
+        Ok(MentionWriter {
+            writer,
+            fields: index.fields.clone(),
+            index: index.clone(),
+            pending: 0,
+            committed: index.reader.searcher(),
+            uncommitted: HashSet::new(),
+        })
     }
 
     /// Inserts `mention`, replacing any earlier mention with the same key.
     pub fn upsert(&mut self, mention: &Mention) -> Result<()> {
         let doc = crate::document::to_document(&self.fields, mention);
-        self.writer.delete_term(Term::from_field_text(self.fields.key, mention.key().as_str()));
+        let key = mention.key().as_str();
+        let term = Term::from_field_text(self.fields.key, key);
+        // A delete costs a query at commit time: only issue it for a key that may already be
+        // there, either committed or written since the last commit.
+        let seen = !self.uncommitted.insert(key.to_string());
+        if seen || self.committed.doc_freq(&term)? > 0 {
+            self.writer.delete_term(term);
+        }
         self.writer.add_document(doc)?;
         self.pending += 1;
         Ok(())
@@ -51,6 +70,8 @@ impl MentionWriter {
         prepared.set_payload(&checkpoint.to_payload());
         prepared.commit()?;
         self.index.reload()?;
+        self.committed = self.index.reader.searcher();
+        self.uncommitted.clear();
         metrics::COMMITS.inc();
         metrics::DOCS_WRITTEN.inc_by(self.pending as u64);
         metrics::COMMIT_SECONDS.observe(started.elapsed().as_secs_f64());

@@ -207,8 +207,20 @@ impl Mention {
 
     /// Parses and validates one mention from JSON.
     pub fn from_json(json: &str) -> Result<Self, MentionError> {
+        // The common case parses without tracking paths; only a failure pays for the
+        // second, path-tracking parse that names the offending field.
+        let mut mention = match serde_json::from_str::<Mention>(json) {
+            Ok(mention) => mention,
+            Err(_) => Mention::explain_json_error(json)?,
+        };
+        mention.normalize_and_validate()?;
+        Ok(mention)
+    }
+
+    /// Parses `json` again, tracking field paths, to describe why it is not a mention.
+    fn explain_json_error(json: &str) -> Result<Self, MentionError> {
         let mut de = serde_json::Deserializer::from_str(json);
-        let mut mention: Mention = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mention: Mention = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let message = strip_position(&inner.to_string());
@@ -229,7 +241,6 @@ impl Mention {
             field: String::new(),
             reason: format!("invalid JSON: {e}"),
         })?;
-        mention.normalize_and_validate()?;
         Ok(mention)
     }
 
