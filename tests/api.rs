@@ -2,34 +2,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::Value;
-
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use common::server::{free_port, get, wait_ready, wait_until, Running};
 
 fn start(dir: &std::path::Path, count: u64) -> Running {
     let port = free_port();
-    let config = dir.join("veille.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
+    let toml = format!(
+        r#"
 [data]
 dir = "{data}"
 [index]
@@ -47,33 +27,9 @@ start = "2026-02-01T00:00:00Z"
 [[workspaces]]
 name = "default"
 "#,
-            data = dir.join("data").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(common::bin())
-        .args(["run", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    Running { child, base: format!("http://127.0.0.1:{port}") }
-}
-
-fn get(url: &str) -> (u16, Value) {
-    let resp = reqwest::blocking::get(url).unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !ok() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        data = dir.join("data").display()
+    );
+    common::server::run(dir, &toml, port)
 }
 
 #[test]
@@ -81,8 +37,10 @@ fn run_serves_search_mentions_volume_metrics_and_health() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = start(dir.path(), 3_000);
     let base = app.base.clone();
-    wait_until("readiness", || reqwest::blocking::get(format!("{base}/readyz")).is_ok_and(|r| r.status().is_success()));
-    wait_until("all mentions indexed", || get(&format!("{base}/api/v1/search?limit=0")).1["total"] == 3_000);
+    wait_ready(&base);
+    wait_until("all mentions indexed", Duration::from_secs(60), || {
+        get(&format!("{base}/api/v1/search?limit=0")).1["total"] == 3_000
+    });
 
     let (status, health) = get(&format!("{base}/healthz"));
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
@@ -142,15 +100,5 @@ fn run_serves_search_mentions_volume_metrics_and_health() {
     }
 
     // SIGTERM: a clean stop.
-    // SAFETY: signalling a child process we spawned and still own.
-    unsafe { libc::kill(app.child.id() as i32, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = app.child.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "veille did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    app.terminate();
 }

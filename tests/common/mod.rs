@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the real `veille` binary and the shared data sets.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -179,7 +179,9 @@ pub struct SimulateSource {
     /// Average mentions per second of event time (a daily cycle modulates it). Default 20.
     #[serde(default = "default_rate")]
     pub rate: f64,
-    /// Event seconds per wall-clock second: 1 is real time, 0 as fast as possible. Default 1.
+    /// Event seconds per wall-clock second, 0 as fast as possible. Default 1: real time, where
+    /// each mention comes when the clock reaches its event time (history before a past `start`
+    /// is sent at once, then the stream goes live).
     #[serde(default = "default_speed")]
     pub speed: f64,
     /// Stop after this many mentions; unbounded when absent.

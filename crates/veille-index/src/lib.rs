@@ -29,6 +29,7 @@
 
 mod document;
 mod metrics;
+mod scan;
 mod schema;
 mod search;
 mod stats;

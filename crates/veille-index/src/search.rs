@@ -222,7 +222,7 @@ impl MentionIndex {
         }
     }
 
-    fn load(&self, searcher: &Searcher, address: DocAddress) -> Result<Mention> {
+    pub(crate) fn load(&self, searcher: &Searcher, address: DocAddress) -> Result<Mention> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let json = doc
             .get_first(self.fields.source)

@@ -12,6 +12,7 @@
 //! because writes are upserts on the mention key, records read again after a
 //! crash replace their earlier copies instead of duplicating them.
 
+mod alerting;
 mod deadletter;
 mod enrich;
 mod indexer;
@@ -30,6 +31,7 @@ use veille_config::Config;
 use veille_index::MentionIndex;
 use veille_sources::{Source, SourceContext, SourceEnd};
 
+pub use alerting::Alerts;
 pub use deadletter::DEADLETTER_FILE;
 pub use enrich::{Enricher, IngestTime};
 pub use keynodes::KeyNodes;
@@ -62,10 +64,22 @@ pub enum PipelineError {
     /// The interaction graph could not be set up.
     #[error(transparent)]
     Graph(#[from] veille_graph::GraphError),
+    /// The signal monitor could not be set up.
+    #[error(transparent)]
+    Signals(#[from] veille_signals::Error),
+    /// The alert receivers could not be set up (outbox unreadable, bad receiver).
+    #[error(transparent)]
+    Alerts(#[from] veille_alert::Error),
+    /// Metrics could not be registered.
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
     /// A stage thread died.
     #[error("pipeline stage `{0}` stopped unexpectedly")]
     Stage(&'static str),
 }
+
+/// How long a stopping pipeline waits for alert receivers to take the notices still queued.
+const DELIVERY_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Live counters, readable while the pipeline runs (for progress bars and tests).
 #[derive(Debug, Default)]
@@ -108,6 +122,8 @@ pub struct Pipeline {
     enrichers: Vec<Box<dyn Enricher>>,
     progress: Arc<Progress>,
     ignore_cursors: bool,
+    alerts: Option<Alerts>,
+    key_nodes: Option<KeyNodes>,
 }
 
 impl Pipeline {
@@ -135,10 +151,24 @@ impl Pipeline {
         if config.sentiment.enabled {
             enrichers.push(Box::new(Sentiment::new(&config.sentiment)?));
         }
-        if config.graph.enabled {
-            enrichers.push(Box::new(KeyNodes::new(&config.graph)?));
+        let key_nodes = if config.graph.enabled { Some(KeyNodes::new(&config.graph)?) } else { None };
+        if let Some(k) = &key_nodes {
+            enrichers.push(Box::new(k.clone()));
         }
-        Ok(Pipeline { config, index, sources, enrichers, progress: Arc::new(progress), ignore_cursors: false })
+        let alerts = if config.signals.enabled && config.alerts.enabled { Some(Alerts::new(&config)?) } else { None };
+        if let Some(a) = &alerts {
+            enrichers.push(Box::new(a.clone()));
+        }
+        Ok(Pipeline {
+            config,
+            index,
+            sources,
+            enrichers,
+            progress: Arc::new(progress),
+            ignore_cursors: false,
+            alerts,
+            key_nodes,
+        })
     }
 
     /// Adds an enrichment step, run after the ones already added.
@@ -151,6 +181,16 @@ impl Pipeline {
     pub fn ignore_cursors(mut self, ignore: bool) -> Self {
         self.ignore_cursors = ignore;
         self
+    }
+
+    /// Signals and alerts, when `[signals]` and `[alerts]` are enabled (for the API).
+    pub fn alerts(&self) -> Option<Alerts> {
+        self.alerts.clone()
+    }
+
+    /// The interaction graphs, when `[graph]` is enabled (for the API).
+    pub fn key_nodes(&self) -> Option<KeyNodes> {
+        self.key_nodes.clone()
     }
 
     /// Live counters.
@@ -166,7 +206,11 @@ impl Pipeline {
 
     /// Runs until every source is exhausted or `cancel` fires, then commits what was read.
     pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
-        let Pipeline { config, index, sources, enrichers, progress, ignore_cursors } = self;
+        let Pipeline { config, index, sources, enrichers, progress, ignore_cursors, alerts, key_nodes } = self;
+        let delivery = match &alerts {
+            Some(a) => Some(a.deliver_to(&config)?),
+            None => None,
+        };
         let checkpoint = index.checkpoint()?;
         let writer = index.writer(&config.index)?;
         let dead = deadletter::DeadLetterFile::open(&config.data.dir, checkpoint.deadletter_bytes)
@@ -198,6 +242,23 @@ impl Pipeline {
             tasks.spawn(async move { (name, source.run(ctx).await) });
         }
         drop(bus_tx);
+        // In a live stream, time moves on even when nothing arrives; communities are
+        // detected again when their schedule is due.
+        let ticker = (alerts.is_some() || key_nodes.is_some()).then(|| {
+            let (alerts, key_nodes) = (alerts.clone(), key_nodes.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+                loop {
+                    every.tick().await;
+                    if let Some(a) = &alerts {
+                        a.tick();
+                    }
+                    if let Some(k) = key_nodes.clone() {
+                        let _ = tokio::task::spawn_blocking(move || k.refresh_communities()).await;
+                    }
+                }
+            })
+        });
 
         let mut report = Report::default();
         let mut first_error = None;
@@ -229,6 +290,32 @@ impl Pipeline {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(e))) => return Err(e),
             _ => return Err(PipelineError::Stage("index")),
+        }
+        if let Some(t) = ticker {
+            t.abort();
+        }
+        if let Some(k) = key_nodes {
+            // Communities reflect everything the run saw, even when it ended between ticks.
+            let _ = tokio::task::spawn_blocking(move || k.refresh_communities()).await;
+        }
+        if let (Some(a), Some(delivery)) = (&alerts, delivery) {
+            // A finite replay ends: its last buckets close, and what that fires is sent.
+            let exhausted = first_error.is_none() && report.sources.values().all(|end| end == "exhausted");
+            if exhausted {
+                a.flush();
+            }
+            let deadline = tokio::time::Instant::now() + DELIVERY_GRACE;
+            while a.undelivered() > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            if a.undelivered() > 0 {
+                tracing::warn!(
+                    waiting = a.undelivered(),
+                    "alert notices not delivered yet; they are kept and sent on the next start"
+                );
+            }
+            a.stop_delivery();
+            let _ = delivery.await;
         }
         report.indexed = progress.indexed.load(Ordering::Relaxed);
         report.deadlettered = progress.deadlettered.load(Ordering::Relaxed);

@@ -14,6 +14,12 @@ pub enum ApiError {
     /// Nothing exists at that key (404).
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with the resource's state, e.g. acknowledging a resolved alert (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The capability is not running in this process (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// The server failed (500); details are logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -33,6 +39,8 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(msg) => {
                 tracing::error!(error = %msg, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

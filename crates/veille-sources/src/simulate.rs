@@ -334,7 +334,9 @@ impl Source for SimulatorSource {
             sim.next_mention();
         }
         let wall_start = tokio::time::Instant::now();
-        let event_start = sim.now();
+        // Real time (speed 1) follows the clock: a start in the past is replayed at once,
+        // then the stream goes live. Other speeds scale event time from the first mention.
+        let event_start = if self.config.speed == 1.0 { Utc::now() } else { sim.now() };
         let limit = self.config.count.unwrap_or(u64::MAX);
         let paced = self.config.speed > 0.0;
         let mut records = Vec::with_capacity(ctx.batch_size);

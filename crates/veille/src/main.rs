@@ -6,6 +6,11 @@ mod logging;
 
 use clap::{Parser, Subcommand};
 
+// Indexing allocates and frees many short-lived buffers on several threads; mimalloc keeps
+// that cheap where the system allocator spends its time consolidating.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Streaming social listening: hear what the web says about your brands, as it is said.
 #[derive(Debug, Parser)]
 #[command(name = "veille", version, about, propagate_version = true)]
@@ -35,9 +40,14 @@ enum Command {
     Simulate(cmd::simulate::SimulateArgs),
     /// Tag mention NDJSON from standard input with the configured watches, to standard output.
     Match(cmd::tag::MatchArgs),
+    /// Top key nodes (influential authors) or communities of a workspace, rebuilt from the index.
+    Keynodes(cmd::keynodes::KeyNodesArgs),
     /// Evaluate algorithms against reference data.
     #[command(subcommand)]
     Eval(cmd::eval::EvalCommand),
+    /// Train veille's learned models on labelled data.
+    #[command(subcommand)]
+    Train(cmd::train::TrainCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,7 +59,9 @@ fn main() -> std::process::ExitCode {
         Command::Import(a) => cmd::import::run(a),
         Command::Search(a) => cmd::search::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Keynodes(a) => cmd::keynodes::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Train(a) => cmd::train::run(a),
         Command::Match(a) => cmd::tag::run(a),
     };
     match result {

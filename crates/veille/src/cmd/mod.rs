@@ -2,7 +2,9 @@
 
 pub(crate) mod eval;
 pub(crate) mod import;
+pub(crate) mod keynodes;
 pub(crate) mod run;
 pub(crate) mod search;
 pub(crate) mod simulate;
 pub(crate) mod tag;
+pub(crate) mod train;

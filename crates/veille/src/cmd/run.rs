@@ -72,7 +72,8 @@ pub(crate) fn run(a: RunArgs) -> Result<()> {
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
-        let state = AppState::new(index.clone());
+        let pipeline = Pipeline::new(config.clone(), index.clone())?;
+        let state = AppState::new(index).with_alerts(pipeline.alerts()).with_key_nodes(pipeline.key_nodes());
         let server = if config.server.enabled {
             let listener = tokio::net::TcpListener::bind(&config.server.listen)
                 .await
@@ -82,7 +83,6 @@ pub(crate) fn run(a: RunArgs) -> Result<()> {
         } else {
             None
         };
-        let pipeline = Pipeline::new(config, index)?;
         state.set_ready(true);
         let report = pipeline.run(cancel.clone()).await;
         match &report {

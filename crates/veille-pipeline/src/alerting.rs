@@ -1,0 +1,193 @@
+//! The alerting step: per-watch signals, the alert book, and durable delivery.
+//!
+//! Every enriched mention feeds the [`SignalMonitor`] (event-time buckets and
+//! detectors) and the [`AlertBook`] (recent mentions that explain alerts). The
+//! rule transitions the monitor decides become alert notices, which the
+//! dispatcher stores in each receiver's outbox before delivering them: a
+//! receiver that is down delays its notices, it never blocks the pipeline
+//! and never loses them.
+//!
+//! Time: a stream whose event time is close to the wall clock is *live*; the
+//! book then runs on the wall clock, and a ticker moves the watermark forward
+//! every second so buckets close (and the flat-line rule sees silence) even
+//! when nothing arrives. A replay of older mentions runs on event time only.
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use chrono::{DateTime, Duration, Utc};
+use veille_alert::{AlertBook, AlertMetrics, AlertNotice, Dispatcher, DispatcherHandle};
+use veille_model::Mention;
+use veille_signals::{SignalMonitor, SignalOutput};
+
+use crate::{Enricher, PipelineError};
+
+/// How far event time may be from the wall clock for a stream to count as live.
+const LIVE_HORIZON: Duration = Duration::hours(1);
+
+/// The alert metrics, registered once per process in the default registry.
+fn alert_metrics() -> Result<AlertMetrics, PipelineError> {
+    static METRICS: OnceLock<AlertMetrics> = OnceLock::new();
+    if let Some(m) = METRICS.get() {
+        return Ok(m.clone());
+    }
+    let m = AlertMetrics::register(prometheus::default_registry())?;
+    Ok(METRICS.get_or_init(|| m).clone())
+}
+
+/// Signals and alerts, shared by the enrich stage, the ticker and the API.
+#[derive(Clone)]
+pub struct Alerts {
+    inner: Arc<Mutex<State>>,
+}
+
+struct State {
+    monitor: SignalMonitor,
+    book: AlertBook,
+    out: SignalOutput,
+    dispatcher: Option<DispatcherHandle>,
+    /// Newest event time seen.
+    watermark: Option<DateTime<Utc>>,
+}
+
+impl Alerts {
+    /// Signals shaped by `[signals]` and alerts by `[alerts]`; notices are held
+    /// until [`Alerts::deliver_to`] connects the receivers.
+    pub fn new(config: &veille_config::Config) -> Result<Self, PipelineError> {
+        let monitor = SignalMonitor::new(&config.signals)?;
+        let book = AlertBook::new(&config.alerts).with_metrics(alert_metrics()?);
+        let state = State { monitor, book, out: SignalOutput::default(), dispatcher: None, watermark: None };
+        Ok(Alerts { inner: Arc::new(Mutex::new(state)) })
+    }
+
+    /// Starts the receivers `[alerts]` configures, with their outboxes under `data_dir`
+    /// (on the current Tokio runtime). Notices waiting from an earlier run are sent first.
+    pub(crate) fn deliver_to(
+        &self,
+        config: &veille_config::Config,
+    ) -> Result<tokio::task::JoinHandle<()>, PipelineError> {
+        let (handle, joined) = Dispatcher::start(&config.alerts, &config.data.dir, &alert_metrics()?)?;
+        self.lock().dispatcher = Some(handle);
+        Ok(joined)
+    }
+
+    /// Notices stored in the outboxes and not delivered yet, over all receivers.
+    pub(crate) fn undelivered(&self) -> usize {
+        let state = self.lock();
+        state.dispatcher.as_ref().map_or(0, |d| d.receivers().iter().filter_map(|r| d.depth(r)).sum())
+    }
+
+    /// Stops delivery; undelivered notices stay in the outboxes for the next start.
+    pub(crate) fn stop_delivery(&self) {
+        if let Some(d) = self.lock().dispatcher.take() {
+            d.shutdown();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent state (every update is a
+        // whole step), so a poisoned lock is still usable.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Alerts of `workspace` (all workspaces when `None`) in `scope`: active first, then
+    /// resolved ones, newest first.
+    pub fn list(&self, scope: veille_alert::AlertScope, workspace: Option<&str>) -> Vec<veille_alert::Alert> {
+        self.lock().book.list(scope, workspace)
+    }
+
+    /// One alert, active or in the history.
+    pub fn get(&self, id: &str) -> Option<veille_alert::Alert> {
+        self.lock().book.get(id).cloned()
+    }
+
+    /// Acknowledges alert `id` on behalf of `by`.
+    pub fn ack(&self, id: &str, by: &str) -> Result<veille_alert::Alert, veille_alert::AckError> {
+        self.lock().book.ack(id, by, Utc::now())
+    }
+
+    /// Moves time forward in a live stream: buckets the clock completed close, and
+    /// pending or unacknowledged alerts move on. Does nothing in a replay.
+    pub(crate) fn tick(&self) {
+        let now = Utc::now();
+        let mut state = self.lock();
+        let live = state.watermark.is_some_and(|w| (now - w).abs() <= LIVE_HORIZON);
+        if !live {
+            return;
+        }
+        let st = &mut *state;
+        st.monitor.advance_to(now, &mut st.out);
+        st.publish();
+        let notices = st.book.tick(now);
+        st.send(notices);
+    }
+
+    /// Closes every open bucket, as at the end of a finite replay.
+    pub(crate) fn flush(&self) {
+        let mut state = self.lock();
+        let st = &mut *state;
+        st.monitor.flush(&mut st.out);
+        st.publish();
+    }
+
+    /// Watches tracked and mentions that came after their bucket closed.
+    pub fn series_and_late(&self) -> (usize, u64) {
+        let state = self.lock();
+        (state.monitor.series_count(), state.monitor.late_mentions())
+    }
+}
+
+impl State {
+    /// The clock alerts run on: the wall clock in a live stream, event time in a replay.
+    fn clock(&self, event_time: DateTime<Utc>) -> DateTime<Utc> {
+        let now = Utc::now();
+        if (now - event_time).abs() <= LIVE_HORIZON {
+            now
+        } else {
+            event_time
+        }
+    }
+
+    /// Turns the monitor's transitions into notices and hands them to the receivers.
+    fn publish(&mut self) {
+        self.out.buckets.clear();
+        if self.out.events.is_empty() {
+            return;
+        }
+        let events = std::mem::take(&mut self.out.events);
+        let mut notices = Vec::new();
+        for event in &events {
+            tracing::info!(workspace = %event.workspace, watch = %event.watch, rule = event.rule.as_str(), transition = ?event.transition, at = %event.at, "signal");
+            let now = self.clock(event.at);
+            notices.extend(self.book.apply(event, now));
+        }
+        self.out.events = events;
+        self.out.events.clear();
+        self.send(notices);
+    }
+
+    fn send(&mut self, notices: Vec<AlertNotice>) {
+        for notice in notices {
+            tracing::info!(alert = %notice.alert.id, kind = notice.kind.as_str(), watch = %notice.alert.watch, rule = notice.alert.rule.as_str(), "alert notice");
+            if let Some(d) = &self.dispatcher {
+                // The dispatcher logs and counts a refusal per receiver; the alert itself
+                // stays in the book and the API.
+                let _ = d.enqueue(&notice);
+            }
+        }
+    }
+}
+
+impl Enricher for Alerts {
+    fn name(&self) -> &'static str {
+        "alerts"
+    }
+
+    fn enrich(&mut self, mention: &mut Mention) {
+        let mut state = self.lock();
+        let st = &mut *state;
+        st.watermark = Some(st.watermark.map_or(mention.created_at, |w| w.max(mention.created_at)));
+        st.book.observe(mention);
+        st.monitor.observe(mention, &mut st.out);
+        st.publish();
+    }
+}

@@ -1,0 +1,93 @@
+//! Alert handlers: list, read and acknowledge.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use veille_alert::{AckError, Alert, AlertScope};
+use veille_pipeline::Alerts;
+
+use crate::error::ApiError;
+use crate::{params, AppState};
+
+fn alerts(state: &AppState) -> Result<&Alerts, ApiError> {
+    state.alerts.as_ref().ok_or_else(|| {
+        ApiError::Unavailable(
+            "alerting runs with the pipeline: this server has none (start `veille run`, or enable [signals] and [alerts])"
+                .into(),
+        )
+    })
+}
+
+/// `GET /api/v1/alerts` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    workspace: Option<String>,
+    /// `active` (default), `history` or `all`.
+    state: Option<AlertScope>,
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    q: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let workspace = params::workspace(p.workspace)?;
+    let list = alerts(&state)?.list(p.state.unwrap_or_default(), Some(&workspace));
+    Ok(Json(serde_json::json!({ "total": list.len(), "alerts": list })))
+}
+
+/// `workspace` selects the alert's workspace, as for every other endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertParams {
+    workspace: Option<String>,
+}
+
+/// The alert `id` if it belongs to `workspace`: another workspace's alert does not exist here.
+fn find(alerts: &Alerts, id: &str, workspace: &str) -> Result<Alert, ApiError> {
+    alerts
+        .get(id)
+        .filter(|a| a.workspace == workspace)
+        .ok_or_else(|| ApiError::NotFound(format!("no alert `{id}` in workspace `{workspace}`")))
+}
+
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<AlertParams>, QueryRejection>,
+) -> Result<Json<Alert>, ApiError> {
+    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let workspace = params::workspace(p.workspace)?;
+    Ok(Json(find(alerts(&state)?, &id, &workspace)?))
+}
+
+/// `POST /api/v1/alerts/{id}/ack` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AckBody {
+    /// Who acknowledges (shown in the alert and its notices).
+    by: String,
+}
+
+pub(crate) async fn ack(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<AlertParams>, QueryRejection>,
+    body: Result<Json<AckBody>, JsonRejection>,
+) -> Result<Json<Alert>, ApiError> {
+    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(format!("body: {}", e.body_text())))?;
+    let workspace = params::workspace(p.workspace)?;
+    let alerts = alerts(&state)?;
+    find(alerts, &id, &workspace)?;
+    match alerts.ack(&id, &body.by) {
+        Ok(alert) => {
+            tracing::info!(alert = %id, by = %body.by, "alert acknowledged");
+            Ok(Json(alert))
+        }
+        Err(e @ AckError::Unknown(_)) => Err(ApiError::NotFound(e.to_string())),
+        Err(e @ (AckError::Resolved(_) | AckError::Anonymous)) => Err(ApiError::Conflict(e.to_string())),
+    }
+}
