@@ -20,11 +20,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 
-# Python reference implementations, used to check veille's numbers against them.
-if ! .venv/bin/python -c 'import vaderSentiment, vaderSentiment_fr, networkx' >/dev/null 2>&1; then
+# Python reference implementations, used to check veille's numbers against them, and PyYAML,
+# used to check the deploy manifests.
+if ! .venv/bin/python -c 'import vaderSentiment, vaderSentiment_fr, networkx, yaml' >/dev/null 2>&1; then
   say "creating .venv with the Python reference tools"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check \
-    vadersentiment==3.3.2 vadersentiment-fr==1.3.4 networkx==3.6.1 numpy scipy
+    vadersentiment==3.3.2 vadersentiment-fr==1.3.4 networkx==3.6.1 numpy scipy pyyaml==6.0.3
 fi
 say "ready"

@@ -5,6 +5,12 @@
 //! store that cursor with it. The embedded bus is a bounded channel: when the
 //! consumer falls behind, senders wait (backpressure). Nothing is dropped.
 //!
+//! With the `kafka` feature, the `kafka` module carries the same records between
+//! machines: ingest workers produce batches to a Kafka topic and resume their
+//! sources only once the broker acknowledged a batch; processors consume as a
+//! group, each owning the partitions (and the index shards) assigned to it.
+//! Without the feature this crate does not need librdkafka.
+//!
 //! ```
 //! let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 //! rt.block_on(async {
@@ -15,6 +21,9 @@
 //!     assert!(rx.recv().await.is_none());
 //! });
 //! ```
+
+#[cfg(feature = "kafka")]
+pub mod kafka;
 
 use std::sync::{Arc, LazyLock};
 

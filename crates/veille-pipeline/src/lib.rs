@@ -73,6 +73,9 @@ pub enum PipelineError {
     /// Metrics could not be registered.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    /// The configured bus is not one this pipeline runs on.
+    #[error("bus.kind = \"kafka\" is for separate ingest and process workers; `veille run` and `veille import` run the embedded bus (set bus.kind = \"embedded\")")]
+    KafkaBus,
     /// A stage thread died.
     #[error("pipeline stage `{0}` stopped unexpectedly")]
     Stage(&'static str),
@@ -140,6 +143,9 @@ impl Pipeline {
         index: MentionIndex,
         sources: Vec<Box<dyn Source>>,
     ) -> Result<Self, PipelineError> {
+        if config.bus.kind == veille_config::BusKind::Kafka {
+            return Err(PipelineError::KafkaBus);
+        }
         let progress = Progress {
             bytes_read: sources.iter().map(|s| (s.name().to_string(), Arc::new(AtomicU64::new(0)))).collect(),
             ..Default::default()

@@ -1,0 +1,157 @@
+//! The consumer-group member of the processor role.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::KafkaError as RdKafkaError;
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use veille_config::KafkaConfig;
+
+use super::codec::{decode, Position};
+use super::rebalance::{GroupContext, PartitionOwner};
+use super::{base_config, client_error, metrics, KafkaError, SOURCE_HEADER};
+use crate::Record;
+
+/// One record read from the mentions topic, with where it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consumed {
+    /// The partition it was read from.
+    pub partition: i32,
+    /// Its offset; the partition's next offset once it is durable is `offset + 1`.
+    pub offset: i64,
+    /// The mention, or a dead letter when the message was not a valid mention.
+    pub record: Record,
+}
+
+/// A member of the processors' consumer group, reading the mentions topic.
+///
+/// Offsets are neither stored nor committed automatically: the
+/// [`PartitionOwner`] decides where each partition starts, and what is durable.
+pub struct KafkaGroupConsumer {
+    consumer: BaseConsumer<GroupContext>,
+    topic: String,
+}
+
+impl std::fmt::Debug for KafkaGroupConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaGroupConsumer").field("topic", &self.topic).finish()
+    }
+}
+
+impl KafkaGroupConsumer {
+    /// Joins the configured group on the mentions topic; `owner` hears about
+    /// every assignment and revocation. Joining completes during the first polls.
+    pub fn join(config: &KafkaConfig, owner: Arc<dyn PartitionOwner>) -> Result<Self, KafkaError> {
+        let topic = config.topics.mentions.clone();
+        let defaults = [("auto.offset.reset", "earliest"), ("statistics.interval.ms", "5000")];
+        let mut client = base_config(config, "veille-process", &defaults);
+        client
+            .set("group.id", &config.group_id)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false");
+        let consumer: BaseConsumer<GroupContext> =
+            client.create_with_context(GroupContext::new(topic.clone(), owner)).map_err(|e| client_error(config, e))?;
+        consumer.subscribe(&[&topic]).map_err(|source| KafkaError::Consumer {
+            topic: topic.clone(),
+            what: "subscribe",
+            source,
+        })?;
+        Ok(KafkaGroupConsumer { consumer, topic })
+    }
+
+    /// The topic this consumer reads.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Waits up to `timeout` for records, then returns at most `max` of them,
+    /// in offset order within each partition. Rebalances run inside this call
+    /// (see [`PartitionOwner`]); records of a partition revoked during the
+    /// call are not returned. An owner failure ends the call with
+    /// [`KafkaError::Owner`]: the processor must stop and close.
+    pub fn poll(&self, max: usize, timeout: Duration) -> Result<Vec<Consumed>, KafkaError> {
+        let deadline = Instant::now() + timeout;
+        let mut out: Vec<Consumed> = Vec::new();
+        while out.len() < max.max(1) {
+            // Wait for the first record; then take only what is already there.
+            let wait = if out.is_empty() { deadline.saturating_duration_since(Instant::now()) } else { Duration::ZERO };
+            let polled = self.consumer.poll(wait);
+            let revoked = self.consumer.context().take_revoked();
+            if !revoked.is_empty() {
+                out.retain(|c| !revoked.contains(&c.partition));
+            }
+            if let Some(source) = self.consumer.context().take_failure() {
+                return Err(KafkaError::Owner { topic: self.topic.clone(), source });
+            }
+            match polled {
+                Some(Ok(message)) => {
+                    let at =
+                        Position { topic: message.topic(), partition: message.partition(), offset: message.offset() };
+                    let source =
+                        message.headers().and_then(|h| h.iter().find(|h| h.key == SOURCE_HEADER)).and_then(|h| h.value);
+                    let record = decode(at, source, message.payload());
+                    if matches!(record, Record::Dead(_)) {
+                        metrics::MALFORMED.with_label_values(&[&self.topic]).inc();
+                    }
+                    out.push(Consumed { partition: at.partition, offset: at.offset, record });
+                }
+                Some(Err(RdKafkaError::MessageConsumptionFatal(code))) => {
+                    return Err(KafkaError::Consumer {
+                        topic: self.topic.clone(),
+                        what: "poll",
+                        source: RdKafkaError::MessageConsumptionFatal(code),
+                    });
+                }
+                Some(Err(error)) => {
+                    // Transient (a broker restarting, a partition moving): librdkafka retries.
+                    tracing::warn!(topic = %self.topic, %error, "consuming");
+                }
+                None if out.is_empty() && Instant::now() < deadline => {}
+                None => break,
+            }
+        }
+        metrics::CONSUMED.with_label_values(&[&self.topic]).inc_by(out.len() as u64);
+        Ok(out)
+    }
+
+    /// Records in the group the next offset of each partition that is now
+    /// durable (call it after each shard commit). Lag monitors read these;
+    /// the shards stay the reference for where a partition resumes.
+    pub fn commit(&self, durable: &BTreeMap<i32, i64>) -> Result<(), KafkaError> {
+        if durable.is_empty() {
+            return Ok(());
+        }
+        let error = |source| KafkaError::Consumer { topic: self.topic.clone(), what: "commit", source };
+        let mut offsets = TopicPartitionList::with_capacity(durable.len());
+        for (&partition, &offset) in durable {
+            offsets.add_partition_offset(&self.topic, partition, Offset::Offset(offset)).map_err(error)?;
+        }
+        self.consumer.commit(&offsets, CommitMode::Async).map_err(error)
+    }
+
+    /// The partitions this consumer owns now.
+    pub fn assignment(&self) -> Result<Vec<i32>, KafkaError> {
+        let assignment = self.consumer.assignment().map_err(|source| KafkaError::Consumer {
+            topic: self.topic.clone(),
+            what: "assignment",
+            source,
+        })?;
+        Ok(assignment.elements_for_topic(&self.topic).iter().map(|e| e.partition()).collect())
+    }
+
+    /// Leaves the group: the owner's [`revoked`](PartitionOwner::revoked) runs
+    /// for every partition still owned, then they go to the other members.
+    pub fn close(self) -> Result<(), KafkaError> {
+        let context = self.consumer.context().clone();
+        let topic = self.topic.clone();
+        // Dropping the consumer closes it, running the final revocation.
+        drop(self);
+        match context.take_failure() {
+            Some(source) => Err(KafkaError::Owner { topic, source }),
+            None => Ok(()),
+        }
+    }
+}
