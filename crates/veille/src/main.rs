@@ -42,6 +42,8 @@ enum Command {
     Match(cmd::tag::MatchArgs),
     /// Top key nodes (influential authors) or communities of a workspace, rebuilt from the index.
     Keynodes(cmd::keynodes::KeyNodesArgs),
+    /// Replay indexed history through the watches and alert rules; print the alerts they raise.
+    Backtest(cmd::backtest::BacktestArgs),
     /// Evaluate algorithms against reference data.
     #[command(subcommand)]
     Eval(cmd::eval::EvalCommand),
@@ -60,6 +62,7 @@ fn main() -> std::process::ExitCode {
         Command::Search(a) => cmd::search::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Keynodes(a) => cmd::keynodes::run(a),
+        Command::Backtest(a) => cmd::backtest::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Match(a) => cmd::tag::run(a),

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod backtest;
 pub(crate) mod eval;
 pub(crate) mod import;
 pub(crate) mod keynodes;
