@@ -308,15 +308,7 @@ mod tests {
 
     #[test]
     fn documented_example_parses_to_the_defaults() {
-        let doc = include_str!("alerts.rs");
-        let example: String = doc
-            .lines()
-            .skip_while(|l| !l.starts_with("//! ```toml"))
-            .skip(1)
-            .take_while(|l| !l.starts_with("//! ```"))
-            .map(|l| l.trim_start_matches("//!").trim_start())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let example = crate::documented_toml_example(include_str!("alerts.rs"));
         #[derive(Deserialize)]
         struct Doc {
             alerts: AlertsConfig,

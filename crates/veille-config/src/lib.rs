@@ -374,6 +374,20 @@ fn check_workspace_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// The TOML example in the module docs of `source` (a file read with `include_str!`), for tests
+/// that check the documented example against the defaults.
+#[cfg(test)]
+pub(crate) fn documented_toml_example(source: &str) -> String {
+    source
+        .lines()
+        .skip_while(|l| !l.starts_with("//! ```toml"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("//! ```"))
+        .map(|l| l.trim_start_matches("//!").trim_start())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use veille_alert::{AckError, Alert, AlertScope};
 use veille_pipeline::Alerts;
 
 use crate::error::ApiError;
+use crate::routes::query;
 use crate::{params, AppState};
 
 fn alerts(state: &AppState) -> Result<&Alerts, ApiError> {
@@ -32,7 +33,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     q: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let p = query(q)?;
     let workspace = params::workspace(p.workspace)?;
     let list = alerts(&state)?.list(p.state.unwrap_or_default(), Some(&workspace));
     Ok(Json(serde_json::json!({ "total": list.len(), "alerts": list })))
@@ -58,7 +59,7 @@ pub(crate) async fn get(
     Path(id): Path<String>,
     q: Result<Query<AlertParams>, QueryRejection>,
 ) -> Result<Json<Alert>, ApiError> {
-    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let p = query(q)?;
     let workspace = params::workspace(p.workspace)?;
     Ok(Json(find(alerts(&state)?, &id, &workspace)?))
 }
@@ -77,7 +78,7 @@ pub(crate) async fn ack(
     q: Result<Query<AlertParams>, QueryRejection>,
     body: Result<Json<AckBody>, JsonRejection>,
 ) -> Result<Json<Alert>, ApiError> {
-    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let p = query(q)?;
     let Json(body) = body.map_err(|e| ApiError::BadRequest(format!("body: {}", e.body_text())))?;
     let workspace = params::workspace(p.workspace)?;
     let alerts = alerts(&state)?;

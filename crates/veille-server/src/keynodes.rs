@@ -8,6 +8,7 @@ use veille_graph::{parse_window, CommunityQuery, KeyNodeQuery};
 use veille_pipeline::KeyNodes;
 
 use crate::error::ApiError;
+use crate::routes::query;
 use crate::{params, AppState};
 
 /// Most authors or communities one request may ask for.
@@ -46,7 +47,7 @@ pub(crate) async fn key_nodes(
     State(state): State<AppState>,
     q: Result<Query<KeyNodeParams>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let p = query(q)?;
     let workspace = params::workspace(p.workspace)?;
     let mut query = KeyNodeQuery::top(limit(p.limit, 20)?);
     if let Some(w) = p.watch {
@@ -74,7 +75,7 @@ pub(crate) async fn communities(
     State(state): State<AppState>,
     q: Result<Query<CommunityParams>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let p = q.map(|Query(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let p = query(q)?;
     let workspace = params::workspace(p.workspace)?;
     let query = CommunityQuery { watch: p.watch, limit: limit(p.limit, 20)?, members: limit(p.members, 5)? };
     let report = graphs(&state)?.communities(&workspace, &query);

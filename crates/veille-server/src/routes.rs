@@ -11,7 +11,8 @@ use veille_index::{SearchRequest, Sort, VolumeRequest, VolumeSplit};
 use crate::error::ApiError;
 use crate::{params, AppState};
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+/// The parsed query parameters, or a 400 saying which one is wrong.
+pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     q.map(|Query(t)| t).map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
