@@ -28,4 +28,7 @@ if ! .venv/bin/python -c 'import vaderSentiment, vaderSentiment_fr, networkx, ya
   .venv/bin/pip install --quiet --disable-pip-version-check \
     vadersentiment==3.3.2 vadersentiment-fr==1.3.4 networkx==3.6.1 numpy scipy pyyaml==6.0.3
 fi
+# A Kafka-protocol broker for the scale-out tests: tansu, built from crates.io (about 9 minutes the
+# first time; skipped once .tools/tansu/bin/tansu exists).
+bash scripts/kafka-broker.sh install >&2
 say "ready"

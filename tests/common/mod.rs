@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: the real `veille` binary and the shared data sets.
 #![allow(dead_code)]
 
+pub mod broker;
 pub mod server;
 
 use std::path::{Path, PathBuf};

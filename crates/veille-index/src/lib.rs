@@ -32,10 +32,12 @@ mod metrics;
 mod scan;
 mod schema;
 mod search;
+mod shards;
 mod stats;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
@@ -46,6 +48,10 @@ pub use stats::{VolumeBucket, VolumeRequest, VolumeResponse, VolumeSplit};
 pub use writer::{raw, MentionWriter};
 
 use schema::Fields;
+
+/// Directory, inside the data directory, holding one index shard per Kafka
+/// partition (see [`MentionIndex::open_sharded`]).
+pub const SHARDS_DIR: &str = "shards";
 
 /// Field names a query can use, with what each holds (for docs and error messages).
 pub const QUERY_FIELDS: &[(&str, &str)] = &[
@@ -119,6 +125,9 @@ pub struct MentionIndex {
     reader: IndexReader,
     fields: Fields,
     path: PathBuf,
+    /// Set for a read view over many shards; `index` is then an empty
+    /// in-memory index that only lends its schema and analysers.
+    shards: Option<Arc<shards::ShardSet>>,
 }
 
 impl MentionIndex {
@@ -135,7 +144,43 @@ impl MentionIndex {
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(|e: tantivy::TantivyError| open_err(e.to_string()))?;
-        Ok(MentionIndex { index, reader, fields, path: dir.to_path_buf() })
+        Ok(MentionIndex { index, reader, fields, path: dir.to_path_buf(), shards: None })
+    }
+
+    /// A read view over every shard under `root`: each subdirectory holding a
+    /// committed index is a shard (the processors write one per Kafka
+    /// partition). Searches, counts and aggregations fan out over all shards
+    /// and merge their answers; shards that appear later are picked up within
+    /// a second. A sharded view has no writer: open a shard itself to write.
+    pub fn open_sharded(root: &Path) -> Result<MentionIndex> {
+        let open_err = |message: String| IndexError::Open { path: root.to_path_buf(), message };
+        let set = shards::ShardSet::new(root)?;
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        schema::register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| open_err(e.to_string()))?;
+        Ok(MentionIndex { index, reader, fields, path: root.to_path_buf(), shards: Some(Arc::new(set)) })
+    }
+
+    /// Whether this is a read view over several shards.
+    pub fn is_sharded(&self) -> bool {
+        self.shards.is_some()
+    }
+
+    /// `(shard name, mentions)` of every shard of a sharded view; one entry named
+    /// after the directory for a single index.
+    pub fn shard_sizes(&self) -> Vec<(String, u64)> {
+        match &self.shards {
+            Some(set) => set.sizes(),
+            None => {
+                let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                vec![(name, self.num_docs())]
+            }
+        }
     }
 
     /// The directory the index lives in.
@@ -145,25 +190,53 @@ impl MentionIndex {
 
     /// Takes the index's single writer. Fails while another process holds it.
     pub fn writer(&self, config: &veille_config::IndexConfig) -> Result<MentionWriter> {
+        if self.shards.is_some() {
+            return Err(IndexError::Open {
+                path: self.path.clone(),
+                message: "a sharded view is read-only: open one shard to write to it".into(),
+            });
+        }
         MentionWriter::new(self, config)
     }
 
-    /// The checkpoint stored by the last commit (empty for a new index).
+    /// The checkpoint stored by the last commit (empty for a new index). For a
+    /// sharded view, the shards' checkpoints merged: each holds its own partitions.
     pub fn checkpoint(&self) -> Result<Checkpoint> {
-        let metas = self.index.load_metas()?;
-        match metas.payload.as_deref() {
-            None | Some("") => Ok(Checkpoint::default()),
-            Some(p) => Checkpoint::from_payload(p).map_err(|e| IndexError::Checkpoint(e.to_string())),
+        match &self.shards {
+            Some(set) => set.checkpoint(),
+            None => read_checkpoint(&self.index),
         }
     }
 
-    /// Makes the last commit visible to searches now rather than shortly.
+    /// Makes the last commit visible to searches now rather than shortly (and,
+    /// for a sharded view, opens shards that appeared).
     pub fn reload(&self) -> Result<()> {
-        Ok(self.reader.reload()?)
+        match &self.shards {
+            Some(set) => set.reload(),
+            None => Ok(self.reader.reload()?),
+        }
     }
 
     /// Number of mentions across all workspaces, as of the last visible commit.
     pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.searchers().iter().map(|s| s.num_docs()).sum()
+    }
+
+    /// One searcher per shard, as of the last visible commit. Every read
+    /// fans out over these and merges what each shard answers.
+    pub(crate) fn searchers(&self) -> Vec<tantivy::Searcher> {
+        match &self.shards {
+            Some(set) => set.searchers(),
+            None => vec![self.reader.searcher()],
+        }
+    }
+}
+
+/// The checkpoint in the payload of `index`'s last commit.
+pub(crate) fn read_checkpoint(index: &Index) -> Result<Checkpoint> {
+    let metas = index.load_metas()?;
+    match metas.payload.as_deref() {
+        None | Some("") => Ok(Checkpoint::default()),
+        Some(p) => Checkpoint::from_payload(p).map_err(|e| IndexError::Checkpoint(e.to_string())),
     }
 }

@@ -149,38 +149,58 @@ impl MentionIndex {
         }
         metrics::SEARCHES.inc();
         let (query, user) = self.scoped_query(&req.workspace, &req.query, req.from, req.to)?;
-        let searcher = self.reader.searcher();
-        let top = TopDocs::with_limit(req.limit.max(1)).and_offset(req.offset);
-        let (total, addresses): (usize, Vec<(Option<f32>, DocAddress)>) = match req.sort {
-            Sort::Relevance => {
-                let (total, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
-                (total, docs.into_iter().map(|(s, a)| (Some(s), a)).collect())
-            }
-            Sort::Time | Sort::TimeAsc => {
-                let order = if req.sort == Sort::Time { Order::Desc } else { Order::Asc };
-                let collector = top.order_by_fast_field::<tantivy::DateTime>("created_at", order);
-                let (total, docs) = searcher.search(&query, &(Count, collector))?;
-                (total, docs.into_iter().map(|(_, a)| (None, a)).collect())
-            }
-        };
-        let snippets = if req.snippets && !addresses.is_empty() {
-            let mut generator = SnippetGenerator::create(&searcher, &*user, self.fields.text)?;
-            generator.set_max_num_chars(280);
-            Some(generator)
-        } else {
-            None
-        };
-        let mut hits = Vec::with_capacity(addresses.len());
-        for (score, address) in addresses.into_iter().take(req.limit) {
-            let mention = self.load(&searcher, address)?;
-            let snippet = snippets.as_ref().map(|g| {
-                let s = g.snippet(&mention.text);
-                if s.is_empty() {
-                    html_escape(&mention.text)
-                } else {
-                    s.to_html()
+        // Each shard answers its own first `offset + limit`; the page is cut from their merge.
+        let wanted = req.offset + req.limit.max(1);
+        let searchers = self.searchers();
+        let mut total = 0;
+        // (sort key, shard, address): larger keys come first.
+        let mut candidates: Vec<(f64, usize, DocAddress)> = Vec::new();
+        for (shard, searcher) in searchers.iter().enumerate() {
+            let top = TopDocs::with_limit(wanted);
+            match req.sort {
+                Sort::Relevance => {
+                    let (count, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
+                    total += count;
+                    candidates.extend(docs.into_iter().map(|(s, a)| (f64::from(s), shard, a)));
                 }
-            });
+                Sort::Time | Sort::TimeAsc => {
+                    let order = if req.sort == Sort::Time { Order::Desc } else { Order::Asc };
+                    let collector = top.order_by_fast_field::<tantivy::DateTime>("created_at", order);
+                    let (count, docs) = searcher.search(&query, &(Count, collector))?;
+                    total += count;
+                    let sign = if req.sort == Sort::Time { 1.0 } else { -1.0 };
+                    // Every mention has a creation time; a missing one sorts as the epoch.
+                    let micros = |t: Option<tantivy::DateTime>| t.map_or(0, |t| t.into_timestamp_micros()) as f64;
+                    candidates.extend(docs.into_iter().map(|(t, a)| (sign * micros(t), shard, a)));
+                }
+            }
+        }
+        // Ties keep shard order, then document order, as one index would.
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let page: Vec<_> = candidates.into_iter().skip(req.offset).take(req.limit).collect();
+        let mut generators: Vec<Option<SnippetGenerator>> = (0..searchers.len()).map(|_| None).collect();
+        let mut hits = Vec::with_capacity(page.len());
+        for (key, shard, address) in page {
+            let searcher = &searchers[shard];
+            let mention = self.load(searcher, address)?;
+            let snippet = if req.snippets {
+                if generators[shard].is_none() {
+                    let mut generator = SnippetGenerator::create(searcher, &*user, self.fields.text)?;
+                    generator.set_max_num_chars(280);
+                    generators[shard] = Some(generator);
+                }
+                generators[shard].as_ref().map(|g| {
+                    let s = g.snippet(&mention.text);
+                    if s.is_empty() {
+                        html_escape(&mention.text)
+                    } else {
+                        s.to_html()
+                    }
+                })
+            } else {
+                None
+            };
+            let score = (req.sort == Sort::Relevance).then_some(key as f32);
             hits.push(Hit { key: mention.key().to_string(), score, snippet, mention });
         }
         Ok(SearchResponse { total, hits })
@@ -196,7 +216,11 @@ impl MentionIndex {
     ) -> Result<usize> {
         metrics::SEARCHES.inc();
         let (query, _) = self.scoped_query(workspace, query, from, to)?;
-        Ok(self.reader.searcher().search(&query, &Count)?)
+        let mut total = 0;
+        for searcher in self.searchers() {
+            total += searcher.search(&query, &Count)?;
+        }
+        Ok(total)
     }
 
     /// The mention stored under `key` in `workspace`, if any.
@@ -214,12 +238,13 @@ impl MentionIndex {
                 )),
             ),
         ]);
-        let searcher = self.reader.searcher();
-        let docs = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        match docs.first() {
-            Some((_, address)) => Ok(Some(self.load(&searcher, *address)?)),
-            None => Ok(None),
+        for searcher in self.searchers() {
+            let docs = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+            if let Some((_, address)) = docs.first() {
+                return Ok(Some(self.load(&searcher, *address)?));
+            }
         }
+        Ok(None)
     }
 
     pub(crate) fn load(&self, searcher: &Searcher, address: DocAddress) -> Result<Mention> {

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::AggregationCollector;
 
 use crate::{metrics, IndexError, MentionIndex, Result};
 
@@ -100,8 +99,7 @@ impl MentionIndex {
         }
         let aggs: Aggregations = serde_json::from_value(serde_json::json!({ "volume": histogram }))
             .map_err(|e| IndexError::Request(format!("aggregation: {e}")))?;
-        let collector = AggregationCollector::from_aggs(aggs, Default::default());
-        let result = self.reader.searcher().search(&query, &collector)?;
+        let result = self.aggregate(&*query, aggs)?;
         let json =
             serde_json::to_value(&result).map_err(|e| IndexError::Request(format!("aggregation result: {e}")))?;
         let mut buckets = Vec::new();

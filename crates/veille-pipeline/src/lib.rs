@@ -16,6 +16,8 @@ mod alerting;
 mod deadletter;
 mod enrich;
 mod indexer;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 mod keynodes;
 mod metrics;
 mod sentiment;
@@ -76,6 +78,21 @@ pub enum PipelineError {
     /// The configured bus is not one this pipeline runs on.
     #[error("bus.kind = \"kafka\" is for separate ingest and process workers; `veille run` and `veille import` run the embedded bus (set bus.kind = \"embedded\")")]
     KafkaBus,
+    /// A role that runs on Kafka was given a configuration for the embedded bus.
+    #[error("this role runs on Kafka: set bus.kind = \"kafka\" and [bus.kafka] in the configuration")]
+    NotKafka,
+    /// The ingest worker's cursor file cannot be read or written.
+    #[error("ingest cursor file {path}: {message}")]
+    IngestCheckpoint {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The Kafka transport failed.
+    #[cfg(feature = "kafka")]
+    #[error(transparent)]
+    Kafka(#[from] veille_bus::kafka::KafkaError),
     /// A stage thread died.
     #[error("pipeline stage `{0}` stopped unexpectedly")]
     Stage(&'static str),
@@ -117,6 +134,34 @@ pub struct Report {
     pub sources: BTreeMap<String, String>,
 }
 
+/// The enrichment steps a configuration enables, and the shared state the API reads.
+pub(crate) struct Stages {
+    pub(crate) enrichers: Vec<Box<dyn Enricher>>,
+    pub(crate) alerts: Option<Alerts>,
+    pub(crate) key_nodes: Option<KeyNodes>,
+}
+
+impl Stages {
+    pub(crate) fn build(config: &Config) -> Result<Stages, PipelineError> {
+        let mut enrichers: Vec<Box<dyn Enricher>> = vec![Box::new(IngestTime)];
+        if config.workspaces.iter().any(|w| !w.watches.is_empty()) {
+            enrichers.push(Box::new(Tagging::new(veille_match::Matcher::compile(config)?)));
+        }
+        if config.sentiment.enabled {
+            enrichers.push(Box::new(Sentiment::new(&config.sentiment)?));
+        }
+        let key_nodes = if config.graph.enabled { Some(KeyNodes::new(&config.graph)?) } else { None };
+        if let Some(k) = &key_nodes {
+            enrichers.push(Box::new(k.clone()));
+        }
+        let alerts = if config.signals.enabled && config.alerts.enabled { Some(Alerts::new(config)?) } else { None };
+        if let Some(a) = &alerts {
+            enrichers.push(Box::new(a.clone()));
+        }
+        Ok(Stages { enrichers, alerts, key_nodes })
+    }
+}
+
 /// Sources, enrichment and the index, ready to run.
 pub struct Pipeline {
     config: Config,
@@ -150,21 +195,7 @@ impl Pipeline {
             bytes_read: sources.iter().map(|s| (s.name().to_string(), Arc::new(AtomicU64::new(0)))).collect(),
             ..Default::default()
         };
-        let mut enrichers: Vec<Box<dyn Enricher>> = vec![Box::new(IngestTime)];
-        if config.workspaces.iter().any(|w| !w.watches.is_empty()) {
-            enrichers.push(Box::new(Tagging::new(veille_match::Matcher::compile(&config)?)));
-        }
-        if config.sentiment.enabled {
-            enrichers.push(Box::new(Sentiment::new(&config.sentiment)?));
-        }
-        let key_nodes = if config.graph.enabled { Some(KeyNodes::new(&config.graph)?) } else { None };
-        if let Some(k) = &key_nodes {
-            enrichers.push(Box::new(k.clone()));
-        }
-        let alerts = if config.signals.enabled && config.alerts.enabled { Some(Alerts::new(&config)?) } else { None };
-        if let Some(a) = &alerts {
-            enrichers.push(Box::new(a.clone()));
-        }
+        let Stages { enrichers, alerts, key_nodes } = Stages::build(&config)?;
         Ok(Pipeline {
             config,
             index,
@@ -250,22 +281,7 @@ impl Pipeline {
         drop(bus_tx);
         // In a live stream, time moves on even when nothing arrives; communities are
         // detected again when their schedule is due.
-        let ticker = (alerts.is_some() || key_nodes.is_some()).then(|| {
-            let (alerts, key_nodes) = (alerts.clone(), key_nodes.clone());
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
-                loop {
-                    every.tick().await;
-                    if let Some(a) = &alerts {
-                        a.tick();
-                    }
-                    if let Some(k) = key_nodes.clone() {
-                        let _ = tokio::task::spawn_blocking(move || k.refresh_communities()).await;
-                    }
-                }
-            })
-        });
-
+        let ticker = spawn_ticker(&alerts, &key_nodes);
         let mut report = Report::default();
         let mut first_error = None;
         while let Some(joined) = tasks.join_next().await {
@@ -297,32 +313,9 @@ impl Pipeline {
             Ok(Ok(Err(e))) => return Err(e),
             _ => return Err(PipelineError::Stage("index")),
         }
-        if let Some(t) = ticker {
-            t.abort();
-        }
-        if let Some(k) = key_nodes {
-            // Communities reflect everything the run saw, even when it ended between ticks.
-            let _ = tokio::task::spawn_blocking(move || k.refresh_communities()).await;
-        }
-        if let (Some(a), Some(delivery)) = (&alerts, delivery) {
-            // A finite replay ends: its last buckets close, and what that fires is sent.
-            let exhausted = first_error.is_none() && report.sources.values().all(|end| end == "exhausted");
-            if exhausted {
-                a.flush();
-            }
-            let deadline = tokio::time::Instant::now() + DELIVERY_GRACE;
-            while a.undelivered() > 0 && tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            if a.undelivered() > 0 {
-                tracing::warn!(
-                    waiting = a.undelivered(),
-                    "alert notices not delivered yet; they are kept and sent on the next start"
-                );
-            }
-            a.stop_delivery();
-            let _ = delivery.await;
-        }
+        // A finite replay ends: its last buckets close, and what that fires is sent.
+        let exhausted = first_error.is_none() && report.sources.values().all(|end| end == "exhausted");
+        wind_down(ticker, key_nodes, alerts.zip(delivery), exhausted).await;
         report.indexed = progress.indexed.load(Ordering::Relaxed);
         report.deadlettered = progress.deadlettered.load(Ordering::Relaxed);
         report.commits = progress.commits.load(Ordering::Relaxed);
@@ -330,5 +323,63 @@ impl Pipeline {
             Some(e) => Err(e),
             None => Ok(report),
         }
+    }
+}
+
+/// Moves time on every second in a live stream, even when nothing arrives:
+/// alert buckets close, and communities are detected again when due.
+pub(crate) fn spawn_ticker(
+    alerts: &Option<Alerts>,
+    key_nodes: &Option<KeyNodes>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    (alerts.is_some() || key_nodes.is_some()).then(|| {
+        let (alerts, key_nodes) = (alerts.clone(), key_nodes.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                if let Some(a) = &alerts {
+                    a.tick();
+                }
+                if let Some(k) = key_nodes.clone() {
+                    let _ = tokio::task::spawn_blocking(move || k.refresh_communities()).await;
+                }
+            }
+        })
+    })
+}
+
+/// Stops the ticker, refreshes communities one last time, and gives alert
+/// receivers a grace period for the notices still queued (`flush` first closes
+/// the last buckets, for a replay that reached its end).
+pub(crate) async fn wind_down(
+    ticker: Option<tokio::task::JoinHandle<()>>,
+    key_nodes: Option<KeyNodes>,
+    alerts: Option<(Alerts, tokio::task::JoinHandle<()>)>,
+    flush: bool,
+) {
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Some(k) = key_nodes {
+        // Communities reflect everything the run saw, even when it ended between ticks.
+        let _ = tokio::task::spawn_blocking(move || k.refresh_communities()).await;
+    }
+    if let Some((a, delivery)) = alerts {
+        if flush {
+            a.flush();
+        }
+        let deadline = tokio::time::Instant::now() + DELIVERY_GRACE;
+        while a.undelivered() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        if a.undelivered() > 0 {
+            tracing::warn!(
+                waiting = a.undelivered(),
+                "alert notices not delivered yet; they are kept and sent on the next start"
+            );
+        }
+        a.stop_delivery();
+        let _ = delivery.await;
     }
 }

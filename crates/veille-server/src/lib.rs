@@ -21,6 +21,7 @@
 mod alerts;
 mod error;
 mod keynodes;
+mod ops;
 mod params;
 mod routes;
 
@@ -32,6 +33,7 @@ use axum::Router;
 use veille_index::MentionIndex;
 
 pub use error::ApiError;
+pub use ops::serve_ops;
 
 /// What the handlers share.
 #[derive(Clone)]

@@ -47,3 +47,15 @@ pub(crate) fn open_index(data_dir: &Path) -> Result<MentionIndex> {
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     Ok(MentionIndex::open(&data_dir.join("index"))?)
 }
+
+/// Opens the index a configuration's deployment reads: with the Kafka bus, a
+/// view over every processor's shards (`DATA_DIR/shards/`); else the index of
+/// the data directory.
+pub(crate) fn open_view(config: &Config) -> Result<MentionIndex> {
+    if config.bus.kind == veille_config::BusKind::Kafka {
+        let root = config.data.dir.join(veille_index::SHARDS_DIR);
+        return MentionIndex::open_sharded(&root)
+            .with_context(|| format!("cannot read the index shards under {}", root.display()));
+    }
+    open_index(&config.data.dir)
+}

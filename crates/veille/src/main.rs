@@ -29,8 +29,14 @@ struct Cli {
 enum Command {
     /// Run sources, the pipeline and the API in one process.
     Run(cmd::run::RunArgs),
-    /// Serve the API over an existing index (no ingestion).
+    /// Serve the API over an existing index (no ingestion); with the Kafka bus, over every shard.
     Serve(cmd::run::ServeArgs),
+    /// Kafka role: run the configured sources and produce what they read to Kafka.
+    #[cfg(feature = "kafka")]
+    Ingest(cmd::roles::IngestArgs),
+    /// Kafka role: join the processors' consumer group, enrich and index the partitions it owns.
+    #[cfg(feature = "kafka")]
+    Process(cmd::roles::ProcessArgs),
     /// Import mentions from a file into the index.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -58,6 +64,10 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Serve(a) => cmd::run::serve(a),
+        #[cfg(feature = "kafka")]
+        Command::Ingest(a) => cmd::roles::ingest(a),
+        #[cfg(feature = "kafka")]
+        Command::Process(a) => cmd::roles::process(a),
         Command::Import(a) => cmd::import::run(a),
         Command::Search(a) => cmd::search::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),

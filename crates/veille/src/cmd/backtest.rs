@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use veille_alert::{AlertBook, AlertScope};
 use veille_signals::{SignalMonitor, SignalOutput};
 
-use crate::context::{open_index, DataArgs};
+use crate::context::{open_view, DataArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct BacktestArgs {
@@ -36,7 +36,7 @@ fn time(name: &str, v: &Option<String>) -> Result<Option<chrono::DateTime<chrono
 
 pub(crate) fn run(a: BacktestArgs) -> Result<()> {
     let config = a.data.load()?;
-    let index = open_index(&config.data.dir)?;
+    let index = open_view(&config)?;
     let (from, to) = (time("from", &a.from)?, time("to", &a.to)?);
     let workspaces: Vec<String> = match &a.workspace {
         Some(w) => vec![w.clone()],

@@ -5,7 +5,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use veille_graph::{parse_window, CommunityQuery, KeyNodeQuery, WorkspaceGraphs};
 
-use crate::context::{open_index, DataArgs};
+use crate::context::{open_view, DataArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct KeyNodesArgs {
@@ -33,7 +33,7 @@ pub(crate) struct KeyNodesArgs {
 
 pub(crate) fn run(a: KeyNodesArgs) -> Result<()> {
     let config = a.data.load()?;
-    let index = open_index(&config.data.dir)?;
+    let index = open_view(&config)?;
     let window = a.window.as_deref().map(parse_window).transpose().context("--window")?;
     let mut graphs = WorkspaceGraphs::new(&config.graph)?;
     let total = index.count(&a.workspace, "*", None, None)?;

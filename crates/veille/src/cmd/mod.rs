@@ -4,6 +4,8 @@ pub(crate) mod backtest;
 pub(crate) mod eval;
 pub(crate) mod import;
 pub(crate) mod keynodes;
+#[cfg(feature = "kafka")]
+pub(crate) mod roles;
 pub(crate) mod run;
 pub(crate) mod search;
 pub(crate) mod simulate;

@@ -26,12 +26,12 @@ pub(crate) struct ServeArgs {
     listen: Option<String>,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.
-fn cancel_on_signal(token: CancellationToken) {
+pub(crate) fn cancel_on_signal(token: CancellationToken) {
     tokio::spawn(async move {
         #[cfg(unix)]
         {
@@ -108,7 +108,13 @@ pub(crate) fn run(a: RunArgs) -> Result<()> {
 }
 
 pub(crate) fn serve(a: ServeArgs) -> Result<()> {
-    let (config, index) = load(&a.data, a.listen)?;
+    let mut config = a.data.load()?;
+    if let Some(l) = a.listen {
+        config.server.listen = l;
+        config.validate("command line")?;
+    }
+    // With the Kafka bus, a view over every processor's shards.
+    let index = crate::context::open_view(&config)?;
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());

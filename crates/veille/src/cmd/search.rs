@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use veille_index::{SearchRequest, Sort, MAX_LIMIT};
 
-use crate::context::{open_index, DataArgs};
+use crate::context::{open_view, DataArgs};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum SortArg {
@@ -54,7 +54,7 @@ fn time(name: &str, v: &Option<String>) -> Result<Option<chrono::DateTime<chrono
 
 pub(crate) fn run(a: SearchArgs) -> Result<()> {
     let config = a.data.load()?;
-    let index = open_index(&config.data.dir)?;
+    let index = open_view(&config)?;
     let (from, to) = (time("from", &a.from)?, time("to", &a.to)?);
     if a.count {
         println!("{}", index.count(&a.workspace, &a.query, from, to)?);

@@ -1,0 +1,177 @@
+//! The processor role: a consumer-group member that enriches and indexes.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use veille_bus::kafka::{KafkaError, KafkaGroupConsumer};
+use veille_bus::Record;
+use veille_config::Config;
+
+use super::shards::ShardOwner;
+use crate::{metrics, spawn_ticker, wind_down, Alerts, Enricher, KeyNodes, PipelineError, Progress, Report, Stages};
+
+/// Most records taken from one poll.
+const POLL_MAX: usize = 2_000;
+/// Longest wait for records in one poll; also how often due commits are checked when idle.
+const POLL_WAIT: Duration = Duration::from_millis(100);
+/// How often shard sizes are published as metrics.
+const SIZES_EVERY: Duration = Duration::from_secs(5);
+
+/// A processor: joins the configured consumer group on the mentions topic,
+/// enriches what it reads, and indexes it into the shards of the partitions
+/// it owns, under `DATA_DIR/shards/`.
+pub struct Processor {
+    config: Config,
+    root: PathBuf,
+    enrichers: Vec<Box<dyn Enricher>>,
+    alerts: Option<Alerts>,
+    key_nodes: Option<KeyNodes>,
+    progress: Arc<Progress>,
+}
+
+impl Processor {
+    /// A processor for `config` (which must name the Kafka bus), with the
+    /// enrichment steps the configuration enables.
+    pub fn new(config: Config) -> Result<Self, PipelineError> {
+        if config.bus.kind != veille_config::BusKind::Kafka {
+            return Err(PipelineError::NotKafka);
+        }
+        let Stages { enrichers, alerts, key_nodes } = Stages::build(&config)?;
+        let root = super::shards_root(&config.data.dir);
+        Ok(Processor { config, root, enrichers, alerts, key_nodes, progress: Arc::new(Progress::default()) })
+    }
+
+    /// Signals and alerts, when enabled (for the API).
+    pub fn alerts(&self) -> Option<Alerts> {
+        self.alerts.clone()
+    }
+
+    /// The interaction graphs, when enabled (for the API).
+    pub fn key_nodes(&self) -> Option<KeyNodes> {
+        self.key_nodes.clone()
+    }
+
+    /// Live counters.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    /// Consumes until `cancel` fires, then commits every owned shard and leaves the group.
+    pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
+        let Processor { config, root, enrichers, alerts, key_nodes, progress } = self;
+        let delivery = match &alerts {
+            Some(a) => Some(a.deliver_to(&config)?),
+            None => None,
+        };
+        let owner = Arc::new(ShardOwner::new(&root, config.index.clone(), progress.clone()));
+        let kafka = config.bus.kafka.clone();
+        let stop = cancel.clone();
+        let sizes_root = root.clone();
+        let worker = std::thread::Builder::new()
+            .name("veille-process".into())
+            .spawn(move || consume(&kafka, owner, enrichers, &stop, &sizes_root))
+            .map_err(|_| PipelineError::Stage("process"))?;
+        let ticker = spawn_ticker(&alerts, &key_nodes);
+        let result = tokio::task::spawn_blocking(move || worker.join()).await;
+        wind_down(ticker, key_nodes, alerts.zip(delivery), false).await;
+        match result {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => return Err(e),
+            _ => return Err(PipelineError::Stage("process")),
+        }
+        Ok(Report {
+            indexed: progress.indexed.load(Ordering::Relaxed),
+            deadlettered: progress.deadlettered.load(Ordering::Relaxed),
+            commits: progress.commits.load(Ordering::Relaxed),
+            sources: Default::default(),
+        })
+    }
+}
+
+/// The poll loop: rebalances run inside `poll`, on this thread, between batches.
+fn consume(
+    kafka: &veille_config::KafkaConfig,
+    owner: Arc<ShardOwner>,
+    mut enrichers: Vec<Box<dyn Enricher>>,
+    cancel: &CancellationToken,
+    root: &std::path::Path,
+) -> Result<(), PipelineError> {
+    let consumer = KafkaGroupConsumer::join(kafka, owner.clone())?;
+    let topic = consumer.topic().to_string();
+    let mut sizes_published = Instant::now();
+    let outcome = loop {
+        if cancel.is_cancelled() {
+            break Ok(());
+        }
+        let consumed = match consumer.poll(POLL_MAX, POLL_WAIT) {
+            Ok(c) => c,
+            Err(e) => break Err(e),
+        };
+        let started = Instant::now();
+        let mut failed = None;
+        for mut c in consumed {
+            if let Record::Mention(m) = &mut c.record {
+                for e in enrichers.iter_mut() {
+                    e.enrich(m);
+                }
+            }
+            match owner.absorb(c.partition, c.offset, &c.record) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!(partition = c.partition, offset = c.offset, "record of a partition no longer owned")
+                }
+                Err(source) => {
+                    failed = Some(KafkaError::Owner { topic: topic.clone(), source });
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failed {
+            break Err(e);
+        }
+        metrics::ENRICH_SECONDS.observe(started.elapsed().as_secs_f64());
+        match owner.commit_due() {
+            Ok(durable) => {
+                // The group's copy of the offsets, for lag monitors.
+                if let Err(error) = consumer.commit(&durable) {
+                    tracing::warn!(%error, "recording durable offsets in the group");
+                }
+            }
+            Err(source) => break Err(KafkaError::Owner { topic: topic.clone(), source }),
+        }
+        if sizes_published.elapsed() >= SIZES_EVERY {
+            publish_sizes(root);
+            sizes_published = Instant::now();
+        }
+    };
+    match outcome {
+        Ok(()) => {
+            // Leaving the group revokes every partition: the owner commits each shard.
+            consumer.close()?;
+            publish_sizes(root);
+            tracing::info!(%topic, "processor left the group");
+            Ok(())
+        }
+        Err(e) => {
+            // Leaving the group hands the partitions over; a shard that cannot
+            // commit keeps its last durable offset, and its next owner reads the rest again.
+            drop(consumer);
+            Err(e.into())
+        }
+    }
+}
+
+/// Publishes the document count of every shard under `root`.
+fn publish_sizes(root: &std::path::Path) {
+    match veille_index::MentionIndex::open_sharded(root) {
+        Ok(view) => {
+            for (shard, docs) in view.shard_sizes() {
+                metrics::SHARD_DOCS.with_label_values(&[&shard]).set(docs as i64);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "reading shard sizes"),
+    }
+}
