@@ -14,6 +14,9 @@ command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
 [ -x /usr/bin/prometheus-alertmanager ] || need_apt+=(prometheus-alertmanager)
+# Chromium and Node.js for the dashboard's browser test (Playwright drives the system Chromium).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]}"
   as_root apt-get update -qq
@@ -27,6 +30,12 @@ if ! .venv/bin/python -c 'import vaderSentiment, vaderSentiment_fr, networkx, ya
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check \
     vadersentiment==3.3.2 vadersentiment-fr==1.3.4 networkx==3.6.1 numpy scipy pyyaml==6.0.3
+fi
+# Playwright's driver for the browser test, pinned by tests/browser/package-lock.json. It never
+# downloads a browser: the test uses /usr/bin/chromium.
+if [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
+  say "installing the browser test's node modules"
+  (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
 # A Kafka-protocol broker for the scale-out tests: tansu, built from crates.io (about 9 minutes the
 # first time; skipped once .tools/tansu/bin/tansu exists).

@@ -252,7 +252,13 @@ fn a_live_crisis_pages_alertmanager_within_seconds_resolves_and_survives_a_recei
     assert_eq!(ours.first(), Some(&"firing"), "{ours:?}");
     assert_eq!(ours.iter().filter(|k| **k == "firing").count(), 1, "fired once: {ours:?}");
 
-    let metrics = reqwest::blocking::get(format!("{base}/metrics")).unwrap().text().unwrap();
+    let metrics = reqwest::blocking::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(common::server::ADMIN_KEY)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     assert!(metrics.contains("veille_alert_fired_total{rule=\"volume_spike\"}"), "fired metric");
     assert!(metrics.contains("veille_alert_detection_latency_seconds"), "latency metric");
     app.terminate();

@@ -89,7 +89,13 @@ fn run_serves_search_mentions_volume_metrics_and_health() {
     let (status, _) = get(&format!("{base}/api/v1/nothing"));
     assert_eq!(status, 404);
 
-    let metrics = reqwest::blocking::get(format!("{base}/metrics")).unwrap().text().unwrap();
+    let metrics = reqwest::blocking::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(common::server::ADMIN_KEY)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     for name in [
         "veille_index_commits_total",
         "veille_pipeline_records_total",

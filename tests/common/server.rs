@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The admin key every test server is provisioned with (through `VEILLE_ADMIN_KEY`).
+pub const ADMIN_KEY: &str = "vk_000000000001_0000000000000000000000000000000000000000000000000000000000000001";
+
 /// A running `veille run`; killed when dropped.
 pub struct Running {
     pub child: Child,
@@ -50,6 +53,7 @@ pub fn run(dir: &Path, toml: &str, port: u16) -> Running {
     let child = Command::new(super::bin())
         .args(["run", "--config", config.to_str().unwrap()])
         .env("RUST_LOG", "warn")
+        .env("VEILLE_ADMIN_KEY", ADMIN_KEY)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -59,7 +63,7 @@ pub fn run(dir: &Path, toml: &str, port: u16) -> Running {
 
 /// GET `url`: status and JSON body (a string when the body is not JSON).
 pub fn get(url: &str) -> (u16, Value) {
-    let resp = reqwest::blocking::get(url).unwrap();
+    let resp = reqwest::blocking::Client::new().get(url).bearer_auth(ADMIN_KEY).send().unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
@@ -67,7 +71,7 @@ pub fn get(url: &str) -> (u16, Value) {
 
 /// POST `body` as JSON to `url`: status and JSON body.
 pub fn post(url: &str, body: &Value) -> (u16, Value) {
-    let resp = reqwest::blocking::Client::new().post(url).json(body).send().unwrap();
+    let resp = reqwest::blocking::Client::new().post(url).bearer_auth(ADMIN_KEY).json(body).send().unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))

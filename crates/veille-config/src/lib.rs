@@ -18,8 +18,10 @@
 //! ```
 
 pub mod alerts;
+pub mod api;
 pub mod graph;
 pub mod kafka;
+mod reports;
 pub mod sentiment;
 pub mod signals;
 mod sources;
@@ -31,10 +33,16 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use alerts::AlertsConfig;
+pub use api::{CorsConfig, LimitsConfig, TlsConfig};
 pub use graph::GraphConfig;
 pub use kafka::KafkaConfig;
+pub use reports::{ReportConfig, ReportFormat, ReportPeriod};
 pub use sentiment::SentimentConfig;
 pub use signals::SignalsConfig;
+pub use sources::{
+    BackoffConfig, BlueskySource, FeedConfig, MastodonMode, MastodonSource, PushSource, RedditSource, RssSource, XRule,
+    XSource,
+};
 pub use sources::{CrisisInjection, CsvSource, NdjsonSource, SimulateSource, SourceConfig};
 pub use watch::Watch;
 
@@ -105,6 +113,9 @@ pub struct Config {
     /// Alert lifecycle and receivers.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// Activity reports produced on a schedule.
+    #[serde(default)]
+    pub reports: Vec<ReportConfig>,
 }
 
 /// `[data]`: on-disk state.
@@ -222,11 +233,26 @@ pub struct ServerConfig {
     /// Address to listen on. Default `127.0.0.1:7700` (loopback only).
     #[serde(default = "default_listen")]
     pub listen: String,
+    /// `[server.tls]`: HTTPS certificate and key. Default none (plain HTTP).
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+    /// `[server.cors]`: cross-origin access. Default off.
+    #[serde(default)]
+    pub cors: CorsConfig,
+    /// `[server.limits]`: request bounds and per-key rates.
+    #[serde(default)]
+    pub limits: LimitsConfig,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { enabled: true, listen: default_listen() }
+        ServerConfig {
+            enabled: true,
+            listen: default_listen(),
+            tls: None,
+            cors: CorsConfig::default(),
+            limits: LimitsConfig::default(),
+        }
     }
 }
 
@@ -323,6 +349,11 @@ impl Config {
                 format!("`{}` is not an address like 127.0.0.1:7700", self.server.listen),
             ));
         }
+        if let Some(tls) = &self.server.tls {
+            tls.validate().map_err(|(key, reason)| invalid(format!("server.tls.{key}"), reason))?;
+        }
+        self.server.cors.validate().map_err(|(key, reason)| invalid(format!("server.cors.{key}"), reason))?;
+        self.server.limits.validate().map_err(|(key, reason)| invalid(format!("server.limits.{key}"), reason))?;
         let mut names = BTreeSet::new();
         for (i, s) in self.sources.iter().enumerate() {
             if s.name().is_empty() {
@@ -340,6 +371,7 @@ impl Config {
         self.sentiment.validate().map_err(|(key, reason)| invalid(format!("sentiment.{key}"), reason))?;
         self.signals.validate().map_err(|(key, reason)| invalid(format!("signals.{key}"), reason))?;
         self.alerts.validate().map_err(|(key, reason)| invalid(format!("alerts.{key}"), reason))?;
+        reports::validate(&self.reports).map_err(|(key, reason)| invalid(format!("reports{key}"), reason))?;
         let mut ws_names = BTreeSet::new();
         for (i, w) in self.workspaces.iter().enumerate() {
             check_workspace_name(&w.name).map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;
@@ -408,7 +440,7 @@ mod tests {
         assert!(e.to_string().contains("server.listen"), "{e}");
         let e = Config::from_toml_str("[[sources]]\nkind = \"ndjson\"\nname = \"a\"\npath = \"-\"\n[[sources]]\nkind = \"ndjson\"\nname = \"a\"\npath = \"-\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("sources[1].name"), "{e}");
-        let e = Config::from_toml_str("[[sources]]\nkind = \"rss\"\nname = \"a\"\n", "x.toml").unwrap_err();
+        let e = Config::from_toml_str("[[sources]]\nkind = \"myspace\"\nname = \"a\"\n", "x.toml").unwrap_err();
         assert!(e.to_string().contains("x.toml:2"), "{e}");
     }
 

@@ -1,10 +1,18 @@
 //! `[[sources]]`: where mentions come from.
 
+mod connector_checks;
+mod connectors;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
 use veille_model::Platform;
+
+pub use connectors::{
+    BackoffConfig, BlueskySource, FeedConfig, MastodonMode, MastodonSource, PushSource, RedditSource, RssSource, XRule,
+    XSource,
+};
 
 /// One configured source. The `kind` key selects the connector.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -16,6 +24,18 @@ pub enum SourceConfig {
     Csv(CsvSource),
     /// The built-in stream simulator.
     Simulate(SimulateSource),
+    /// Bluesky posts from a Jetstream WebSocket.
+    Bluesky(BlueskySource),
+    /// Mastodon statuses, streamed or polled.
+    Mastodon(MastodonSource),
+    /// Reddit posts and comments from listings.
+    Reddit(RedditSource),
+    /// RSS and Atom feed entries.
+    Rss(RssSource),
+    /// The X API v2 filtered stream.
+    X(XSource),
+    /// Mentions posted to the ingest endpoint.
+    Push(PushSource),
 }
 
 impl SourceConfig {
@@ -25,6 +45,12 @@ impl SourceConfig {
             SourceConfig::Ndjson(s) => &s.name,
             SourceConfig::Csv(s) => &s.name,
             SourceConfig::Simulate(s) => &s.name,
+            SourceConfig::Bluesky(s) => &s.name,
+            SourceConfig::Mastodon(s) => &s.name,
+            SourceConfig::Reddit(s) => &s.name,
+            SourceConfig::Rss(s) => &s.name,
+            SourceConfig::X(s) => &s.name,
+            SourceConfig::Push(s) => &s.name,
         }
     }
 
@@ -34,6 +60,12 @@ impl SourceConfig {
             SourceConfig::Ndjson(s) => s.workspace.as_deref(),
             SourceConfig::Csv(s) => s.workspace.as_deref(),
             SourceConfig::Simulate(s) => s.workspace.as_deref(),
+            SourceConfig::Bluesky(s) => s.workspace.as_deref(),
+            SourceConfig::Mastodon(s) => s.workspace.as_deref(),
+            SourceConfig::Reddit(s) => s.workspace.as_deref(),
+            SourceConfig::Rss(s) => s.workspace.as_deref(),
+            SourceConfig::X(s) => s.workspace.as_deref(),
+            SourceConfig::Push(s) => s.workspace.as_deref(),
         }
     }
 
@@ -95,6 +127,12 @@ impl SourceConfig {
                 }
                 Ok(())
             }
+            SourceConfig::Bluesky(s) => s.validate(),
+            SourceConfig::Mastodon(s) => s.validate(),
+            SourceConfig::Reddit(s) => s.validate(),
+            SourceConfig::Rss(s) => s.validate(),
+            SourceConfig::X(s) => s.validate(),
+            SourceConfig::Push(s) => s.validate(),
         }
     }
 }

@@ -27,6 +27,8 @@
 //! assert_eq!(found.total, 1);
 //! ```
 
+mod aggregate;
+mod complexity;
 mod document;
 mod metrics;
 mod scan;
@@ -43,6 +45,14 @@ use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 use veille_model::Checkpoint;
 
+pub use aggregate::{
+    net_sentiment, Audit, AuditRequest, AuthorOrder, AuthorStats, Breakdown, BreakdownField, BreakdownValue,
+    NotableMention, PeakDay, Period, PeriodTotal, Scope, SentimentBucket, SentimentCounts, SentimentShares,
+    SentimentSummary, ShareBucket, ShareOfVoice, ShareOfVoiceRequest, SignificantTerm, SignificantTerms,
+    SignificantTermsRequest, TermField, VolumeChange, WatchSentiment, WatchShare, MAX_AUTHORS, MAX_NOTABLE, MAX_TERMS,
+    MAX_VALUES,
+};
+pub use complexity::QueryCost;
 pub use search::{Hit, SearchRequest, SearchResponse, Sort, MAX_LIMIT, MAX_OFFSET};
 pub use stats::{VolumeBucket, VolumeRequest, VolumeResponse, VolumeSplit};
 pub use writer::{raw, MentionWriter};

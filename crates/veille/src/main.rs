@@ -48,8 +48,15 @@ enum Command {
     Match(cmd::tag::MatchArgs),
     /// Top key nodes (influential authors) or communities of a workspace, rebuilt from the index.
     Keynodes(cmd::keynodes::KeyNodesArgs),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCommand),
     /// Replay indexed history through the watches and alert rules; print the alerts they raise.
     Backtest(cmd::backtest::BacktestArgs),
+    /// Export the mentions matching a query as CSV or NDJSON, oldest first (streamed).
+    Export(cmd::export::ExportArgs),
+    /// Write the activity report of a brand for the last week or month (HTML, PDF or Markdown).
+    Report(cmd::report::ReportArgs),
     /// Evaluate algorithms against reference data.
     #[command(subcommand)]
     Eval(cmd::eval::EvalCommand),
@@ -72,7 +79,10 @@ fn main() -> std::process::ExitCode {
         Command::Search(a) => cmd::search::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Keynodes(a) => cmd::keynodes::run(a),
+        Command::Keys(a) => cmd::keys::run(a),
         Command::Backtest(a) => cmd::backtest::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Report(a) => cmd::report::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Match(a) => cmd::tag::run(a),

@@ -2,8 +2,11 @@
 
 pub(crate) mod backtest;
 pub(crate) mod eval;
+pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod keynodes;
+pub(crate) mod keys;
+pub(crate) mod report;
 #[cfg(feature = "kafka")]
 pub(crate) mod roles;
 pub(crate) mod run;

@@ -82,7 +82,11 @@ pub(crate) fn process(a: ProcessArgs) -> Result<()> {
         cancel_on_signal(cancel.clone());
         let processor = Processor::new(config.clone())?;
         let view = veille_index::MentionIndex::open_sharded(&root)?;
-        let state = AppState::new(view).with_alerts(processor.alerts()).with_key_nodes(processor.key_nodes());
+        let state = AppState::new(view)
+            .with_alerts(processor.alerts())
+            .with_key_nodes(processor.key_nodes())
+            .with_watches(&config.workspaces)
+            .with_guard(super::keys::guard(&config)?);
         let server = if config.server.enabled {
             let listener = tokio::net::TcpListener::bind(&config.server.listen)
                 .await

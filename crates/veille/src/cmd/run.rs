@@ -72,14 +72,20 @@ pub(crate) fn run(a: RunArgs) -> Result<()> {
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
-        let pipeline = Pipeline::new(config.clone(), index.clone())?;
-        let state = AppState::new(index).with_alerts(pipeline.alerts()).with_key_nodes(pipeline.key_nodes());
+        // Built here rather than by the pipeline so that the push sources' handles reach the API.
+        let sources = veille_sources::build_all(&config.sources)?;
+        let pipeline = Pipeline::with_sources(config.clone(), index.clone(), sources.sources)?;
+        let state = AppState::new(index)
+            .with_alerts(pipeline.alerts())
+            .with_key_nodes(pipeline.key_nodes())
+            .with_push(sources.push)
+            .with_watches(&config.workspaces)
+            .with_guard(super::keys::guard(&config)?);
         let server = if config.server.enabled {
-            let listener = tokio::net::TcpListener::bind(&config.server.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+            let listener = bind(&config.server).await?;
             let stop = cancel.clone();
-            Some(tokio::spawn(veille_server::serve(listener, state.clone(), async move { stop.cancelled().await })))
+            let tls = config.server.tls.clone();
+            Some(tokio::spawn(serve_api(listener, tls, state.clone(), async move { stop.cancelled().await })))
         } else {
             None
         };
@@ -118,12 +124,35 @@ pub(crate) fn serve(a: ServeArgs) -> Result<()> {
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
-        let state = AppState::new(index);
+        let state = AppState::new(index).with_watches(&config.workspaces).with_guard(super::keys::guard(&config)?);
         state.set_ready(true);
-        let listener = tokio::net::TcpListener::bind(&config.server.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-        veille_server::serve(listener, state, async move { cancel.cancelled().await }).await?;
-        Ok(())
+        let listener = bind(&config.server).await?;
+        serve_api(listener, config.server.tls.clone(), state, async move { cancel.cancelled().await }).await
     })
+}
+
+/// The API's listener on `server.listen`; warns when it reaches beyond this machine in plain HTTP.
+async fn bind(server: &veille_config::ServerConfig) -> Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(&server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", server.listen))?;
+    let loopback = listener.local_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
+    if !loopback && server.tls.is_none() {
+        tracing::warn!(listen = %server.listen, "the API listens beyond loopback in plain HTTP: set [server.tls] or put a TLS proxy in front");
+    }
+    Ok(listener)
+}
+
+/// Serves the API on `listener` until `shutdown`, over HTTPS when `[server.tls]` is set.
+async fn serve_api(
+    listener: tokio::net::TcpListener,
+    tls: Option<veille_config::TlsConfig>,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    match tls {
+        Some(tls) => veille_server::serve_tls(listener.into_std()?, state, &tls, shutdown).await?,
+        None => veille_server::serve(listener, state, shutdown).await?,
+    }
+    Ok(())
 }

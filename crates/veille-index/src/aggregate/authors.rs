@@ -1,0 +1,71 @@
+//! Top authors of a scope: by mentions, engagement or key-node score.
+
+use serde::{Deserialize, Serialize};
+
+use super::{bucket_key, buckets, Scope};
+use crate::{IndexError, MentionIndex, Result};
+
+/// Most authors one answer may list.
+pub const MAX_AUTHORS: usize = 1_000;
+
+/// How authors are ranked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorOrder {
+    /// Most mentions first.
+    #[default]
+    Mentions,
+    /// Most engagement (likes, reposts, replies, quotes added up) first.
+    Engagement,
+    /// Highest key-node score first.
+    KeyNode,
+}
+
+/// One author's figures over a scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthorStats {
+    /// The handle, lower-cased, without `@`.
+    pub author: String,
+    /// Mentions written.
+    pub mentions: u64,
+    /// Engagement of those mentions, added up.
+    pub engagement: u64,
+    /// Highest key-node score seen on those mentions, if any was scored.
+    pub max_key_node: Option<f64>,
+    /// Largest follower count seen on those mentions.
+    pub followers: u64,
+}
+
+impl MentionIndex {
+    /// The `limit` top authors of `scope`, ranked by `by`.
+    pub fn top_authors(&self, scope: &Scope, by: AuthorOrder, limit: usize) -> Result<Vec<AuthorStats>> {
+        if limit == 0 || limit > MAX_AUTHORS {
+            return Err(IndexError::Request(format!("`limit` is {limit}: expected 1 to {MAX_AUTHORS}")));
+        }
+        let order = match by {
+            AuthorOrder::Mentions => serde_json::json!({ "_count": "desc" }),
+            AuthorOrder::Engagement => serde_json::json!({ "engagement": "desc" }),
+            AuthorOrder::KeyNode => serde_json::json!({ "key_node": "desc" }),
+        };
+        let request = serde_json::json!({
+            "authors": {
+                "terms": { "field": "author", "size": limit, "order": order },
+                "aggs": {
+                    "engagement": { "sum": { "field": "engagement" } },
+                    "key_node": { "max": { "field": "key_node" } },
+                    "followers": { "max": { "field": "followers" } }
+                }
+            }
+        });
+        let json = self.aggregate_json(scope, request)?;
+        Ok(buckets(&json, "authors")
+            .map(|b| AuthorStats {
+                author: bucket_key(b),
+                mentions: b["doc_count"].as_u64().unwrap_or(0),
+                engagement: b["engagement"]["value"].as_f64().unwrap_or(0.0) as u64,
+                max_key_node: b["key_node"]["value"].as_f64(),
+                followers: b["followers"]["value"].as_f64().unwrap_or(0.0) as u64,
+            })
+            .collect())
+    }
+}

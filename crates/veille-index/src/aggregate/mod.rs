@@ -1,0 +1,157 @@
+//! Aggregations for analysts: sentiment, share of voice, significant terms, top authors,
+//! breakdowns, notable mentions and the audit summary of a brand.
+//!
+//! Every aggregation is scoped by a [`Scope`] (one workspace, a query, a time range) and runs
+//! on each shard's searcher; the shards' partial answers are merged before they are finalised,
+//! so a sharded index answers exactly as a single one would.
+
+mod audit;
+mod authors;
+mod breakdown;
+mod notable;
+mod ordered;
+mod sentiment;
+mod share;
+mod significance;
+mod terms;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tantivy::aggregation::agg_req::Aggregations;
+
+use crate::{metrics, IndexError, MentionIndex, Result};
+
+pub use audit::{Audit, AuditRequest, PeakDay, Period, VolumeChange};
+pub use authors::{AuthorOrder, AuthorStats, MAX_AUTHORS};
+pub use breakdown::{Breakdown, BreakdownField, BreakdownValue, MAX_VALUES};
+pub use notable::{NotableMention, MAX_NOTABLE};
+pub use sentiment::{SentimentBucket, SentimentCounts, SentimentShares, SentimentSummary};
+pub use share::{ShareBucket, ShareOfVoice, ShareOfVoiceRequest, WatchSentiment, WatchShare};
+pub use terms::{PeriodTotal, SignificantTerm, SignificantTerms, SignificantTermsRequest, TermField, MAX_TERMS};
+
+/// Which mentions an aggregation counts: those of one workspace that match a query and were
+/// created in a time range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The workspace; nothing outside it is counted.
+    pub workspace: String,
+    /// tantivy query syntax; empty or `*` for every mention.
+    pub query: String,
+    /// Only mentions created at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only mentions created before this time.
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl Scope {
+    /// Every mention of `workspace` matching `query`, at any time.
+    pub fn new(workspace: impl Into<String>, query: impl Into<String>) -> Self {
+        Scope { workspace: workspace.into(), query: query.into(), from: None, to: None }
+    }
+
+    /// The same scope limited to `[from, to)`.
+    pub fn between(mut self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Self {
+        self.from = from;
+        self.to = to;
+        self
+    }
+
+    /// The same scope, further filtered by `clause` (tantivy syntax).
+    pub fn and(&self, clause: &str) -> Scope {
+        let query = match self.query.trim() {
+            "" | "*" => clause.to_string(),
+            q => format!("({q}) AND ({clause})"),
+        };
+        Scope { query, ..self.clone() }
+    }
+}
+
+/// Net sentiment: `100 × (positive − negative) / scored`, in [-100, 100]; 0 when nothing is scored.
+pub fn net_sentiment(positive: u64, neutral: u64, negative: u64) -> f64 {
+    let scored = positive + neutral + negative;
+    if scored == 0 {
+        0.0
+    } else {
+        100.0 * (positive as f64 - negative as f64) / scored as f64
+    }
+}
+
+/// `part` as a percentage of `whole` (0 when `whole` is 0).
+pub(crate) fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+/// Checks a bucket width: a number and a unit among `s`, `m`, `h`, `d`, and returns its length.
+pub(crate) fn interval(interval: &str) -> Result<TimeDelta> {
+    let split = interval.find(|c: char| !c.is_ascii_digit()).unwrap_or(interval.len());
+    let (num, unit) = interval.split_at(split);
+    let n: Option<i64> = num.parse().ok().filter(|n| *n > 0);
+    let delta = n.and_then(|n| match unit {
+        "s" => TimeDelta::try_seconds(n),
+        "m" => TimeDelta::try_minutes(n),
+        "h" => TimeDelta::try_hours(n),
+        "d" => TimeDelta::try_days(n),
+        _ => None,
+    });
+    delta.ok_or_else(|| {
+        IndexError::Request(format!(
+            "`interval` is `{interval}`: expected a number and a unit among s, m, h, d (e.g. 5m, 1h, 1d)"
+        ))
+    })
+}
+
+/// A key of a terms bucket as text (numbers are printed).
+pub(crate) fn bucket_key(bucket: &serde_json::Value) -> String {
+    match &bucket["key"] {
+        serde_json::Value::String(k) => k.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The buckets of the aggregation `name` in `json` (empty when absent).
+pub(crate) fn buckets<'a>(json: &'a serde_json::Value, name: &str) -> impl Iterator<Item = &'a serde_json::Value> {
+    json[name]["buckets"].as_array().into_iter().flatten()
+}
+
+/// The start of a date histogram bucket.
+pub(crate) fn bucket_start(bucket: &serde_json::Value) -> DateTime<Utc> {
+    let millis = bucket["key"].as_f64().unwrap_or(0.0) as i64;
+    DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+/// A date histogram over `created_at`, with `aggs` in each bucket.
+pub(crate) fn date_histogram(interval: &str, aggs: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "date_histogram": { "field": "created_at", "fixed_interval": interval },
+        "aggs": aggs
+    })
+}
+
+impl MentionIndex {
+    /// Runs tantivy aggregations (in their JSON request form) over the mentions in `scope`, on
+    /// every shard, and returns the merged final result as JSON.
+    pub(crate) fn aggregate_json(&self, scope: &Scope, request: serde_json::Value) -> Result<serde_json::Value> {
+        metrics::SEARCHES.inc();
+        let (query, _) = self.scoped_query(&scope.workspace, &scope.query, scope.from, scope.to)?;
+        let aggs: Aggregations =
+            serde_json::from_value(request).map_err(|e| IndexError::Request(format!("aggregation: {e}")))?;
+        let result = self.aggregate(&*query, aggs)?;
+        serde_json::to_value(&result).map_err(|e| IndexError::Request(format!("aggregation result: {e}")))
+    }
+
+    /// Mentions in `scope`, counted on every shard.
+    pub(crate) fn scope_count(&self, scope: &Scope) -> Result<u64> {
+        let (query, _) = self.scoped_query(&scope.workspace, &scope.query, scope.from, scope.to)?;
+        let mut total = 0;
+        for searcher in self.searchers() {
+            total += searcher.search(&query, &tantivy::collector::Count)? as u64;
+        }
+        Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,133 @@
+//! `POST /api/v1/ingest`: mentions pushed by a customer's own collectors.
+//!
+//! The body is one mention JSON (`Content-Type: application/json`) or NDJSON,
+//! one mention per line (any other type). The answer is `202 Accepted` with
+//! `{"source": "...", "accepted": N, "dead_lettered": M, "errors": [{"line": L, "reason": "..."}]}`
+//! once the records are in the pipeline; a malformed line is dead-lettered
+//! (never dropped) and named in `errors`. A body over
+//! [`MAX_PUSH_BODY_BYTES`](veille_sources::MAX_PUSH_BODY_BYTES) or a line over
+//! [`MAX_LINE_BYTES`](veille_sources::MAX_LINE_BYTES) is refused whole with
+//! `413`, naming the limit.
+//!
+//! Who may push: when the API enforces keys, the guard has admitted an API key
+//! with the `ingest` role, every mention must belong to a workspace in its
+//! scope (else `403`), and `?source=NAME` picks the push source when there are
+//! several. Otherwise the bearer token is a push source's own token (each
+//! `kind = "push"` source reads it from the environment variable its
+//! `token_env` names), compared in constant time; a wrong one is a `401`.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use veille_auth::Principal;
+use veille_sources::{PushError, PushFormat, PushHandle, PushHandles, MAX_PUSH_BODY_BYTES};
+
+use crate::AppState;
+
+/// A JSON error in the API's usual shape.
+fn refuse(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message, "status": status.as_u16() }))).into_response()
+}
+
+/// The bearer token of an `Authorization` header.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IngestParams {
+    source: Option<String>,
+}
+
+/// The push source an admitted API key writes to: the one named, or the only one.
+fn named(push: &PushHandles, source: Option<&str>) -> Result<PushHandle, Box<Response>> {
+    let names: Vec<&str> = push.names().collect();
+    let name = match (source, names.as_slice()) {
+        (Some(n), _) => n,
+        (None, [only]) => only,
+        (None, _) => {
+            return Err(Box::new(refuse(
+                StatusCode::BAD_REQUEST,
+                format!("several push sources are configured: name one with `source` ({})", names.join(", ")),
+            )))
+        }
+    };
+    push.get(name).cloned().ok_or_else(|| {
+        Box::new(refuse(StatusCode::NOT_FOUND, format!("no push source `{name}` (configured: {})", names.join(", "))))
+    })
+}
+
+pub(crate) async fn ingest(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+    params: Result<Query<IngestParams>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(push) = state.push.as_ref().filter(|p| !p.is_empty()) else {
+        return refuse(StatusCode::NOT_FOUND, "no push source is configured: add a `kind = \"push\"` source".into());
+    };
+    let source = match params {
+        Ok(Query(p)) => p.source,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let handle = match &principal {
+        Some(Extension(_)) => match named(push, source.as_deref()) {
+            Ok(h) => h,
+            Err(refusal) => return *refusal,
+        },
+        None => match bearer(&headers).and_then(|t| push.authorize(t)) {
+            Some(h) => h.clone(),
+            None => {
+                let mut resp =
+                    refuse(StatusCode::UNAUTHORIZED, "a valid `Authorization: Bearer <token>` is required".into());
+                resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+                return resp;
+            }
+        },
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than the limit of {MAX_PUSH_BODY_BYTES} bytes"),
+            )
+        }
+        Err(e) => return refuse(e.status(), e.body_text()),
+    };
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    let format = if json { PushFormat::Json } else { PushFormat::Ndjson };
+    let pushed = match &principal {
+        Some(Extension(who)) => handle.push_within(&body, format, |ws| who.scope.contains(ws)).await,
+        None => handle.push(&body, format).await,
+    };
+    match pushed {
+        Ok(receipt) => {
+            let errors: Vec<_> =
+                receipt.refused.iter().map(|r| serde_json::json!({ "line": r.line, "reason": r.reason })).collect();
+            let answer = serde_json::json!({
+                "source": handle.name(),
+                "accepted": receipt.accepted,
+                "dead_lettered": receipt.refused.len(),
+                "errors": errors,
+            });
+            (StatusCode::ACCEPTED, Json(answer)).into_response()
+        }
+        Err(e @ (PushError::BodyTooLarge { .. } | PushError::LineTooLong { .. })) => {
+            refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        }
+        Err(e @ PushError::OutsideScope { .. }) => refuse(StatusCode::FORBIDDEN, e.to_string()),
+        Err(e @ PushError::Stopped(_)) => refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
