@@ -128,7 +128,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/api/v1/search", get(routes::search))
         .route("/api/v1/mentions/{key}", get(routes::mention))
-        .route("/api/v1/stats/volume", get(routes::volume))
+        .route("/api/v1/stats/volume", get(analytics::volume))
         .route("/api/v1/keynodes", get(keynodes::key_nodes))
         .route("/api/v1/communities", get(keynodes::communities))
         .route("/api/v1/alerts", get(alerts::list))

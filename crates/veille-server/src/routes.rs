@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
-use veille_index::{SearchRequest, Sort, VolumeRequest, VolumeSplit};
+use veille_index::{SearchRequest, Sort};
 
 use crate::error::ApiError;
 use crate::{params, AppState};
@@ -69,35 +69,6 @@ pub(crate) async fn mention(
     let k = key.clone();
     let found = blocking(move || index.get(&ws, &k).map_err(ApiError::from)).await?;
     found.map(Json).ok_or_else(|| ApiError::NotFound(format!("no mention `{key}` in this workspace")))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct VolumeParams {
-    q: Option<String>,
-    workspace: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    interval: Option<String>,
-    split: Option<VolumeSplit>,
-}
-
-pub(crate) async fn volume(
-    State(state): State<AppState>,
-    q: Result<Query<VolumeParams>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let p = query(q)?;
-    let req = VolumeRequest {
-        workspace: params::workspace(p.workspace)?,
-        query: p.q.unwrap_or_default(),
-        from: params::time("from", p.from.as_deref())?,
-        to: params::time("to", p.to.as_deref())?,
-        interval: p.interval.unwrap_or_else(|| "1h".into()),
-        split: p.split,
-    };
-    let index = state.index.clone();
-    let res = blocking(move || index.volume(&req).map_err(ApiError::from)).await?;
-    Ok(Json(res))
 }
 
 pub(crate) async fn metrics() -> impl IntoResponse {
