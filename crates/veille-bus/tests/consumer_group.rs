@@ -75,6 +75,8 @@ struct Member {
     /// A crashed member makes nothing durable any more.
     crashed: AtomicBool,
     discarded: AtomicUsize,
+    /// Commits that made records of this member durable.
+    commits: AtomicUsize,
     assignments: AtomicUsize,
     /// Partitions in the latest assignment.
     owned: AtomicUsize,
@@ -89,6 +91,7 @@ impl Member {
             pending: Mutex::default(),
             crashed: AtomicBool::new(false),
             discarded: AtomicUsize::new(0),
+            commits: AtomicUsize::new(0),
             assignments: AtomicUsize::new(0),
             owned: AtomicUsize::new(0),
             resumed_at: Mutex::default(),
@@ -133,6 +136,9 @@ impl Member {
                 shard.next = offset + 1;
             }
             durable.insert(p, shard.next);
+        }
+        if !durable.is_empty() {
+            self.commits.fetch_add(1, Ordering::SeqCst);
         }
         durable
     }
@@ -245,8 +251,9 @@ fn every_mention_is_made_durable_exactly_once_through_crash_hand_over_and_resume
     let consuming = Instant::now();
     let thread_a = spawn(&config, a.clone(), Arc::clone(&stop_a), false);
     let thread_b = spawn(&config, b.clone(), Arc::clone(&stop_b), true);
+    // B must have made some of its partitions durable, so that A resumes them mid-stream.
     wait_until("both members to make records durable", &shards, deadline, || {
-        shards.durable() >= 4_000 && b.assignments.load(Ordering::SeqCst) > 0 && b.pending_len() > 0
+        shards.durable() >= 4_000 && b.commits.load(Ordering::SeqCst) > 0 && b.pending_len() > 0
     });
     stop_b.store(true, Ordering::SeqCst);
     thread_b.join().unwrap();
