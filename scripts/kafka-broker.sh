@@ -15,13 +15,15 @@
 # offset is then the start of a batch and every resume point is exact. Apache
 # Kafka does not need this setting.
 #
-# Environment: VEILLE_TANSU overrides the binary; TANSU_RUN_DIR (default
+# Environment: VEILLE_TANSU overrides the binary; VEILLE_TOOLS_CACHE (default
+# ~/.cache/veille-tools) keeps the build across checkouts; TANSU_RUN_DIR (default
 # .tools/tansu/run) holds each broker's pid file and log.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 tansu_version="0.6.0"
 tansu_root="$repo/.tools/tansu"
+cache_root="${VEILLE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/veille-tools}"
 tansu="${VEILLE_TANSU:-$tansu_root/bin/tansu}"
 run_dir="${TANSU_RUN_DIR:-$tansu_root/run}"
 
@@ -35,9 +37,16 @@ install_tansu() {
         echo "tansu already installed: $tansu"
         return
     fi
-    echo "building tansu $tansu_version into $tansu_root (about 9 minutes on 2 cores)"
-    cargo install tansu --version "$tansu_version" --locked --features dynostore --root "$tansu_root"
-    echo "tansu installed: $tansu"
+    # The build is kept in a per-user cache outside the checkout, so a fresh clone on the same
+    # machine (another working copy, a CI run) links it instead of building it again.
+    local cached="$cache_root/tansu-$tansu_version"
+    if [[ ! -x "$cached/bin/tansu" ]]; then
+        echo "building tansu $tansu_version into $cached (about 9 minutes on 2 cores)"
+        cargo install tansu --version "$tansu_version" --locked --features dynostore --root "$cached"
+    fi
+    mkdir -p "$tansu_root/bin"
+    ln -sf "$cached/bin/tansu" "$tansu_root/bin/tansu"
+    echo "tansu installed: $tansu -> $cached/bin/tansu"
 }
 
 accepting() {
