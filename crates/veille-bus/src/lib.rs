@@ -66,12 +66,64 @@ pub struct Batch {
     pub records: Vec<Record>,
     /// Where the source resumes once these records are durable; `None` when it cannot resume.
     pub cursor: Option<String>,
+    /// Told once the batch is durable, for sources that cannot resume from a cursor and
+    /// must not answer their client before then (webhook push).
+    pub on_durable: Option<OnDurable>,
 }
 
 impl Batch {
     /// A batch from `source`.
     pub fn new(source: impl Into<Arc<str>>, records: Vec<Record>, cursor: Option<String>) -> Self {
-        Batch { source: source.into(), records, cursor }
+        Batch { source: source.into(), records, cursor, on_durable: None }
+    }
+
+    /// This batch, with `notice` to tell once it is durable.
+    pub fn with_on_durable(mut self, notice: OnDurable) -> Self {
+        self.on_durable = Some(notice);
+        self
+    }
+}
+
+/// A one-shot notice that a batch is durable: in the index (embedded bus), or acknowledged by
+/// the broker (Kafka). Dropped without being told, it tells its waiter that the batch was not
+/// made durable (the pipeline stopped first).
+#[derive(Debug, Clone)]
+pub struct OnDurable(Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>>);
+
+/// Waits for an [`OnDurable`] notice.
+#[derive(Debug)]
+pub struct DurableWait(tokio::sync::oneshot::Receiver<()>);
+
+impl OnDurable {
+    /// A notice and the handle that waits for it.
+    pub fn new() -> (OnDurable, DurableWait) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (OnDurable(Arc::new(std::sync::Mutex::new(Some(tx)))), DurableWait(rx))
+    }
+
+    /// Tells the waiter that the batch is durable; later calls do nothing.
+    pub fn notify(&self) {
+        let sender = match self.0.lock() {
+            Ok(mut slot) => slot.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(tx) = sender {
+            // The waiter may have given up (its client went away); nothing to tell then.
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl PartialEq for OnDurable {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl DurableWait {
+    /// Resolves once the batch is durable; `Err(Closed)` when it never will be.
+    pub async fn wait(self) -> Result<(), Closed> {
+        self.0.await.map_err(|_| Closed)
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use veille_bus::{Batch, Record};
+use veille_bus::{Batch, OnDurable, Record};
 use veille_config::IndexConfig;
 use veille_index::MentionWriter;
 use veille_model::Checkpoint;
@@ -22,6 +22,8 @@ pub(crate) struct Indexer {
     /// Uncommitted mentions and dead letters.
     pending_mentions: u64,
     pending_dead: u64,
+    /// Notices to tell once the next commit is done.
+    pending_notices: Vec<OnDurable>,
     /// Whether anything (records or cursors) changed since the last commit.
     dirty: bool,
     last_commit: Instant,
@@ -43,6 +45,7 @@ impl Indexer {
             progress,
             pending_mentions: 0,
             pending_dead: 0,
+            pending_notices: Vec::new(),
             dirty: false,
             last_commit: Instant::now(),
         }
@@ -97,6 +100,9 @@ impl Indexer {
         if let Some(cursor) = batch.cursor {
             self.checkpoint.sources.insert(batch.source.to_string(), cursor);
         }
+        if let Some(notice) = batch.on_durable {
+            self.pending_notices.push(notice);
+        }
         self.dirty = true;
         Ok(())
     }
@@ -113,6 +119,9 @@ impl Indexer {
         tracing::debug!(mentions = self.pending_mentions, dead = self.pending_dead, "committed");
         self.pending_mentions = 0;
         self.pending_dead = 0;
+        for notice in self.pending_notices.drain(..) {
+            notice.notify();
+        }
         self.dirty = false;
         self.last_commit = Instant::now();
         Ok(())

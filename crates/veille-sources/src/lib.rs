@@ -44,12 +44,16 @@
 //! let ctx = SourceContext { resume: None, out, batch_size: 100, cancel: cancel.clone(), progress: Default::default() };
 //! let running = tokio::spawn(source.run(ctx));
 //!
-//! let handle = built.push.authorize("s3cret").expect("the token of `crm`");
+//! let handle = built.push.authorize("s3cret").expect("the token of `crm`").clone();
 //! let body = br#"{"platform":"web","native_id":"1","text":"Acme rocks","created_at":"2026-01-02T03:04:05Z","author":{"handle":"ann"}}
 //! not json"#;
-//! let receipt = handle.push(body, PushFormat::Ndjson).await.unwrap();
+//! let pushing = tokio::spawn(async move { handle.push(body, PushFormat::Ndjson).await });
+//! // The pipeline takes the batch and, once it is durable, says so; then the push is answered.
+//! let batch = bus.recv().await.unwrap();
+//! assert_eq!(batch.records.len(), 2, "the mention and its dead letter");
+//! batch.on_durable.as_ref().unwrap().notify();
+//! let receipt = pushing.await.unwrap().unwrap();
 //! assert_eq!((receipt.accepted, receipt.refused[0].line), (1, 2));
-//! assert_eq!(bus.recv().await.unwrap().records.len(), 2, "the mention and its dead letter");
 //! cancel.cancel();
 //! running.await.unwrap().unwrap();
 //! # });

@@ -4,16 +4,17 @@
 //! request bodies through its [`PushHandle`]. A body is one mention JSON or
 //! NDJSON (one mention per line); each malformed line becomes a dead letter
 //! naming its line, the rest go on the bus. A request is answered once its
-//! records are on the bus, so a slow index slows the clients down instead of
-//! buffering without bound. Push has no cursor: a client retries a request it
-//! got no answer for, and since writes are upserts on the mention key, a
-//! retried mention replaces its first copy.
+//! records are durable (committed to the index, or acknowledged by the Kafka
+//! broker), so an accepted mention survives a crash, and a slow index slows
+//! the clients down instead of buffering without bound. Push has no cursor: a
+//! client retries a request it got no answer for, and since writes are upserts
+//! on the mention key, a retried mention replaces its first copy.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use veille_bus::{Batch, Record};
+use veille_bus::{Batch, DurableWait, OnDurable, Record};
 use veille_config::PushSource as PushConfig;
 use veille_model::Origin;
 
@@ -124,7 +125,7 @@ impl PushHandle {
     }
 
     /// Parses `body`, dead-letters its malformed lines and hands the rest to the pipeline;
-    /// returns once every record is on the bus.
+    /// returns once every record is durable.
     pub async fn push(&self, body: &[u8], format: PushFormat) -> Result<PushReceipt, PushError> {
         self.push_within(body, format, |_| true).await
     }
@@ -267,13 +268,27 @@ impl Source for PushSource {
                 return Ok(SourceEnd::Cancelled);
             };
             metrics::event(&name);
+            let mut waits: Vec<DurableWait> = Vec::new();
             for chunk in records.chunks(ctx.batch_size.max(1)) {
                 metrics::observe(&name, chunk);
-                if ctx.out.send(Batch::new(name.as_str(), chunk.to_vec(), None)).await.is_err() {
+                let (notice, wait) = OnDurable::new();
+                waits.push(wait);
+                let batch = Batch::new(name.as_str(), chunk.to_vec(), None).with_on_durable(notice);
+                if ctx.out.send(batch).await.is_err() {
                     return Ok(SourceEnd::Cancelled);
                 }
             }
-            let _ = done.send(());
+            // The client is answered once the whole body is durable; meanwhile this source takes
+            // the next request, so concurrent requests share a commit.
+            tokio::spawn(async move {
+                for wait in waits {
+                    if wait.wait().await.is_err() {
+                        // Dropping `done` answers the client that the pipeline stopped first.
+                        return;
+                    }
+                }
+                let _ = done.send(());
+            });
         }
     }
 }

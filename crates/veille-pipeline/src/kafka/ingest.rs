@@ -96,6 +96,9 @@ impl IngestWorker {
                 Ok(acked) => {
                     progress.indexed.fetch_add(acked.mentions as u64, Ordering::Relaxed);
                     progress.deadlettered.fetch_add(acked.dead as u64, Ordering::Relaxed);
+                    if let Some(notice) = &batch.on_durable {
+                        notice.notify();
+                    }
                     if let Some(cursor) = batch.cursor {
                         checkpoint.sources.insert(batch.source.to_string(), cursor);
                         unsaved = true;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use veille_bus::{BatchReceiver, Record};
+use veille_bus::{Batch, BatchReceiver, Record};
 use veille_model::{DeadLetter, Mention};
 use veille_sources::{Source, SourceContext, SourceEnd, SourceError};
 
@@ -50,13 +50,7 @@ impl Running {
                     self.dead.iter().map(|d| &d.reason).collect::<Vec<_>>()
                 ),
             };
-            for r in batch.records {
-                match r {
-                    Record::Mention(m) => self.mentions.push(*m),
-                    Record::Dead(d) => self.dead.push(*d),
-                }
-            }
-            self.cursors.push(batch.cursor);
+            self.absorb(batch);
         }
     }
 
@@ -64,13 +58,21 @@ impl Running {
     pub async fn settle(&mut self, quiet: Duration) {
         let deadline = tokio::time::Instant::now() + quiet;
         while let Ok(Some(batch)) = tokio::time::timeout_at(deadline, self.bus.recv()).await {
-            for r in batch.records {
-                match r {
-                    Record::Mention(m) => self.mentions.push(*m),
-                    Record::Dead(d) => self.dead.push(*d),
-                }
+            self.absorb(batch);
+        }
+    }
+
+    /// Keeps what `batch` holds and, standing for the index, tells its sender it is durable.
+    fn absorb(&mut self, batch: Batch) {
+        for r in batch.records {
+            match r {
+                Record::Mention(m) => self.mentions.push(*m),
+                Record::Dead(d) => self.dead.push(*d),
             }
-            self.cursors.push(batch.cursor);
+        }
+        self.cursors.push(batch.cursor);
+        if let Some(notice) = batch.on_durable {
+            notice.notify();
         }
     }
 
