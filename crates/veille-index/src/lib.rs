@@ -147,8 +147,9 @@ impl MentionIndex {
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, fields) = schema::build();
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
-        let index = Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?;
+        let mut index = Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?;
         schema::register_tokenizers(&index);
+        schema::search_in_parallel(&mut index).map_err(|e| open_err(e.to_string()))?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)

@@ -114,6 +114,19 @@ pub(crate) fn build() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// Most threads one search or aggregation collects segments on.
+const SEARCH_THREADS: usize = 4;
+
+/// Makes searches and aggregations on `index` collect its segments in parallel, one thread per
+/// core (up to [`SEARCH_THREADS`]): analytics over a million mentions span many segments.
+pub(crate) fn search_in_parallel(index: &mut Index) -> tantivy::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, SEARCH_THREADS);
+    if threads > 1 {
+        index.set_multithread_executor(threads)?;
+    }
+    Ok(())
+}
+
 /// Registers veille's analysers on an index (they are not persisted by tantivy).
 pub(crate) fn register_tokenizers(index: &Index) {
     let words = || {

@@ -125,8 +125,9 @@ impl ShardSet {
 fn open_shard(name: String, path: &Path) -> Result<Shard> {
     let open_err = |message: String| IndexError::Open { path: path.to_path_buf(), message };
     let directory = MmapDirectory::open(path).map_err(|e| open_err(e.to_string()))?;
-    let index = Index::open(directory).map_err(|e| open_err(e.to_string()))?;
+    let mut index = Index::open(directory).map_err(|e| open_err(e.to_string()))?;
     schema::register_tokenizers(&index);
+    schema::search_in_parallel(&mut index).map_err(|e| open_err(e.to_string()))?;
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::OnCommitWithDelay)

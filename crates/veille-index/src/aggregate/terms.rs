@@ -448,7 +448,7 @@ impl MentionIndex {
             for d in docs {
                 for doc in (0..d.period.max_value()).filter(|doc| d.period.contains(*doc)) {
                     position += 1;
-                    if position % stride != 0 {
+                    if !position.is_multiple_of(stride) {
                         continue;
                     }
                     let mention = self.load(searcher, DocAddress::new(d.ord, doc))?;
