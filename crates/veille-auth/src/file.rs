@@ -68,6 +68,27 @@ pub(crate) fn read(path: &Path) -> Result<Vec<StoredKey>, AuthError> {
     Ok(file.keys)
 }
 
+/// Options that create a file readable and writable by its owner only.
+fn owner_only(truncate: bool) -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(truncate);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Takes the exclusive lock that serialises changes to the key file at `path` across
+/// processes (several processors may share one data directory); released when dropped.
+pub(crate) fn lock(path: &Path) -> Result<File, AuthError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(AuthError::io(dir))?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("keys.json");
+    let lock_path = dir.join(format!(".{file_name}.lock"));
+    let lock = owner_only(false).open(&lock_path).map_err(AuthError::io(&lock_path))?;
+    lock.lock().map_err(AuthError::io(&lock_path))?;
+    Ok(lock)
+}
+
 /// Replaces `path` with `keys`, so that a crash leaves either the old file or the new one.
 pub(crate) fn write(path: &Path, keys: &[StoredKey]) -> Result<(), AuthError> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -76,11 +97,7 @@ pub(crate) fn write(path: &Path, keys: &[StoredKey]) -> Result<(), AuthError> {
         .map_err(|e| AuthError::Corrupt { path: path.to_path_buf(), message: e.to_string() })?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("keys.json");
     let tmp = dir.join(format!(".{file_name}.tmp"));
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(&tmp).map_err(AuthError::io(&tmp))?;
+    let mut f = owner_only(true).open(&tmp).map_err(AuthError::io(&tmp))?;
     f.write_all(&body).and_then(|()| f.write_all(b"\n")).and_then(|()| f.sync_all()).map_err(AuthError::io(&tmp))?;
     drop(f);
     fs::rename(&tmp, path).map_err(AuthError::io(path))?;
@@ -115,6 +132,26 @@ mod tests {
         assert_eq!(read(&path).unwrap(), keys);
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("keys.json")]);
+    }
+
+    #[test]
+    fn concurrent_writers_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let path = &path;
+                s.spawn(move || {
+                    for i in 0..10 {
+                        let _lock = lock(path).unwrap();
+                        let mut keys = read(path).unwrap();
+                        keys.push(key(&format!("{t}-{i}")));
+                        write(path, &keys).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(read(&path).unwrap().len(), 40, "no change is lost and no writer fails");
     }
 
     #[cfg(unix)]

@@ -224,24 +224,35 @@ impl KeyStore {
     /// Creates an admin key for every workspace when the store has no key at all (a fresh
     /// install); returns it so the caller can show it once. `None` when keys exist.
     pub fn ensure_admin(&self) -> Result<Option<CreatedKey>, AuthError> {
-        self.reload()?;
-        if !self.read_loaded().keys.is_empty() {
-            return Ok(None);
+        let token = Token::generate();
+        let stored = self.first_admin(&token, "initial admin")?;
+        if let Some(info) = &stored {
+            tracing::info!(key = %info.id, "initial admin key created");
         }
-        self.create(NewKey { name: "initial admin".into(), role: Role::Admin, scope: Scope::all() }).map(Some)
+        Ok(stored.map(|info| CreatedKey { info, token }))
     }
 
     /// Like [`KeyStore::ensure_admin`], with a key chosen by the operator (e.g. from a secret
     /// store, `VEILLE_ADMIN_KEY`) instead of a random one. `None` when keys exist.
     pub fn ensure_admin_from(&self, key: &str) -> Result<Option<KeyInfo>, AuthError> {
         let token = Token::parse(key.trim()).ok_or(AuthError::MalformedKey)?;
+        let stored = self.first_admin(&token, "provisioned admin")?;
+        if let Some(info) = &stored {
+            tracing::info!(key = %info.id, "provisioned admin key stored");
+        }
+        Ok(stored)
+    }
+
+    /// Stores `token` as an admin key for every workspace if the store holds no key yet, even
+    /// when another process sharing the data directory races to do the same; `None` otherwise.
+    fn first_admin(&self, token: &Token, name: &str) -> Result<Option<KeyInfo>, AuthError> {
         self.reload()?;
         if !self.read_loaded().keys.is_empty() {
             return Ok(None);
         }
         let stored = StoredKey {
             id: token.id().to_string(),
-            name: "provisioned admin".into(),
+            name: name.into(),
             role: Role::Admin,
             workspaces: Scope::all(),
             hash: token.hash()?,
@@ -249,14 +260,15 @@ impl KeyStore {
             revoked_at: None,
         };
         let created = info(&stored);
+        let mut first = false;
         self.update(|keys| {
-            if keys.is_empty() {
+            first = keys.is_empty();
+            if first {
                 keys.push(stored);
             }
             Ok(())
         })?;
-        tracing::info!(key = %created.id, "provisioned admin key stored");
-        Ok(Some(created))
+        Ok(first.then_some(created))
     }
 
     /// Re-reads the key file and forgets every cached verification.
@@ -347,6 +359,7 @@ impl KeyStore {
     /// Applies `change` to the keys on disk (re-read first, so changes by other processes stay).
     fn update(&self, change: impl FnOnce(&mut Vec<StoredKey>) -> Result<(), AuthError>) -> Result<(), AuthError> {
         let _writing = self.inner.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let _other_processes = file::lock(&self.inner.path)?;
         let mut keys = file::read(&self.inner.path)?;
         change(&mut keys)?;
         file::write(&self.inner.path, &keys)?;
