@@ -28,7 +28,7 @@ fn import_killed_repeatedly_ends_with_every_record_exactly_once() {
     let mut bad = 0;
     for (i, line) in String::from_utf8(sim.stdout).unwrap().lines().enumerate() {
         writeln!(file, "{line}").unwrap();
-        if (i as u64 + 1) % BAD_EVERY == 0 {
+        if (i as u64 + 1).is_multiple_of(BAD_EVERY) {
             writeln!(file, "{{\"broken\": {i}").unwrap();
             bad += 1;
         }

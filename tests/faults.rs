@@ -48,7 +48,7 @@ fn input(dir: &Path, mentions: u64, every: u64, seed: u64) -> Input {
         let v: Value = serde_json::from_str(line).unwrap();
         keys.insert(format!("{}:{}", v["platform"].as_str().unwrap(), v["native_id"].as_str().unwrap()));
         writeln!(file, "{line}").unwrap();
-        if (i as u64 + 1) % every == 0 {
+        if (i as u64 + 1).is_multiple_of(every) {
             file.write_all(GARBAGE[garbage as usize % GARBAGE.len()]).unwrap();
             file.write_all(b"\n").unwrap();
             garbage += 1;

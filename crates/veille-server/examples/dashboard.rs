@@ -28,8 +28,11 @@ const LINES: &[(&str, f64)] = &[
 
 /// The `n`th made-up mention, published `ago` before now.
 fn made_up(n: u64, ago: TimeDelta) -> Mention {
-    let brand =
-        if n % 3 == 0 { ("Globex", "globex", WatchKind::Competitor) } else { ("Acme", "acme", WatchKind::Brand) };
+    let brand = if n.is_multiple_of(3) {
+        ("Globex", "globex", WatchKind::Competitor)
+    } else {
+        ("Acme", "acme", WatchKind::Brand)
+    };
     let (template, compound) = LINES[(n % LINES.len() as u64) as usize];
     let text = template.replace("{}", brand.0);
     let start = text.find(brand.0).unwrap_or(0);

@@ -55,7 +55,7 @@ fn stream(series: usize, per_minute: usize, from: i64, minutes: i64) -> Vec<Ment
                 kind: WatchKind::Brand,
                 hits: vec![],
             });
-            let compound = if id % 3 == 0 { -0.5 } else { 0.4 };
+            let compound = if id.is_multiple_of(3) { -0.5 } else { 0.4 };
             m.scores = Scores {
                 sentiment: Some(Sentiment {
                     label: SentimentLabel::from_compound(compound),
@@ -68,7 +68,7 @@ fn stream(series: usize, per_minute: usize, from: i64, minutes: i64) -> Vec<Ment
                     brands: vec![],
                 }),
                 // One author in two hundred is influential.
-                key_node: Some(if id % 200 == 0 { 0.9 } else { 0.1 }),
+                key_node: Some(if id.is_multiple_of(200) { 0.9 } else { 0.1 }),
             };
             out.push(m);
         }

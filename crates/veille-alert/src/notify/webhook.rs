@@ -126,7 +126,7 @@ pub fn verify(secret: &[u8], body: &[u8], header: &str) -> bool {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| match c {
