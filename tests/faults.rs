@@ -126,14 +126,17 @@ fn twenty_random_sigkills_during_a_100k_ingest_lose_and_duplicate_nothing() {
     let args = import_args(&input, &config, &data);
 
     let mut rng = rand::rngs::SmallRng::seed_from_u64(seed());
-    let (mut kills, mut finished, mut kill_points) = (0, 0, Vec::new());
+    let (mut kills, mut finished, mut kill_points, mut durable_at) = (0u32, 0, Vec::new(), Vec::new());
+    // Kills land at random points of a window that follows the ingest's pace, so that they spread
+    // over about three quarters of it rather than bunching at its start.
+    let total = input.keys.len() as u64;
+    let mut window_ms: u64 = 300;
     let started = Instant::now();
     while kills < KILLS {
         assert!(kills + finished < 200, "the import kept finishing before it could be killed");
         let mut child =
             Command::new(common::bin()).args(&args).env("RUST_LOG", "error").stdout(Stdio::null()).spawn().unwrap();
-        // Anywhere from opening the index to the middle of the stream.
-        let after = Duration::from_millis(rng.random_range(0..400));
+        let after = Duration::from_millis(rng.random_range(window_ms / 4..window_ms * 7 / 4));
         std::thread::sleep(after);
         if child.try_wait().unwrap().is_none() {
             // SAFETY: signalling a child process we spawned and still own.
@@ -144,7 +147,12 @@ fn twenty_random_sigkills_during_a_100k_ingest_lose_and_duplicate_nothing() {
             finished += 1;
         }
         child.wait().unwrap();
+        let durable = count(&data, "default", "*", &[]);
+        durable_at.push(durable);
+        let on_pace = total * 3 / 4 * u64::from(kills) / u64::from(KILLS);
+        window_ms = if durable < on_pace { (window_ms * 5 / 4).min(5_000) } else { (window_ms * 4 / 5).max(40) };
     }
+    eprintln!("durable mentions after each kill: {durable_at:?}");
     let progress = count(&data, "default", "*", &[]);
     let last = veille_ok(&args);
     let (imported, dead) = import_summary(&last);
