@@ -226,9 +226,17 @@ impl Source for BlueskySource {
                 c = tokio_tungstenite::connect_async(url.as_str()) => c,
                 _ = ctx.cancel.cancelled() => return Ok(SourceEnd::Cancelled),
             };
+            // A refused handshake (429, 5xx) may say when to come back.
+            let mut refused: Option<(&'static str, Option<Duration>)> = None;
             let ended = match connected {
                 Ok((ws, _)) => self.read(ws, &ctx, &mut outbox, &mut cursor, &mut backoff).await,
-                Err(e) => Ended::Broken(error_chain(&e)),
+                Err(e) => {
+                    if let tokio_tungstenite::tungstenite::Error::Http(resp) = &e {
+                        let kind = if resp.status().as_u16() == 429 { "rate_limited" } else { "server" };
+                        refused = Some((kind, crate::http::retry_after(resp.headers())));
+                    }
+                    Ended::Broken(error_chain(&e))
+                }
             };
             if outbox.flush().await.is_err() {
                 return Ok(SourceEnd::Cancelled);
@@ -238,8 +246,10 @@ impl Source for BlueskySource {
                 Ended::Closed => "closed by the server".to_string(),
                 Ended::Broken(e) => e,
             };
-            metrics::error(&name, "network");
+            metrics::error(&name, refused.map_or("network", |(kind, _)| kind));
             let delay = backoff.next_delay();
+            // What the server asked for when it said so and that is longer, as for HTTP sources.
+            let delay = refused.and_then(|(_, wait)| wait).map_or(delay, |wait| delay.max(wait));
             tracing::warn!(source = %name, error = %why, retry_in_ms = delay.as_millis() as u64, "Jetstream connection lost");
             if !pause(delay, &ctx.cancel).await {
                 return Ok(SourceEnd::Cancelled);

@@ -17,17 +17,29 @@ use veille_sources::BlueskySource;
 
 /// A Jetstream double: connection 1 sends events 0..=3 and a malformed frame then drops,
 /// connection 2 is refused, later ones replay from the requested cursor.
-async fn jetstream(events: Vec<String>) -> (String, Arc<Mutex<Vec<Option<u64>>>>) {
+/// When the test server refused and accepted handshakes.
+#[derive(Debug, Default)]
+struct Handshakes {
+    refused: Mutex<Vec<std::time::Instant>>,
+    accepted: Mutex<Vec<std::time::Instant>>,
+}
+
+async fn jetstream(events: Vec<String>) -> (String, Arc<Mutex<Vec<Option<u64>>>>, Arc<Handshakes>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/subscribe", listener.local_addr().unwrap());
     let cursors: Arc<Mutex<Vec<Option<u64>>>> = Arc::default();
     let seen = cursors.clone();
+    let handshakes = Arc::new(Handshakes::default());
+    let times = handshakes.clone();
     tokio::spawn(async move {
         let mut connection = 0;
         loop {
             let (tcp, _) = listener.accept().await.unwrap();
             connection += 1;
+            // The second handshake is refused as overloaded, the third rate-limited with a
+            // Retry-After that the source must honour.
             let refuse = connection == 2;
+            let rate_limited = connection == 3;
             let asked = Arc::new(Mutex::new(None::<u64>));
             let query = asked.clone();
             // The callback's signature, large error included, is the handshake API's.
@@ -40,9 +52,21 @@ async fn jetstream(events: Vec<String>) -> (String, Arc<Mutex<Vec<Option<u64>>>>
                 if refuse {
                     return Err(http::Response::builder().status(503).body(Some("overloaded".into())).unwrap());
                 }
+                if rate_limited {
+                    return Err(http::Response::builder()
+                        .status(429)
+                        .header("Retry-After", "1")
+                        .body(Some("slow down".into()))
+                        .unwrap());
+                }
                 Ok(resp)
             };
-            let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, callback).await else { continue };
+            let at = std::time::Instant::now();
+            let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, callback).await else {
+                times.refused.lock().unwrap().push(at);
+                continue;
+            };
+            times.accepted.lock().unwrap().push(at);
             let cursor = *asked.lock().unwrap();
             seen.lock().unwrap().push(cursor);
             let events = events.clone();
@@ -69,7 +93,7 @@ async fn jetstream(events: Vec<String>) -> (String, Arc<Mutex<Vec<Option<u64>>>>
             });
         }
     });
-    (url, cursors)
+    (url, cursors, handshakes)
 }
 
 fn config(url: &str) -> BlueskyConfig {
@@ -84,11 +108,11 @@ fn config(url: &str) -> BlueskyConfig {
 }
 
 #[tokio::test]
-async fn resumes_from_its_cursor_after_a_drop_and_a_refusal_without_loss_or_duplicates() {
+async fn resumes_from_its_cursor_after_a_drop_and_refusals_without_loss_or_duplicates() {
     let events: Vec<String> = common::fixture("jetstream_events.jsonl").lines().map(str::to_string).collect();
     let time_us =
         |i: usize| serde_json::from_str::<serde_json::Value>(&events[i]).unwrap()["time_us"].as_u64().unwrap();
-    let (url, cursors) = jetstream(events.clone()).await;
+    let (url, cursors, handshakes) = jetstream(events.clone()).await;
     let mut run = common::start(Box::new(BlueskySource::new(config(&url))), None, 100);
     run.until("five posts", Duration::from_secs(10), |r| r.mentions.len() >= 5 && r.dead.len() >= 2).await;
     run.settle(Duration::from_millis(200)).await;
@@ -130,7 +154,11 @@ async fn resumes_from_its_cursor_after_a_drop_and_a_refusal_without_loss_or_dupl
     assert_eq!(asked[1], Some(time_us(3)), "the reconnection resumes after the last event handled");
     assert_eq!(run.last_cursor(), Some(time_us(9).to_string()));
     let health = veille_sources::health("sky").unwrap();
-    assert!(health.errors >= 2, "the drop and the refusal are counted: {health:?}");
+    assert!(health.errors >= 3, "the drop and both refusals are counted: {health:?}");
+    // After the 429 the source waited the second it was asked for, not its 20–100 ms backoff.
+    let rate_limited_at = handshakes.refused.lock().unwrap()[1];
+    let next = handshakes.accepted.lock().unwrap()[1];
+    assert!(next - rate_limited_at >= Duration::from_millis(950), "Retry-After honoured: {:?}", next - rate_limited_at);
     assert_eq!((health.mentions, health.dead_letters), (5, 2));
     assert!(health.last_event_age.is_some());
 
