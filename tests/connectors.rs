@@ -140,17 +140,8 @@ token_env = "VEILLE_TEST_INGEST_TOKEN"
         r#"{"platform":"web","native_id":"crm-3","text":"Acme again","created_at":"2026-03-02T11:06:00Z","author":{"handle":"cleo"}}"#,
     );
     // `veille run` enforces API keys: an admin (or `ingest`) key pushes to the only push source.
-    let resp = client
-        .post(&ingest)
-        .bearer_auth(ADMIN_KEY)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().unwrap();
-    assert_eq!(status, 202, "{text}");
-    let receipt: Value = serde_json::from_str(&text).unwrap();
+    let (status, receipt) = common::server::push_ndjson(&client, &base, body.as_bytes().to_vec());
+    assert_eq!(status, 202, "{receipt}");
     assert_eq!((receipt["accepted"].as_u64(), receipt["dead_lettered"].as_u64()), (Some(2), Some(1)), "{receipt}");
     assert_eq!(receipt["errors"][0]["line"].as_u64(), Some(2));
     assert!(receipt["errors"][0]["reason"].as_str().unwrap().contains("author"), "{receipt}");

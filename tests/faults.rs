@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{free_port, get, wait_ready, wait_until, ADMIN_KEY};
+use common::server::{free_port, get, push_ndjson, wait_ready, wait_until};
 use common::{count, import_summary, veille_ok};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -294,18 +294,6 @@ fn metrics(base: &str) -> String {
     body.as_str().unwrap_or_default().to_string()
 }
 
-fn push(client: &reqwest::blocking::Client, base: &str, body: Vec<u8>) -> (u16, Value) {
-    let resp = client
-        .post(format!("{base}/api/v1/ingest"))
-        .bearer_auth(ADMIN_KEY)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().unwrap_or(Value::Null))
-}
-
 fn run_config(data: &Path, port: u16, index: &str, sources: &str) -> String {
     format!(
         r#"
@@ -356,12 +344,12 @@ fn a_source_sending_garbage_is_dead_lettered_counted_and_never_stops_the_engine(
     body.extend_from_slice(
         br#"{"platform":"x","native_id":"pushed-1","text":"Acme after the garbage","created_at":"2026-01-02T00:00:00Z","author":{"handle":"a"}}"#,
     );
-    let (status, receipt) = push(&client, &base, body);
+    let (status, receipt) = push_ndjson(&client, &base, body);
     assert_eq!(status, 202, "{receipt}");
     assert_eq!(receipt["accepted"], 1, "{receipt}");
     assert_eq!(receipt["dead_lettered"], GARBAGE.len(), "{receipt}");
     // A body that is all garbage is still answered, never a crash.
-    let (status, receipt) = push(&client, &base, b"\xff\xff\xff".to_vec());
+    let (status, receipt) = push_ndjson(&client, &base, b"\xff\xff\xff".to_vec());
     assert_eq!(status, 202, "{receipt}");
     assert_eq!(receipt["dead_lettered"], 1, "{receipt}");
 
@@ -423,7 +411,7 @@ fn a_slow_index_slows_the_pushers_and_loses_nothing_it_accepted_when_killed() {
                         body.push('\n');
                         keys.push(format!("x:{id}"));
                     }
-                    let (status, receipt) = push(&client, base, body.into_bytes());
+                    let (status, receipt) = push_ndjson(&client, base, body.into_bytes());
                     assert_eq!(status, 202, "{receipt}");
                     assert_eq!(receipt["accepted"], 40);
                     accepted.lock().unwrap().extend(keys);

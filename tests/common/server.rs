@@ -77,6 +77,20 @@ pub fn post(url: &str, body: &Value) -> (u16, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
+/// POST `body` as NDJSON to `base`'s ingest endpoint with the admin key: status and JSON receipt.
+pub fn push_ndjson(client: &reqwest::blocking::Client, base: &str, body: Vec<u8>) -> (u16, Value) {
+    let resp = client
+        .post(format!("{base}/api/v1/ingest"))
+        .bearer_auth(ADMIN_KEY)
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
 /// Polls `ok` every 100 ms until it holds; panics naming `what` after `timeout`.
 pub fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
