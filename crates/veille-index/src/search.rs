@@ -101,6 +101,14 @@ impl MentionIndex {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<(Box<dyn Query>, Box<dyn Query>)> {
+        // Control characters mean nothing in the query syntax, and a NUL inside a JSON field
+        // path (`attrs.a\0b:x`) trips an assertion in tantivy's parser: refuse them first.
+        if let Some((at, c)) = query.char_indices().find(|(_, c)| c.is_control() && !c.is_whitespace()) {
+            return Err(IndexError::Query {
+                query: query.to_string(),
+                message: format!("control character U+{:04X} at byte {at} is not allowed in a query", u32::from(c)),
+            });
+        }
         let user: Box<dyn Query> = if query.trim().is_empty() || query.trim() == "*" {
             Box::new(AllQuery)
         } else {

@@ -124,6 +124,23 @@ fn bad_queries_are_errors_that_say_what_is_wrong() {
 }
 
 #[test]
+fn queries_with_control_characters_are_refused_instead_of_reaching_the_parser() {
+    let (_d, index) = open();
+    // Found by the `search_query` fuzz target: a NUL in a JSON field path panicked in tantivy.
+    let found = "fo\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}s:>09 \u{0}\u{0}\u{0}6ttrfolloffwer~s:>10 OR attrs.air\u{0}\u{0}\u{0}:\u{e}n a";
+    for q in [found, "attrs.airline\u{0}x:united", "acme\u{7}"] {
+        match index.count("default", q, None, None) {
+            Err(IndexError::Query { message, .. }) => assert!(message.contains("control character"), "{message}"),
+            other => panic!("{q:?}: expected a query error, got {other:?}"),
+        }
+    }
+    // Tabs and newlines are white space, not control characters to refuse.
+    if let Err(e) = index.count("default", "acme\trefund\n", None, None) {
+        assert!(!e.to_string().contains("control character"), "{e}");
+    }
+}
+
+#[test]
 fn volume_histogram_counts_per_bucket_with_splits() {
     let (_d, index) = open();
     let mut w = index.writer(&Default::default()).unwrap();
