@@ -20,6 +20,9 @@
 //! | `x` | the X API v2 filtered stream, rules kept in sync | the newest post id (with `backfill_minutes`) |
 //! | `push` | bodies posted to `POST /api/v1/ingest` | nothing: clients retry, writes are upserts |
 //!
+//! The platforms' payloads are parsed and mapped by pure functions in
+//! [`payload`], apart from the I/O, so they are tested and fuzzed on any bytes.
+//!
 //! Live connectors never stop on a platform error: they count it
 //! (`veille_source_errors_total`), wait with jittered exponential backoff (or
 //! what `Retry-After` asks for) and try again, until the pipeline is cancelled.
@@ -68,6 +71,7 @@ mod mastodon;
 mod metrics;
 mod ndjson;
 mod outbox;
+pub mod payload;
 mod push;
 mod reddit;
 mod rss;

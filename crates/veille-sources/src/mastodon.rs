@@ -26,9 +26,12 @@ use crate::outbox::Outbox;
 use crate::stream::EventStream;
 use crate::{metrics, Source, SourceContext, SourceEnd, SourceError, MAX_LINE_BYTES};
 
-mod status;
+use crate::payload::mastodon::{timeline_page, Status};
 
-use status::{map_status, newer, Status};
+/// Status ids are numbers in strings: compares them as numbers.
+fn newer(id: &str, than: &str) -> bool {
+    (id.len(), id) > (than.len(), than)
+}
 
 /// Statuses per REST page (Mastodon's maximum).
 const PAGE: usize = 40;
@@ -285,20 +288,20 @@ impl Reader {
     /// Sends a status unless it is at or before the cursor.
     async fn status(&mut self, value: serde_json::Value, location: &str) -> Result<(), Stopped> {
         let raw = value.to_string();
-        let status: Status = match serde_json::from_value(value) {
+        let status = match Status::from_value(value) {
             Ok(s) => s,
-            Err(e) => return self.send(self.dead(location.into(), format!("not a Mastodon Status: {e}"), &raw)).await,
+            Err(e) => return self.send(self.dead(location.into(), e.to_string(), &raw)).await,
         };
-        if self.last.as_deref().is_some_and(|last| !newer(&status.id, last)) {
+        if self.last.as_deref().is_some_and(|last| !newer(status.id(), last)) {
             return Ok(());
         }
-        let id = status.id.clone();
+        let id = status.id().to_string();
         self.last = Some(id.clone());
-        let record = match map_status(status, &self.inner.host, self.inner.config.workspace.as_deref()) {
+        let record = match status.into_mention(&self.inner.host, self.inner.config.workspace.as_deref()) {
             Ok(m) => Record::Mention(Box::new(m)),
             Err(reason) => Record::Dead(Box::new(DeadLetter::new(
                 Origin { source: self.name().into(), location: format!("{location}, status {id}") },
-                reason,
+                reason.to_string(),
                 raw,
             ))),
         };
@@ -329,10 +332,10 @@ impl Reader {
             metrics::event(self.name());
             let location =
                 format!("{} page after {}", self.timeline.rest, self.last.as_deref().unwrap_or("the newest"));
-            let mut page: Vec<serde_json::Value> = match serde_json::from_str(&body) {
+            let mut page = match timeline_page(&body) {
                 Ok(p) => p,
                 Err(e) => {
-                    self.send(self.dead(location, format!("not a JSON array of statuses: {e}"), &body)).await?;
+                    self.send(self.dead(location, e.to_string(), &body)).await?;
                     return Ok(Err(Failure::Client(reqwest::StatusCode::OK, "malformed timeline page".into())));
                 }
             };
@@ -384,5 +387,18 @@ impl Reader {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_ids_compare_as_numbers() {
+        assert!(newer("103270115826048976", "103270115826048975"));
+        assert!(newer("1000", "999"));
+        assert!(!newer("999", "1000"));
+        assert!(!newer("5", "5"));
     }
 }

@@ -16,15 +16,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use veille_bus::Record;
 use veille_config::RedditSource as RedditConfig;
-use veille_model::{Author, DeadLetter, Mention, Origin, Platform, Reference};
+use veille_model::{DeadLetter, Origin};
 
 use crate::http::{pause, Backoff, Failure};
 use crate::outbox::Outbox;
+use crate::payload::reddit::{Listing as ListingPage, Thing};
 use crate::{metrics, Source, SourceContext, SourceEnd, SourceError};
 
 /// Pages read back in one poll at most (Reddit lists 1,000 items at most).
@@ -59,63 +59,6 @@ struct Listing {
 }
 
 #[derive(Debug, Deserialize)]
-struct ListingPage {
-    data: ListingData,
-}
-
-#[derive(Debug, Deserialize)]
-struct ListingData {
-    #[serde(default)]
-    after: Option<String>,
-    children: Vec<Thing>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Thing {
-    kind: String,
-    data: serde_json::Value,
-}
-
-/// A post or comment (the fields veille reads).
-#[derive(Debug, Deserialize)]
-struct Item {
-    id: String,
-    name: String,
-    author: String,
-    created_utc: f64,
-    #[serde(default)]
-    author_fullname: Option<String>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    selftext: Option<String>,
-    #[serde(default)]
-    body: Option<String>,
-    #[serde(default)]
-    permalink: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    is_self: Option<bool>,
-    #[serde(default)]
-    score: i64,
-    #[serde(default)]
-    num_comments: u64,
-    #[serde(default)]
-    subreddit: Option<String>,
-    #[serde(default)]
-    parent_id: Option<String>,
-    #[serde(default)]
-    link_id: Option<String>,
-    #[serde(default)]
-    link_author: Option<String>,
-    #[serde(default)]
-    link_title: Option<String>,
-    #[serde(default)]
-    crosspost_parent: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
 struct Token {
     access_token: String,
     #[serde(default = "default_expiry")]
@@ -124,66 +67,6 @@ struct Token {
 
 fn default_expiry() -> u64 {
     3600
-}
-
-/// `u/name` and `/u/name` in a text, without the prefix.
-fn user_mentions(text: &str) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(i) = text[from..].find("u/").map(|i| i + from) {
-        from = i + 2;
-        let boundary = i == 0 || matches!(bytes[i - 1], b' ' | b'\n' | b'\t' | b'/' | b'(' | b'[');
-        let name: String =
-            text[i + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-        if boundary && (3..=20).contains(&name.len()) && !found.contains(&name) {
-            found.push(name);
-        }
-    }
-    found
-}
-
-/// Maps a t3 or t1 thing; `Err` holds why it is refused.
-fn map_thing(kind: &str, data: serde_json::Value, workspace: Option<&str>) -> Result<Mention, String> {
-    if kind != "t3" && kind != "t1" {
-        return Err(format!("kind `{kind}` is neither a post (t3) nor a comment (t1)"));
-    }
-    let item: Item = serde_json::from_value(data).map_err(|e| format!("{kind}: {e}"))?;
-    let created_at = DateTime::from_timestamp(item.created_utc as i64, 0)
-        .ok_or_else(|| format!("created_utc: {} is not a time", item.created_utc))?;
-    let text = if kind == "t3" { item.selftext.clone() } else { item.body.clone() }.unwrap_or_default();
-    let author =
-        Author { id: item.author_fullname.clone(), handle: item.author.clone(), display_name: None, followers: None };
-    let mut m = Mention::new(Platform::Reddit, item.name.clone(), text.trim(), created_at, author);
-    m.mentions = user_mentions(&m.text);
-    m.url = item.permalink.as_ref().map(|p| format!("https://www.reddit.com{p}"));
-    m.engagement.likes = item.score.max(0) as u64;
-    if let Some(sub) = &item.subreddit {
-        m.attributes.insert("subreddit".into(), sub.clone());
-    }
-    if kind == "t3" {
-        m.title = item.title.clone().filter(|t| !t.trim().is_empty());
-        m.engagement.replies = item.num_comments;
-        if item.is_self == Some(false) {
-            if let Some(link) = &item.url {
-                m.attributes.insert("link".into(), link.clone());
-            }
-        }
-        m.repost_of = item.crosspost_parent.clone().map(|id| Reference { id, author: None });
-    } else {
-        let parent = item.parent_id.clone().ok_or("t1: parent_id is missing")?;
-        let author = (item.parent_id == item.link_id).then(|| item.link_author.clone()).flatten();
-        m.reply_to = Some(Reference { id: parent, author });
-        if let Some(title) = &item.link_title {
-            m.attributes.insert("link_title".into(), title.clone());
-        }
-    }
-    let _ = &item.id;
-    if let Some(ws) = workspace {
-        m.workspace = ws.to_string();
-    }
-    m.normalize_and_validate().map_err(|e| e.to_string())?;
-    Ok(m)
 }
 
 impl RedditSource {
@@ -302,21 +185,22 @@ impl RedditSource {
         for _ in 0..MAX_PAGES {
             let body = self.page(listing, after.as_deref()).await?;
             metrics::event(&name);
-            let page: ListingPage = match serde_json::from_str(&body) {
+            let page = match ListingPage::parse(&body) {
                 Ok(p) => p,
                 Err(e) => {
                     let origin =
                         Origin { source: name.clone(), location: format!("{} page after {after:?}", listing.path) };
-                    let dead = DeadLetter::new(origin, format!("not a Reddit listing: {e}"), body);
+                    let dead = DeadLetter::new(origin, e.to_string(), body);
                     outbox.add(Record::Dead(Box::new(dead)));
                     return Err(Failure::Client(reqwest::StatusCode::OK, "malformed listing".into()));
                 }
             };
-            let count = page.data.children.len();
+            let (children, next) = page.into_parts();
+            let count = children.len();
             let mut reached = false;
-            for thing in page.data.children {
-                let created = thing.data.get("created_utc").and_then(|c| c.as_f64()).unwrap_or(f64::MAX);
-                let fullname = thing.data.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+            for thing in children {
+                let created = thing.created_utc().unwrap_or(f64::MAX);
+                let fullname = thing.fullname();
                 let is_new = match &anchor {
                     None => true,
                     Some(a) => created > a.created || (created == a.created && !a.names.iter().any(|n| n == fullname)),
@@ -327,15 +211,15 @@ impl RedditSource {
                 }
                 fresh.push(thing);
             }
-            after = page.data.after;
+            after = next;
             if reached || anchor.is_none() || count < self.config.limit as usize || after.is_none() {
                 break;
             }
         }
         // Oldest first, so the cursor only moves forward.
         for thing in fresh.into_iter().rev() {
-            let created = thing.data.get("created_utc").and_then(|c| c.as_f64()).unwrap_or(0.0);
-            let fullname = thing.data.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
+            let created = thing.created_utc().unwrap_or(0.0);
+            let fullname = thing.fullname().to_string();
             let a = anchors.entry(listing.key.clone()).or_default();
             if created > a.created {
                 *a = Anchor { created, names: vec![fullname.clone()] };
@@ -343,12 +227,12 @@ impl RedditSource {
                 a.names.push(fullname.clone());
             }
             let cursor = serde_json::to_string(&anchors).unwrap_or_default();
-            let raw = thing.data.to_string();
-            let record = match map_thing(&thing.kind, thing.data, self.config.workspace.as_deref()) {
+            let raw = thing.raw();
+            let record = match thing.into_mention(self.config.workspace.as_deref()) {
                 Ok(m) => Record::Mention(Box::new(m)),
                 Err(reason) => {
                     let origin = Origin { source: name.clone(), location: format!("{} {fullname}", listing.path) };
-                    Record::Dead(Box::new(DeadLetter::new(origin, reason, raw)))
+                    Record::Dead(Box::new(DeadLetter::new(origin, reason.to_string(), raw)))
                 }
             };
             outbox.push(record, cursor);
@@ -405,31 +289,5 @@ impl Source for RedditSource {
                 return Ok(SourceEnd::Cancelled);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_comment_replies_to_its_post_and_names_its_author() {
-        let data = serde_json::json!({"id":"kx1","name":"t1_kx1","author":"ann","author_fullname":"t2_ann","created_utc":1700000000.0,"body":"Acme support was great, thanks u/acme_help","parent_id":"t3_p1","link_id":"t3_p1","link_author":"bob","link_title":"Acme?","permalink":"/r/acme/comments/p1/acme/kx1/","score":3,"subreddit":"acme"});
-        let m = map_thing("t1", data, None).unwrap();
-        assert_eq!(m.key().as_str(), "reddit:t1_kx1");
-        let r = m.reply_to.as_ref().unwrap();
-        assert_eq!((r.id.as_str(), r.author.as_deref()), ("t3_p1", Some("bob")));
-        assert_eq!(m.mentions, ["acme_help"]);
-        assert_eq!(m.url.as_deref(), Some("https://www.reddit.com/r/acme/comments/p1/acme/kx1/"));
-    }
-
-    #[test]
-    fn a_link_post_keeps_its_title_and_link() {
-        let data = serde_json::json!({"id":"p2","name":"t3_p2","author":"bob","created_utc":1700000100.0,"title":"Acme recall","selftext":"","is_self":false,"url":"https://news.example/acme","num_comments":12,"score":40,"permalink":"/r/acme/comments/p2/acme_recall/"});
-        let m = map_thing("t3", data, Some("acme")).unwrap();
-        assert_eq!(m.title.as_deref(), Some("Acme recall"));
-        assert_eq!(m.attributes.get("link").map(String::as_str), Some("https://news.example/acme"));
-        assert_eq!((m.engagement.likes, m.engagement.replies), (40, 12));
-        assert!(map_thing("t5", serde_json::json!({}), None).is_err());
     }
 }

@@ -10,16 +10,16 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use veille_bus::Record;
 use veille_config::RssSource as RssConfig;
-use veille_model::{Author, DeadLetter, Mention, Origin, Platform};
+use veille_model::{DeadLetter, Origin};
 
 use crate::http::{Backoff, Failure};
 use crate::outbox::Outbox;
-use crate::{html, metrics, Source, SourceContext, SourceEnd, SourceError};
+use crate::payload::rss::Feed;
+use crate::{metrics, Source, SourceContext, SourceEnd, SourceError};
 
 /// Entry hashes remembered per feed, at least (more when a feed lists more entries).
 const SEEN_PER_FEED: usize = 1_000;
@@ -43,77 +43,6 @@ struct FeedState {
     /// FNV-1a hashes (hex) of the ids of the entries seen, oldest first.
     #[serde(default)]
     seen: VecDeque<String>,
-}
-
-/// A 64-bit FNV-1a hash: stable across versions and platforms, unlike std's hasher.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// The article a link points to: Google Alerts wraps it in a redirect.
-fn article_link(link: &str) -> String {
-    if let Ok(u) = url::Url::parse(link) {
-        if u.host_str().is_some_and(|h| h.ends_with("google.com")) && u.path() == "/url" {
-            if let Some((_, target)) = u.query_pairs().find(|(k, _)| k == "url" || k == "q") {
-                return target.into_owned();
-            }
-        }
-    }
-    link.to_string()
-}
-
-/// The native id of an entry: its link when it makes a valid id, else a hash of its id.
-fn native_id(link: Option<&str>, entry_id: &str) -> String {
-    match link {
-        Some(l) if l.len() <= 200 && !l.chars().any(char::is_whitespace) => l.to_string(),
-        _ => format!("entry-{:016x}", fnv1a(entry_id)),
-    }
-}
-
-/// Maps one entry of `feed` fetched from `feed_url`; `Err` holds why it is refused.
-fn map_entry(
-    entry: &feed_rs::model::Entry,
-    feed: &feed_rs::model::Feed,
-    feed_url: &str,
-    workspace: Option<&str>,
-) -> Result<Mention, String> {
-    let link =
-        entry.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| article_link(&l.href));
-    let text = entry
-        .content
-        .as_ref()
-        .and_then(|c| c.body.as_deref())
-        .or(entry.summary.as_ref().map(|s| s.content.as_str()))
-        .map(html::to_text)
-        .unwrap_or_default();
-    let title = entry.title.as_ref().map(|t| html::to_text(&t.content)).filter(|t| !t.is_empty());
-    let feed_title = feed.title.as_ref().map(|t| html::to_text(&t.content)).filter(|t| !t.is_empty());
-    let host = url::Url::parse(feed_url).ok().and_then(|u| u.host_str().map(str::to_string));
-    let author_name = entry
-        .authors
-        .first()
-        .or(feed.authors.first())
-        .and_then(|p| p.name.as_deref())
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .or(feed_title.clone())
-        .or(host)
-        .unwrap_or_else(|| feed_url.to_string());
-    let created_at = entry.published.or(entry.updated).unwrap_or_else(Utc::now);
-    let author = Author { id: None, handle: author_name, display_name: None, followers: None };
-    let mut m = Mention::new(Platform::Rss, native_id(link.as_deref(), &entry.id), text, created_at, author);
-    m.title = title;
-    m.url = link.filter(|l| l.starts_with("http"));
-    m.lang = entry.language.clone().or(feed.language.clone());
-    if let Some(t) = feed_title {
-        m.attributes.insert("feed".into(), t);
-    }
-    m.attributes.insert("feed_url".into(), feed_url.to_string());
-    if let Some(ws) = workspace {
-        m.workspace = ws.to_string();
-    }
-    m.normalize_and_validate().map_err(|e| e.to_string())?;
-    Ok(m)
 }
 
 /// A feed's answer to a conditional GET.
@@ -156,24 +85,22 @@ impl RssSource {
     /// Reads one fetched feed into the outbox, updating its state.
     fn read(&self, url: &str, bytes: &[u8], states: &mut BTreeMap<String, FeedState>, outbox: &mut Outbox) {
         let name = self.config.name.as_str();
-        let feed = match feed_rs::parser::parse(bytes) {
+        let feed = match Feed::parse(bytes) {
             Ok(f) => f,
             Err(e) => {
                 metrics::error(name, "malformed");
                 let kept = &bytes[..bytes.len().min(DEAD_FEED_BYTES)];
                 let origin = Origin { source: name.into(), location: format!("feed {url}") };
-                let dead =
-                    DeadLetter::new(origin, format!("not an RSS or Atom feed: {e}"), String::from_utf8_lossy(kept));
+                let dead = DeadLetter::new(origin, e.to_string(), String::from_utf8_lossy(kept));
                 outbox.add(Record::Dead(Box::new(dead)));
                 return;
             }
         };
-        let mut entries: Vec<&feed_rs::model::Entry> = feed.entries.iter().collect();
         // Oldest first, so the entries of one poll arrive in publication order.
-        entries.sort_by_key(|e| e.published.or(e.updated));
+        let entries = feed.entries();
         let keep = SEEN_PER_FEED.max(2 * entries.len());
         for entry in entries {
-            let hash = format!("{:016x}", fnv1a(&entry.id));
+            let hash = entry.id_hash();
             let state = states.entry(url.to_string()).or_default();
             if state.seen.contains(&hash) {
                 continue;
@@ -182,12 +109,11 @@ impl RssSource {
             while state.seen.len() > keep {
                 state.seen.pop_front();
             }
-            let record = match map_entry(entry, &feed, url, self.config.workspace.as_deref()) {
+            let record = match entry.to_mention(url, self.config.workspace.as_deref()) {
                 Ok(m) => Record::Mention(Box::new(m)),
                 Err(reason) => {
-                    let origin = Origin { source: name.into(), location: format!("feed {url} entry {}", entry.id) };
-                    let original = entry.title.as_ref().map(|t| t.content.clone()).unwrap_or_else(|| entry.id.clone());
-                    Record::Dead(Box::new(DeadLetter::new(origin, reason, original)))
+                    let origin = Origin { source: name.into(), location: format!("feed {url} entry {}", entry.id()) };
+                    Record::Dead(Box::new(DeadLetter::new(origin, reason.to_string(), entry.original())))
                 }
             };
             outbox.push(record, serde_json::to_string(&states).unwrap_or_default());
@@ -253,26 +179,5 @@ impl Source for RssSource {
                 return Ok(SourceEnd::Cancelled);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn google_alerts_links_point_to_the_article() {
-        let link =
-            "https://www.google.com/url?rct=j&sa=t&url=https://news.example/acme-recall&ct=ga&cd=CAIyGg&usg=AOvVaw";
-        assert_eq!(article_link(link), "https://news.example/acme-recall");
-        assert_eq!(article_link("https://blog.example/post"), "https://blog.example/post");
-    }
-
-    #[test]
-    fn entry_ids_are_links_or_stable_hashes() {
-        assert_eq!(native_id(Some("https://a.example/1"), "x"), "https://a.example/1");
-        assert_eq!(native_id(None, "tag:a.example,2026:1"), native_id(None, "tag:a.example,2026:1"));
-        assert_ne!(native_id(None, "a"), native_id(None, "b"));
-        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
     }
 }

@@ -32,7 +32,9 @@ use crate::{metrics, Source, SourceContext, SourceEnd, SourceError, MAX_LINE_BYT
 
 mod post;
 
-use post::{map_item, newer, RecentIds, Rules, StreamItem};
+use post::{newer, RecentIds, Rules};
+
+use crate::payload::x::StreamLine;
 /// Fields asked of the stream.
 const STREAM_FIELDS: [(&str, &str); 3] = [
     (
@@ -300,30 +302,19 @@ impl XSource {
                     outbox.add(dead(format!("longer than the limit of {MAX_LINE_BYTES} bytes")));
                     continue;
                 }
-                let value: serde_json::Value = match serde_json::from_str(&text) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        outbox.add(dead(format!("not JSON: {e}")));
-                        continue;
-                    }
-                };
-                if value.get("data").is_none() {
-                    if let Some(errors) = value.get("errors") {
+                let item = match StreamLine::parse(&text) {
+                    Ok(StreamLine::Post(p)) => p,
+                    Ok(StreamLine::Errors(errors)) => {
                         metrics::error(name, "stream");
                         tracing::warn!(source = %name, %errors, "filtered stream reported errors");
-                    } else {
-                        outbox.add(dead("neither `data` nor `errors`".into()));
+                        continue;
                     }
-                    continue;
-                }
-                let item: StreamItem = match serde_json::from_value(value) {
-                    Ok(i) => i,
                     Err(e) => {
-                        outbox.add(dead(format!("not a filtered-stream post: {e}")));
+                        outbox.add(dead(e.to_string()));
                         continue;
                     }
                 };
-                let id = item.data.id.clone();
+                let id = item.id().to_string();
                 if state.floor.as_deref().is_some_and(|f| !newer(&id, f)) || !state.recent.insert(&id) {
                     continue;
                 }
@@ -331,7 +322,7 @@ impl XSource {
                     state.last = Some(id.clone());
                 }
                 let cursor = state.last.clone().unwrap_or_default();
-                match map_item(item, self.config.workspace.as_deref()) {
+                match item.into_mention(self.config.workspace.as_deref()) {
                     Ok(m) => outbox.push(Record::Mention(Box::new(m)), cursor),
                     Err(reason) => outbox.push(dead(format!("post {id}: {reason}")), cursor),
                 }

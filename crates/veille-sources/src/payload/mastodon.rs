@@ -1,15 +1,27 @@
-//! The Status entity and how it becomes a mention.
+//! Mastodon Status entities, from REST timeline pages and the streaming API.
+//!
+//! A status's HTML content becomes plain text; accounts are qualified as
+//! `user@server` (local ones included) and ids as `server/id`, so statuses
+//! of several servers never collide. A boost carries the boosted words and
+//! points at the original with `repost_of`.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use veille_model::{Author, Mention, Platform, Reference};
 
+use super::Malformed;
 use crate::html;
+
+/// Parses a REST timeline page: a JSON array of statuses, each left as JSON
+/// for [`Status::from_value`] so one bad status does not refuse its page.
+pub fn timeline_page(body: &str) -> Result<Vec<serde_json::Value>, Malformed> {
+    serde_json::from_str(body).map_err(|e| Malformed::new(format!("not a JSON array of statuses: {e}")))
+}
 
 /// A Status entity (the fields veille reads).
 #[derive(Debug, Deserialize)]
-pub(super) struct Status {
-    pub(super) id: String,
+pub struct Status {
+    id: String,
     created_at: String,
     uri: String,
     #[serde(default)]
@@ -74,16 +86,28 @@ fn qualify(acct: &str, host: &str) -> String {
     }
 }
 
-/// Status ids are numbers in strings: compares them as numbers.
-pub(super) fn newer(id: &str, than: &str) -> bool {
-    (id.len(), id) > (than.len(), than)
+impl Status {
+    /// Reads a status from JSON; `Err` says why it is not a Status.
+    pub fn from_value(value: serde_json::Value) -> Result<Status, Malformed> {
+        serde_json::from_value(value).map_err(|e| Malformed::new(format!("not a Mastodon Status: {e}")))
+    }
+
+    /// The status's id on its server (a number in a string).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The mention of this status, read from server `host`, in `workspace` when given.
+    pub fn into_mention(self, host: &str, workspace: Option<&str>) -> Result<Mention, Malformed> {
+        map_status(self, host, workspace)
+    }
 }
 
 /// Maps a status of server `host`; `Err` holds why it is refused.
-pub(super) fn map_status(s: Status, host: &str, workspace: Option<&str>) -> Result<Mention, String> {
+fn map_status(s: Status, host: &str, workspace: Option<&str>) -> Result<Mention, Malformed> {
     let created_at = DateTime::parse_from_rfc3339(&s.created_at)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("created_at: `{}` is not a timestamp: {e}", s.created_at))?;
+        .map_err(|e| Malformed::new(format!("created_at: `{}` is not a timestamp: {e}", s.created_at)))?;
     let id = |native: &str| format!("{host}/{native}");
     let author = Author {
         id: Some(id(&s.account.id)),
@@ -131,7 +155,7 @@ pub(super) fn map_status(s: Status, host: &str, workspace: Option<&str>) -> Resu
     if let Some(ws) = workspace {
         m.workspace = ws.to_string();
     }
-    m.normalize_and_validate().map_err(|e| e.to_string())?;
+    m.normalize_and_validate()?;
     Ok(m)
 }
 
@@ -142,7 +166,8 @@ mod tests {
     #[test]
     fn a_reply_maps_html_accounts_references_and_counts() {
         let json = r#"{"id":"103270115826048975","created_at":"2019-12-08T03:48:33.901Z","in_reply_to_id":"103270115826038975","in_reply_to_account_id":"14715","sensitive":false,"spoiler_text":"","visibility":"public","language":"en","uri":"https://mastodon.social/users/Gargron/statuses/103270115826048975","url":"https://mastodon.social/@Gargron/103270115826048975","replies_count":5,"reblogs_count":6,"favourites_count":11,"content":"<p><span class=\"h-card\"><a href=\"https://other.example/@ann\" class=\"u-url mention\">@<span>ann</span></a></span> Acme&#39;s new app is great</p>","reblog":null,"account":{"id":"1","username":"Gargron","acct":"Gargron","display_name":"Eugen","followers_count":322930},"mentions":[{"id":"14715","username":"ann","url":"https://other.example/@ann","acct":"ann@other.example"}],"tags":[{"name":"acme","url":"https://mastodon.social/tags/acme"}]}"#;
-        let m = map_status(serde_json::from_str(json).unwrap(), "mastodon.social", None).unwrap();
+        let status = Status::from_value(serde_json::from_str(json).unwrap()).unwrap();
+        let m = status.into_mention("mastodon.social", None).unwrap();
         assert_eq!(m.key().as_str(), "mastodon:mastodon.social/103270115826048975");
         assert_eq!(m.text, "@ann Acme's new app is great");
         assert_eq!(m.author.handle, "Gargron@mastodon.social");
@@ -155,13 +180,5 @@ mod tests {
         assert_eq!(m.mentions, ["ann@other.example"]);
         assert_eq!((m.engagement.likes, m.engagement.reposts, m.engagement.replies), (11, 6, 5));
         assert_eq!(m.attributes.get("hashtags").map(String::as_str), Some("acme"));
-    }
-
-    #[test]
-    fn status_ids_compare_as_numbers() {
-        assert!(newer("103270115826048976", "103270115826048975"));
-        assert!(newer("1000", "999"));
-        assert!(!newer("999", "1000"));
-        assert!(!newer("5", "5"));
     }
 }
