@@ -141,6 +141,36 @@ fn queries_with_control_characters_are_refused_instead_of_reaching_the_parser() 
 }
 
 #[test]
+fn phrases_excluded_or_required_next_to_other_clauses_count_exactly() {
+    // Found by the `search_query` fuzz target (`*\n-?a@a`): a phrase whose words share
+    // documents without being adjacent, excluded or intersected with other clauses.
+    let (_d, index) = open();
+    let mut w = index.writer(&Default::default()).unwrap();
+    let mut expected = [0usize; 3];
+    for i in 0..300u32 {
+        let text = match i % 5 {
+            0 => "bad service at acme again",
+            1 => "bad acme service, refund please",
+            2 => "service was bad",
+            3 => "acme refund came fast",
+            _ => "bad bad service service refund",
+        };
+        let phrase = text.contains("bad service");
+        let refund = text.contains("refund");
+        expected[0] += usize::from(!phrase);
+        expected[1] += usize::from(refund && !phrase);
+        expected[2] += usize::from(refund && phrase);
+        w.upsert(&mention(&i.to_string(), "default", text, i % 48)).unwrap();
+    }
+    w.commit(&Checkpoint::default()).unwrap();
+    let count = |q: &str| index.count("default", q, None, None).unwrap();
+    assert_eq!(count("* -\"bad service\""), expected[0]);
+    assert_eq!(count("refund -\"bad service\""), expected[1]);
+    assert_eq!(count("refund AND \"bad service\""), expected[2]);
+    assert_eq!(count("*\n-?a@a"), 300, "`a a` is in no mention, so nothing is excluded");
+}
+
+#[test]
 fn volume_histogram_counts_per_bucket_with_splits() {
     let (_d, index) = open();
     let mut w = index.writer(&Default::default()).unwrap();
