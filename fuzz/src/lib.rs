@@ -63,3 +63,16 @@ pub fn run_source(source_toml: &str, input: &Path) -> Vec<Record> {
         records
     })
 }
+
+/// Checks what every connector promises of a mention it sends: it is valid, it
+/// is in `workspace`, and it survives a JSON round trip unchanged.
+pub fn check_mention(m: &veille_model::Mention, workspace: &str) {
+    if let Err(e) = m.validate() {
+        panic!("a mapped mention must be valid: {e}");
+    }
+    assert_eq!(m.workspace, workspace, "a mapped mention is in its source's workspace");
+    match veille_model::Mention::from_json(&m.to_json()) {
+        Ok(again) => assert_eq!(&again, m, "a mapped mention must survive a JSON round trip"),
+        Err(e) => panic!("a mapped mention must re-parse from its own JSON: {e}"),
+    }
+}
