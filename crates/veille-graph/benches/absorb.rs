@@ -19,7 +19,7 @@
 //! interaction, the heap bytes per author, and the cost of community
 //! detection (which runs off the ingest path).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeDelta, TimeZone, Utc};
@@ -30,7 +30,8 @@ use veille_config::GraphConfig;
 use veille_graph::InteractionGraph;
 use veille_model::{Author, Mention, Platform, Reference, WatchKind, WatchMatch};
 
-/// Counts live heap bytes, to measure memory per author.
+/// Counts live heap bytes, to measure memory per author, over mimalloc (the
+/// allocator of the `veille` binary, so the figures are the product's).
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -38,16 +39,16 @@ static LIVE: AtomicUsize = AtomicUsize::new(0);
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         LIVE.fetch_add(new_size, Ordering::Relaxed);
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
     }
 }
 
