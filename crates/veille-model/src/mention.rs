@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{MentionError, ValidationError};
 use crate::limits::{MAX_ID_BYTES, MAX_TEXT_BYTES, MAX_WORKSPACE_BYTES};
+
+/// 9999-12-31T23:59:59Z in Unix seconds: the last time with a four-digit year.
+const LAST_RFC3339_SECOND: i64 = 253_402_300_799;
 use crate::platform::Platform;
 use crate::scores::Scores;
 use crate::tags::WatchMatch;
@@ -321,6 +324,16 @@ impl Mention {
         if self.created_at.timestamp() < 0 {
             return Err(ValidationError::new("created_at", "is before 1970"));
         }
+        // A later time has a year of five digits or more, which RFC 3339 cannot write:
+        // the mention could not be read back from its own JSON.
+        for (field, t) in [("created_at", Some(self.created_at)), ("ingested_at", self.ingested_at)] {
+            if t.is_some_and(|t| t.timestamp() > LAST_RFC3339_SECOND) {
+                return Err(ValidationError::new(
+                    field,
+                    "is after 9999-12-31T23:59:59Z, the last time RFC 3339 can write",
+                ));
+            }
+        }
         for (field, r) in [("reply_to", &self.reply_to), ("quote_of", &self.quote_of), ("repost_of", &self.repost_of)] {
             if let Some(r) = r {
                 check_id(&format!("{field}.id"), &r.id)?;
@@ -368,6 +381,19 @@ mod tests {
         assert_eq!(m.lang.as_deref(), Some("en"));
         let again = Mention::from_json(&m.to_json()).unwrap();
         assert_eq!(again, m);
+    }
+
+    #[test]
+    fn times_past_year_9999_are_refused_because_they_would_not_read_back() {
+        // Unix seconds of the year 55840 (a Reddit `created_utc` in milliseconds, found by fuzzing).
+        let e = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", "1700000480480")).unwrap_err();
+        assert_eq!(e.field, "created_at");
+        assert!(e.reason.contains("after 9999-12-31T23:59:59Z"), "{e}");
+        let e =
+            Mention::from_json(&GOOD.replace("\"lang\"", "\"ingested_at\":\"1700000480480\",\"lang\"")).unwrap_err();
+        assert_eq!(e.field, "ingested_at");
+        let last = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", "9999-12-31T23:59:59Z")).unwrap();
+        assert_eq!(Mention::from_json(&last.to_json()).unwrap(), last);
     }
 
     #[test]

@@ -51,6 +51,26 @@ fn noise() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Found by fuzzing: times past the year 9999 were mapped to mentions that could not be
+/// read back from their own JSON. They are refused, naming the field.
+#[test]
+fn times_past_year_9999_are_refused_with_the_field_named() {
+    let listing = include_str!("fixtures/fuzz/reddit_year_55840.json");
+    let (things, _) = Listing::parse(listing).unwrap().into_parts();
+    let refused = things.into_iter().next().unwrap().into_mention(None).unwrap_err();
+    assert!(refused.reason().contains("created_at") && refused.reason().contains("9999"), "{refused}");
+
+    let feed = Feed::parse(include_bytes!("fixtures/fuzz/rss_year_60220.xml")).unwrap();
+    let mapped: Vec<_> = feed.entries().iter().map(|e| e.to_mention("https://news.example/feed.xml", None)).collect();
+    assert_eq!(mapped.len(), 2);
+    let refused = mapped.iter().filter_map(|m| m.as_ref().err()).collect::<Vec<_>>();
+    assert_eq!(refused.len(), 1, "only the entry of the year 60220 is refused");
+    assert!(refused[0].reason().contains("created_at"), "{}", refused[0]);
+    for m in mapped.iter().flatten() {
+        assert_eq!(&veille_model::Mention::from_json(&m.to_json()).unwrap(), m);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
