@@ -56,7 +56,7 @@ pub(crate) fn to_text(html: &str) -> String {
 }
 
 /// Collapses runs of spaces, keeps at most one blank line, trims.
-fn tidy(text: &str) -> String {
+pub(crate) fn tidy(text: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     let mut blank = 0;
     for line in text.lines() {

@@ -247,4 +247,22 @@ proptest! {
             prop_assert_eq!(entry.id_hash().len(), 16);
         }
     }
+
+    #[test]
+    fn atom_plain_text_keeps_every_character_and_atom_html_is_read_as_html(
+        plain in words(),
+        bold in "[A-Za-z]{1,12}",
+    ) {
+        let xml = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Alerts</title><id>urn:feed</id><updated>2026-03-02T09:00:00Z</updated><entry><id>urn:1</id><title type="text">{}</title><link href="https://news.example/1"/><updated>2026-03-02T08:00:00Z</updated><summary type="html">{}</summary></entry></feed>"#,
+            escape(&plain),
+            escape(&format!("<b>{bold}</b> &amp; co"))
+        );
+        let feed = Feed::parse(xml.as_bytes()).unwrap();
+        let entries = feed.entries();
+        prop_assert_eq!(entries.len(), 1);
+        let m = entries[0].to_mention("https://news.example/atom.xml", None).unwrap();
+        prop_assert_eq!(m.title.as_deref(), Some(plain.as_str()));
+        prop_assert_eq!(m.text, format!("{bold} & co"));
+    }
 }

@@ -1,6 +1,8 @@
 //! RSS and Atom documents (news, blogs, Google Alerts), parsed by `feed-rs`.
 //!
-//! An entry's text is its content, else its summary, as plain text; its
+//! An entry's text is its content, else its summary, as plain text (Atom
+//! text marked `type="text"` is kept as written; everything else, RSS
+//! included, is read as HTML, markup removed and entities decoded); its
 //! author is the entry's, else the feed's, else the feed's title or host.
 //! Its native id is its link (Google Alerts redirects unwrapped) when that
 //! makes a valid id, else a stable hash of the entry id.
@@ -83,6 +85,18 @@ fn native_id(link: Option<&str>, entry_id: &str) -> String {
     }
 }
 
+/// The words of a feed's text: Atom says whether it is plain text or markup, so its plain
+/// text is kept as written; RSS does not (its titles and descriptions often carry escaped
+/// markup whatever they are meant to be), so everything else is read as HTML.
+/// `ty` and `subty` are the text's media type and subtype.
+fn read<N: PartialEq<&'static str>>(atom: bool, ty: N, subty: N, text: &str) -> String {
+    if atom && ty == "text" && subty == "plain" {
+        html::tidy(text)
+    } else {
+        html::to_text(text)
+    }
+}
+
 /// Maps one entry of `feed` fetched from `feed_url`; `Err` holds why it is refused.
 fn map_entry(
     entry: &feed_rs::model::Entry,
@@ -92,15 +106,16 @@ fn map_entry(
 ) -> Result<Mention, String> {
     let link =
         entry.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| article_link(&l.href));
+    let atom = feed.feed_type == feed_rs::model::FeedType::Atom;
+    let text_of = |t: &feed_rs::model::Text| read(atom, t.content_type.ty(), t.content_type.subty(), &t.content);
     let text = entry
         .content
         .as_ref()
-        .and_then(|c| c.body.as_deref())
-        .or(entry.summary.as_ref().map(|s| s.content.as_str()))
-        .map(html::to_text)
+        .and_then(|c| Some(read(atom, c.content_type.ty(), c.content_type.subty(), c.body.as_deref()?)))
+        .or(entry.summary.as_ref().map(text_of))
         .unwrap_or_default();
-    let title = entry.title.as_ref().map(|t| html::to_text(&t.content)).filter(|t| !t.is_empty());
-    let feed_title = feed.title.as_ref().map(|t| html::to_text(&t.content)).filter(|t| !t.is_empty());
+    let title = entry.title.as_ref().map(text_of).filter(|t| !t.is_empty());
+    let feed_title = feed.title.as_ref().map(text_of).filter(|t| !t.is_empty());
     let host = url::Url::parse(feed_url).ok().and_then(|u| u.host_str().map(str::to_string));
     let author_name = entry
         .authors
