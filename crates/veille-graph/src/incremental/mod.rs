@@ -127,7 +127,8 @@ pub(crate) struct IncrementalPageRank {
     eps: f64,
     res: Vec<Residual>,
     rows: Vec<Row>,
-    inn: Vec<Vec<u32>>,
+    /// In-degree of each node (in-neighbours are found by a scan when nodes are removed).
+    in_degree: Vec<u32>,
     queue: VecDeque<u32>,
     /// Σ (p + r) over live nodes: the normaliser of the ranks.
     mass: f64,
@@ -145,7 +146,7 @@ impl IncrementalPageRank {
             eps,
             res: Vec::new(),
             rows: Vec::new(),
-            inn: Vec::new(),
+            in_degree: Vec::new(),
             queue: VecDeque::new(),
             mass: 0.0,
             live: 0,
@@ -168,7 +169,7 @@ impl IncrementalPageRank {
         if i >= self.rows.len() {
             self.res.resize_with(i + 1, Residual::default);
             self.rows.resize_with(i + 1, Row::default);
-            self.inn.resize_with(i + 1, Vec::new);
+            self.in_degree.resize(i + 1, 0);
         }
         debug_assert!(!self.res[i].live);
         self.rows[i] = Row::default();
@@ -217,7 +218,7 @@ impl IncrementalPageRank {
             None => {
                 let new = weight as f32;
                 row.push_edge(v, new);
-                self.inn[vi].push(u);
+                self.in_degree[vi] += 1;
                 self.edges += 1;
                 (0.0, new as f64)
             }
@@ -265,7 +266,6 @@ impl IncrementalPageRank {
         for &x in victims {
             gone[x as usize] = true;
         }
-        let mut sources = Vec::new();
         let mut targets = Vec::new();
         for &x in victims {
             let xi = x as usize;
@@ -276,14 +276,18 @@ impl IncrementalPageRank {
                 if !gone[t as usize] {
                     self.res[t as usize].r -= share * w as f64;
                     self.mass -= share * w as f64;
+                    self.in_degree[t as usize] -= 1;
                     targets.push(t);
                 }
             }
             self.edges -= out.len();
-            sources.extend(self.inn[xi].iter().copied().filter(|&u| !gone[u as usize]));
         }
-        sources.sort_unstable();
-        sources.dedup();
+        // The nodes left with edges to the removed ones: one scan of every row (removals
+        // come in batches, so this costs less than keeping in-neighbour lists per node).
+        let sources: Vec<u32> = (0..self.rows.len())
+            .filter(|&u| self.res[u].live && !gone[u] && self.rows[u].out.iter().any(|&(t, _)| gone[t as usize]))
+            .map(|u| u as u32)
+            .collect();
         targets.sort_unstable();
         targets.dedup();
         for &u in &sources {
@@ -305,7 +309,6 @@ impl IncrementalPageRank {
             self.enqueue(u);
         }
         for &t in &targets {
-            self.inn[t as usize].retain(|&s| !gone[s as usize]);
             self.enqueue(t);
         }
         for &x in victims {
@@ -313,7 +316,7 @@ impl IncrementalPageRank {
             self.mass -= self.rows[xi].p + self.res[xi].r;
             self.rows[xi] = Row::default();
             self.res[xi] = Residual::default();
-            self.inn[xi] = Vec::new();
+            self.in_degree[xi] = 0;
             self.live -= 1;
         }
         self.drain();
@@ -326,7 +329,7 @@ impl IncrementalPageRank {
     /// edges (and rounding in `f32`) change some rows, whose difference is
     /// applied to the residuals like any other row change.
     pub(crate) fn rescale(&mut self, factor: f64, forget_below: f64) {
-        let mut dropped: Vec<(u32, u32)> = Vec::new();
+        let mut dropped: Vec<u32> = Vec::new();
         let mut touched: Vec<(u32, f64)> = Vec::new();
         let mut old: Vec<f32> = Vec::new();
         for u in 0..self.rows.len() {
@@ -350,7 +353,7 @@ impl IncrementalPageRank {
                     touched.push((t, a * (after - before)));
                 }
                 if w == 0.0 {
-                    dropped.push((t, u as u32));
+                    dropped.push(t);
                 }
             }
             let before = row.out.len();
@@ -361,10 +364,8 @@ impl IncrementalPageRank {
             }
             self.relimit(u);
         }
-        dropped.sort_unstable();
-        for group in dropped.chunk_by(|a, b| a.0 == b.0) {
-            let t = group[0].0 as usize;
-            self.inn[t].retain(|s| group.binary_search_by_key(s, |&(_, s)| s).is_err());
+        for t in dropped {
+            self.in_degree[t as usize] -= 1;
         }
         for (t, change) in touched {
             self.res[t as usize].r += change;
@@ -422,20 +423,19 @@ impl IncrementalPageRank {
 
     /// Out-degree and in-degree of `x`.
     pub(crate) fn degrees(&self, x: u32) -> (usize, usize) {
-        (self.rows[x as usize].out.len(), self.inn[x as usize].len())
+        (self.rows[x as usize].out.len(), self.in_degree[x as usize] as usize)
     }
 
     /// Bytes held in slot arrays and edge lists, roughly.
     pub(crate) fn approx_bytes(&self) -> usize {
         let slots = self.rows.capacity() * std::mem::size_of::<Row>()
             + self.res.capacity() * std::mem::size_of::<Residual>()
-            + self.inn.capacity() * std::mem::size_of::<Vec<u32>>();
+            + self.in_degree.capacity() * 4;
         let lists: usize = self
             .rows
             .iter()
             .map(|n| n.out.capacity() * 8 + n.index.as_ref().map_or(0, |i| i.capacity() * 9 + 32))
-            .sum::<usize>()
-            + self.inn.iter().map(|i| i.capacity() * 4).sum::<usize>();
+            .sum::<usize>();
         slots + lists + self.queue.capacity() * 4
     }
 
