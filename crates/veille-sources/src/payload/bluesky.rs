@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use veille_model::{Author, Mention, Platform, Reference};
 
-use super::Malformed;
+use super::{finish, Malformed};
 
 /// The collection of Bluesky posts.
 pub const POST: &str = "app.bsky.feed.post";
@@ -157,11 +157,7 @@ fn map_event(e: Event, workspace: Option<&str>) -> Result<Option<Mention>, Malfo
     if let Some(cid) = commit.cid {
         m.attributes.insert("cid".into(), cid);
     }
-    if let Some(ws) = workspace {
-        m.workspace = ws.to_string();
-    }
-    m.normalize_and_validate()?;
-    Ok(Some(m))
+    Ok(Some(finish(m, workspace)?))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use veille_model::{Author, Mention, Platform, Reference};
 
-use super::Malformed;
+use super::{finish, Malformed};
 use crate::html;
 
 /// Parses a REST timeline page: a JSON array of statuses, each left as JSON
@@ -152,11 +152,7 @@ fn map_status(s: Status, host: &str, workspace: Option<&str>) -> Result<Mention,
         m.attributes
             .insert("hashtags".into(), source.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(" "));
     }
-    if let Some(ws) = workspace {
-        m.workspace = ws.to_string();
-    }
-    m.normalize_and_validate()?;
-    Ok(m)
+    Ok(finish(m, workspace)?)
 }
 
 #[cfg(test)]

@@ -38,6 +38,19 @@ pub mod reddit;
 pub mod rss;
 pub mod x;
 
+/// Puts a mapped mention in its source's `workspace` (when the source names one), then
+/// fills its derived fields and checks it, as every platform's mapping ends.
+fn finish(
+    mut m: veille_model::Mention,
+    workspace: Option<&str>,
+) -> Result<veille_model::Mention, veille_model::ValidationError> {
+    if let Some(ws) = workspace {
+        m.workspace = ws.to_string();
+    }
+    m.normalize_and_validate()?;
+    Ok(m)
+}
+
 /// Why a payload cannot become a mention; its text is the dead letter's reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

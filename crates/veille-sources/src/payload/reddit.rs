@@ -9,7 +9,7 @@ use chrono::DateTime;
 use serde::Deserialize;
 use veille_model::{Author, Mention, Platform, Reference};
 
-use super::Malformed;
+use super::{finish, Malformed};
 
 /// One listing page.
 #[derive(Debug, Deserialize)]
@@ -156,12 +156,9 @@ fn map_thing(kind: &str, data: serde_json::Value, workspace: Option<&str>) -> Re
             m.attributes.insert("link_title".into(), title.clone());
         }
     }
+    // `id` is read only to require it: a thing without one is not a post or comment.
     let _ = &item.id;
-    if let Some(ws) = workspace {
-        m.workspace = ws.to_string();
-    }
-    m.normalize_and_validate().map_err(|e| e.to_string())?;
-    Ok(m)
+    finish(m, workspace).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

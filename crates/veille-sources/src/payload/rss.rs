@@ -10,7 +10,7 @@
 use chrono::Utc;
 use veille_model::{Author, Mention, Platform};
 
-use super::Malformed;
+use super::{finish, Malformed};
 use crate::html;
 
 /// A parsed feed.
@@ -137,11 +137,7 @@ fn map_entry(
         m.attributes.insert("feed".into(), t);
     }
     m.attributes.insert("feed_url".into(), feed_url.to_string());
-    if let Some(ws) = workspace {
-        m.workspace = ws.to_string();
-    }
-    m.normalize_and_validate().map_err(|e| e.to_string())?;
-    Ok(m)
+    finish(m, workspace).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use veille_model::{Author, Mention, Platform, Reference};
 
-use super::Malformed;
+use super::{finish, Malformed};
 
 /// What one stream line holds.
 #[derive(Debug)]
@@ -193,11 +193,7 @@ fn map_item(item: StreamPost, workspace: Option<&str>) -> Result<Mention, String
     if !tags.is_empty() {
         m.attributes.insert("rules".into(), tags.join(" "));
     }
-    if let Some(ws) = workspace {
-        m.workspace = ws.to_string();
-    }
-    m.normalize_and_validate().map_err(|e| e.to_string())?;
-    Ok(m)
+    finish(m, workspace).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
