@@ -11,11 +11,15 @@ use std::hash::{BuildHasher, Hasher};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use veille_model::Platform;
 
+use crate::compact::CompactStr;
 use crate::recent::Recent;
 use crate::samples::Samples;
 
 /// Sentinel for "no community yet".
 pub(crate) const NO_COMMUNITY: u32 = u32::MAX;
+
+/// Watches whose ids an author slot lists inline.
+const LISTED_WATCHES: usize = 4;
 
 /// Longest folded handle kept whole in an index entry.
 const INLINE: usize = 18;
@@ -38,10 +42,10 @@ pub(crate) struct WatchStats {
 /// One author slot.
 #[derive(Debug, Default)]
 pub(crate) struct Author {
-    /// The handle as first seen (empty for a free slot).
-    pub(crate) handle: Box<str>,
+    /// The handle as the author last wrote it, or as first seen (empty for a free slot).
+    pub(crate) handle: CompactStr,
     /// The latest display name given by the author's own mentions.
-    pub(crate) display_name: Option<Box<str>>,
+    pub(crate) display_name: Option<CompactStr>,
     pub(crate) platform: Option<Platform>,
     /// Latest follower count reported, saturated to `u32`.
     pub(crate) followers: Option<u32>,
@@ -58,6 +62,10 @@ pub(crate) struct Author {
     pub(crate) recent: Recent,
     /// Most recent mention keys, oldest first.
     pub(crate) samples: Samples,
+    /// The watch ids of the first [`LISTED_WATCHES`] entries of `watches`, in
+    /// order, so that finding an author's statistics within a watch reads the
+    /// slot only.
+    watch_ids: [u16; LISTED_WATCHES],
     pub(crate) watches: Vec<WatchStats>,
 }
 
@@ -67,15 +75,30 @@ impl Author {
         self.activity + self.engagement
     }
 
+    /// Where the statistics of the author within `watch` are in `watches`.
+    fn watch_position(&self, watch: u16) -> Option<usize> {
+        let listed = self.watches.len().min(LISTED_WATCHES);
+        match self.watch_ids[..listed].iter().position(|&w| w == watch) {
+            Some(at) => Some(at),
+            None => {
+                self.watches.iter().skip(LISTED_WATCHES).position(|w| w.watch == watch).map(|at| at + LISTED_WATCHES)
+            }
+        }
+    }
+
     /// The statistics of the author within `watch`, created empty when absent.
     pub(crate) fn watch_mut(&mut self, watch: u16) -> &mut WatchStats {
-        let at = match self.watches.iter().position(|w| w.watch == watch) {
+        let at = match self.watch_position(watch) {
             Some(at) => at,
             None => {
+                let at = self.watches.len();
+                if let Some(id) = self.watch_ids.get_mut(at) {
+                    *id = watch;
+                }
                 // Authors appear in few watches: grow one at a time.
                 self.watches.reserve_exact(1);
                 self.watches.push(WatchStats { watch, ..WatchStats::default() });
-                self.watches.len() - 1
+                at
             }
         };
         &mut self.watches[at]
@@ -83,7 +106,7 @@ impl Author {
 
     /// The statistics of the author within `watch`, if any.
     pub(crate) fn watch(&self, watch: u16) -> Option<&WatchStats> {
-        self.watches.iter().find(|w| w.watch == watch)
+        self.watch_position(watch).map(|at| &self.watches[at])
     }
 
     pub(crate) fn multiply(&mut self, factor: f64) {
@@ -96,8 +119,8 @@ impl Author {
     }
 
     pub(crate) fn approx_bytes(&self) -> usize {
-        self.handle.len()
-            + self.display_name.as_ref().map_or(0, |d| d.len())
+        self.handle.heap_bytes()
+            + self.display_name.as_ref().map_or(0, CompactStr::heap_bytes)
             + self.samples.approx_bytes()
             + self.watches.capacity() * std::mem::size_of::<WatchStats>()
             + self.watches.iter().map(|w| w.samples.approx_bytes()).sum::<usize>()
@@ -189,7 +212,7 @@ impl Authors {
         };
         self.generation = self.generation.wrapping_add(1);
         self.slots[x as usize] = Author {
-            handle: handle.into(),
+            handle: CompactStr::new(handle),
             platform: Some(platform),
             community: NO_COMMUNITY,
             generation: self.generation,
@@ -280,6 +303,21 @@ mod tests {
         let (again, new) = authors.intern(Platform::X, "someone");
         assert!(new);
         assert_eq!(again, a, "freed slots are reused");
+    }
+
+    #[test]
+    fn watch_statistics_are_found_beyond_the_listed_ids() {
+        let mut author = Author::default();
+        for w in [7u16, 3, 9, 1, 12, 5, 0] {
+            author.watch_mut(w).activity += f32::from(w) + 1.0;
+        }
+        for w in [7u16, 3, 9, 1, 12, 5, 0] {
+            assert_eq!(author.watch(w).map(|s| (s.watch, s.activity)), Some((w, f32::from(w) + 1.0)));
+            author.watch_mut(w).activity += 1.0;
+            assert_eq!(author.watch(w).map(|s| s.activity), Some(f32::from(w) + 2.0));
+        }
+        assert_eq!(author.watches.len(), 7);
+        assert!(author.watch(2).is_none() && author.watch(4).is_none());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use veille_model::{Mention, Platform};
 use crate::authors::{Author, Authors, NO_COMMUNITY};
 use crate::clock::Clock;
 use crate::community::{CommunitySnapshot, DetectedCommunities};
+use crate::compact::CompactStr;
 use crate::error::GraphError;
 use crate::incremental::IncrementalPageRank;
 use crate::recent::minute;
@@ -254,13 +255,13 @@ impl InteractionGraph {
         let engagement = (reported * g) as f32;
         {
             let a = &mut self.authors.slots[u as usize];
-            if a.handle.len() != handle.len() || *a.handle != *handle {
+            if !a.handle.is(handle) {
                 // The author's own spelling wins over how others wrote it.
-                a.handle = handle.into();
+                a.handle = CompactStr::new(handle);
             }
             if let Some(name) = m.author.display_name.as_deref() {
-                if a.display_name.as_deref() != Some(name) {
-                    a.display_name = Some(name.into());
+                if !a.display_name.as_ref().is_some_and(|d| d.is(name)) {
+                    a.display_name = Some(CompactStr::new(name));
                 }
             }
             if let Some(f) = m.author.followers {

@@ -101,6 +101,7 @@ mod authors;
 mod batch;
 mod clock;
 mod community;
+mod compact;
 mod edgelist;
 mod error;
 mod graph;

@@ -1,43 +1,9 @@
 //! Bounded lists of recent mention keys, stored without an allocation per key.
 
-use std::sync::Arc;
+use crate::compact::CompactStr;
 
-/// Longest key stored inline.
-const INLINE: usize = 22;
-
-/// A mention key (`platform:native_id`): inline when short, shared otherwise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SampleKey {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Shared(Arc<str>),
-}
-
-impl SampleKey {
-    pub(crate) fn new(key: &str) -> Self {
-        if key.len() <= INLINE {
-            let mut bytes = [0u8; INLINE];
-            bytes[..key.len()].copy_from_slice(key.as_bytes());
-            SampleKey::Inline { len: key.len() as u8, bytes }
-        } else {
-            SampleKey::Shared(Arc::from(key))
-        }
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            // The bytes were copied whole from a `&str` in `new`.
-            SampleKey::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default(),
-            SampleKey::Shared(s) => s,
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        match self {
-            SampleKey::Inline { .. } => 0,
-            SampleKey::Shared(s) => s.len() + 16,
-        }
-    }
-}
+/// A mention key (`platform:native_id`).
+pub(crate) type SampleKey = CompactStr;
 
 /// The most recent mention keys, oldest first, at most `keep` of them.
 #[derive(Debug, Default)]
@@ -63,7 +29,7 @@ impl Samples {
     }
 
     pub(crate) fn approx_bytes(&self) -> usize {
-        self.0.capacity() * std::mem::size_of::<SampleKey>() + self.0.iter().map(SampleKey::heap_bytes).sum::<usize>()
+        self.0.capacity() * std::mem::size_of::<SampleKey>() + self.0.iter().map(CompactStr::heap_bytes).sum::<usize>()
     }
 }
 
@@ -78,14 +44,5 @@ mod tests {
             samples.remember(&SampleKey::new(k), 2);
         }
         assert_eq!(samples.keys().collect::<Vec<_>>(), ["x:2", "x:3"]);
-    }
-
-    #[test]
-    fn long_keys_round_trip_like_short_ones() {
-        let long = "bluesky:at://did:plc:abcdefghijklmnop/app.bsky.feed.post/3k";
-        for key in ["x:1234567890123456789", long, ""] {
-            assert_eq!(SampleKey::new(key).as_str(), key);
-        }
-        assert!(matches!(SampleKey::new(long), SampleKey::Shared(_)));
     }
 }

@@ -54,7 +54,8 @@ pub(crate) struct Raw {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Scorer {
     weights: [f64; 4],
-    midpoints: [f64; 4],
+    /// `ln(1 + midpoint)` of each component.
+    log_midpoints: [f64; 4],
 }
 
 impl Scorer {
@@ -63,14 +64,20 @@ impl Scorer {
         let total = if total > 0.0 { total } else { 1.0 };
         Scorer {
             weights: [cfg.centrality / total, cfg.reach / total, cfg.engagement / total, cfg.activity / total],
-            midpoints: [cfg.centrality_midpoint, cfg.reach_midpoint, cfg.engagement_midpoint, cfg.activity_midpoint],
+            log_midpoints: [
+                cfg.centrality_midpoint,
+                cfg.reach_midpoint,
+                cfg.engagement_midpoint,
+                cfg.activity_midpoint,
+            ]
+            .map(f64::ln_1p),
         }
     }
 
     pub(crate) fn components(&self, raw: Raw) -> ScoreComponents {
         let c = |i: usize, value: f64| Component {
             value,
-            normalized: saturate(value, self.midpoints[i]),
+            normalized: saturate(value, self.log_midpoints[i]),
             weight: self.weights[i],
         };
         ScoreComponents {
@@ -86,14 +93,14 @@ impl Scorer {
     }
 }
 
-/// `ln(1 + z) / (ln(1 + z) + ln(1 + midpoint))`: 0 at 0, 0.5 at the midpoint,
-/// towards 1 as `z` grows by orders of magnitude.
-fn saturate(z: f64, midpoint: f64) -> f64 {
+/// `ln(1 + z) / (ln(1 + z) + ln(1 + midpoint))`, given `ln(1 + midpoint)`:
+/// 0 at 0, 0.5 at the midpoint, towards 1 as `z` grows by orders of magnitude.
+fn saturate(z: f64, log_midpoint: f64) -> f64 {
     if z.is_nan() || z <= 0.0 {
         return 0.0;
     }
     let l = z.ln_1p();
-    l / (l + midpoint.ln_1p())
+    l / (l + log_midpoint)
 }
 
 #[cfg(test)]
@@ -107,9 +114,10 @@ mod tests {
 
     #[test]
     fn a_component_scores_half_at_its_midpoint() {
-        assert_eq!(saturate(0.0, 5.0), 0.0);
-        assert!((saturate(5.0, 5.0) - 0.5).abs() < 1e-12);
-        assert!(saturate(1e9, 5.0) > 0.9);
+        let log5 = 5.0f64.ln_1p();
+        assert_eq!(saturate(0.0, log5), 0.0);
+        assert!((saturate(5.0, log5) - 0.5).abs() < 1e-12);
+        assert!(saturate(1e9, log5) > 0.9);
         let c = scorer().components(Raw { centrality: 20.0, reach: 10_000.0, engagement: 50.0, activity: 5.0 });
         assert!((c.score() - 0.5).abs() < 1e-12);
         let w = c.centrality.weight + c.reach.weight + c.engagement.weight + c.activity.weight;
