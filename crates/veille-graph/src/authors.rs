@@ -12,6 +12,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use veille_model::Platform;
 
 use crate::compact::CompactStr;
+use crate::prefetch::prefetch_all;
 use crate::recent::Recent;
 use crate::samples::Samples;
 
@@ -237,6 +238,14 @@ impl Authors {
         self.slots[x as usize] = Author::default();
         self.free.push(x);
         self.live -= 1;
+    }
+
+    /// Asks for slot `x`'s memory, about to be updated.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, x: u32) {
+        if let Some(slot) = self.slots.get(x as usize) {
+            prefetch_all(slot);
+        }
     }
 
     /// Live slots.

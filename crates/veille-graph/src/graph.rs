@@ -251,6 +251,29 @@ impl InteractionGraph {
         }
 
         let u = self.intern(platform, handle);
+        self.targets.clear();
+        let ew = self.cfg.edge_weights;
+        let refs = [(&m.reply_to, ew.reply), (&m.quote_of, ew.quote), (&m.repost_of, ew.repost)];
+        let referenced = refs.into_iter().filter_map(|(r, w)| Some((r.as_ref()?.author.as_deref()?, w)));
+        let mentioned = m.mentions.iter().map(|h| (h.as_str(), ew.mention));
+        for (h, w) in referenced.chain(mentioned) {
+            let Some(h) = identity(h) else { continue };
+            let v = self.intern(platform, h);
+            if v == u || w <= 0.0 {
+                continue;
+            }
+            match self.targets.iter_mut().find(|(t, _)| *t == v) {
+                Some(existing) => existing.1 = existing.1.max(w),
+                None => self.targets.push((v, w)),
+            }
+        }
+        // Every author this mention updates is known now: ask for their memory
+        // all at once, so that the cache misses overlap instead of queueing.
+        for x in std::iter::once(u).chain(self.targets.iter().map(|&(v, _)| v)) {
+            self.authors.prefetch(x);
+            self.pr.prefetch_node(x);
+        }
+
         let reported = m.engagement.total() as f64;
         let engagement = (reported * g) as f32;
         {
@@ -285,22 +308,6 @@ impl InteractionGraph {
             }
         }
 
-        self.targets.clear();
-        let ew = self.cfg.edge_weights;
-        let refs = [(&m.reply_to, ew.reply), (&m.quote_of, ew.quote), (&m.repost_of, ew.repost)];
-        let referenced = refs.into_iter().filter_map(|(r, w)| Some((r.as_ref()?.author.as_deref()?, w)));
-        let mentioned = m.mentions.iter().map(|h| (h.as_str(), ew.mention));
-        for (h, w) in referenced.chain(mentioned) {
-            let Some(h) = identity(h) else { continue };
-            let v = self.intern(platform, h);
-            if v == u || w <= 0.0 {
-                continue;
-            }
-            match self.targets.iter_mut().find(|(t, _)| *t == v) {
-                Some(existing) => existing.1 = existing.1.max(w),
-                None => self.targets.push((v, w)),
-            }
-        }
         for k in 0..self.targets.len() {
             let (v, w) = self.targets[k];
             let stored = w * g;

@@ -107,6 +107,7 @@ mod error;
 mod graph;
 mod incremental;
 mod keynodes;
+mod prefetch;
 mod recent;
 mod samples;
 mod score;

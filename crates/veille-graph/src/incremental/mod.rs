@@ -39,6 +39,8 @@ use std::collections::VecDeque;
 
 use hashbrown::HashMap;
 
+use crate::prefetch::{prefetch, prefetch_all};
+
 /// Out-degree above which a node's out-edges get a hash index.
 const INDEX_ABOVE: usize = 32;
 
@@ -61,20 +63,6 @@ impl Residual {
     fn due(&self) -> bool {
         self.r.abs() > self.limit as f64
     }
-}
-
-/// Hints the CPU to bring `item` into cache (pushes visit nodes in random order).
-#[inline(always)]
-fn prefetch<T>(item: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is only
-        // a hint: it reads nothing and cannot fault, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((item as *const T).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = item;
 }
 
 /// The estimate and out-edges of one node.
@@ -419,6 +407,15 @@ impl IncrementalPageRank {
     /// Out-edges of `x` with their current weights.
     pub(crate) fn out_edges(&self, x: u32) -> impl Iterator<Item = (u32, f64)> + '_ {
         self.rows[x as usize].out.iter().map(|&(t, w)| (t, w as f64))
+    }
+
+    /// Asks for what updating `x` touches: its estimate and out-edge list header, and its residual.
+    #[inline(always)]
+    pub(crate) fn prefetch_node(&self, x: u32) {
+        if let (Some(row), Some(res)) = (self.rows.get(x as usize), self.res.get(x as usize)) {
+            prefetch_all(row);
+            prefetch(res);
+        }
     }
 
     /// Out-degree and in-degree of `x`.
