@@ -29,6 +29,7 @@ type GroupKey = (String, String, RuleKind);
 pub struct AlertBook {
     renotify: Duration,
     pending: Duration,
+    incident_window: Duration,
     history_size: usize,
     limits: Limits,
     external_url: Option<String>,
@@ -58,6 +59,7 @@ impl AlertBook {
         AlertBook {
             renotify: seconds(config.renotify_s),
             pending: seconds(config.pending_s),
+            incident_window: seconds(config.incident_window_s),
             history_size: config.history_size.max(1),
             limits: Limits { top: config.top, examples: config.examples },
             external_url: config.external_url.clone(),
@@ -102,8 +104,11 @@ impl AlertBook {
                     return None;
                 }
                 let explanation = explain::explain(event, &self.recent, self.limits);
+                let id = alert_id(&event.workspace, &event.watch, event.rule, event.at);
+                let incident = self.incident_at(&event.workspace, now).unwrap_or_else(|| id.clone());
                 let alert = Alert {
-                    id: alert_id(&event.workspace, &event.watch, event.rule, event.at),
+                    id,
+                    incident,
                     workspace: event.workspace.clone(),
                     watch: event.watch.clone(),
                     rule: event.rule,
@@ -155,6 +160,20 @@ impl AlertBook {
                 notice
             }
         }
+    }
+
+    /// The incident a new alert of `workspace` raised at `now` joins: that of
+    /// the workspace's most recently raised active alert, when it was raised
+    /// within the incident window.
+    fn incident_at(&self, workspace: &str, now: DateTime<Utc>) -> Option<String> {
+        if self.incident_window <= Duration::zero() {
+            return None;
+        }
+        self.active
+            .values()
+            .filter(|a| a.workspace == workspace && (now - a.raised_at).abs() <= self.incident_window)
+            .max_by(|a, b| a.raised_at.cmp(&b.raised_at).then_with(|| b.id.cmp(&a.id)))
+            .map(|a| if a.incident.is_empty() { a.id.clone() } else { a.incident.clone() })
     }
 
     /// Advances the clock: alerts pending long enough start firing, and

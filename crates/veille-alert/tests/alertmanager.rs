@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::receiver::{free_addr, serve, Inbox};
-use common::{mention, spike, t0};
+use common::{key_node, mention, spike, t0};
 use prometheus::Registry;
 use serde_json::Value;
 use veille_alert::{AlertBook, AlertMetrics, Dispatcher, NoticeKind};
@@ -45,13 +45,13 @@ impl Drop for Alertmanager {
     }
 }
 
-fn start_alertmanager(bin: &Path, dir: &Path, webhook: SocketAddr) -> Alertmanager {
+fn start_alertmanager(bin: &Path, dir: &Path, webhook: SocketAddr, group_by: &str) -> Alertmanager {
     let config = dir.join("alertmanager.yml");
     std::fs::write(
         &config,
         format!(
-            "route:\n  receiver: veille-test\n  group_by: ['alertname', 'workspace', 'watch']\n  \
-             group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n\
+            "route:\n  receiver: veille-test\n  group_by: [{group_by}]\n  \
+             group_wait: 2s\n  group_interval: 1s\n  repeat_interval: 1h\n\
              receivers:\n  - name: veille-test\n    webhook_configs:\n      - url: http://{webhook}/am\n        send_resolved: true\n"
         ),
     )
@@ -109,7 +109,7 @@ async fn an_alert_fires_in_alertmanager_with_its_explanation_then_resolves() {
     let paged = Inbox::default();
     let webhook_addr = free_addr();
     let server = serve(webhook_addr, paged.clone()).await;
-    let am = start_alertmanager(bin, dir.path(), webhook_addr);
+    let am = start_alertmanager(bin, dir.path(), webhook_addr, "'alertname', 'workspace', 'watch'");
     let client = reqwest::Client::new();
     wait_ready(&client, &am, &dir.path().join("alertmanager.log")).await;
 
@@ -216,6 +216,90 @@ async fn an_alert_fires_in_alertmanager_with_its_explanation_then_resolves() {
         .flat_map(|f| f.get_metric().iter().map(|m| m.get_counter().get_value()))
         .sum();
     assert_eq!(fired_total, 1.0);
+
+    handle.shutdown();
+    join.await.unwrap();
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_crisis_tripping_several_rules_makes_one_alertmanager_group() {
+    let Some(bin) = binary() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let paged = Inbox::default();
+    let webhook_addr = free_addr();
+    let server = serve(webhook_addr, paged.clone()).await;
+    // Routed as the deployment guide recommends.
+    let am = start_alertmanager(bin, dir.path(), webhook_addr, "'workspace', 'incident'");
+    let client = reqwest::Client::new();
+    wait_ready(&client, &am, &dir.path().join("alertmanager.log")).await;
+
+    let config = AlertsConfig {
+        backoff_min_ms: 50,
+        backoff_max_ms: 500,
+        alertmanager: vec![AlertmanagerReceiver {
+            name: Some("am".into()),
+            url: format!("http://{}", am.addr),
+            timeout_ms: 2000,
+        }],
+        ..AlertsConfig::default()
+    };
+    let registry = Registry::new();
+    let metrics = AlertMetrics::register(&registry).unwrap();
+    let (handle, join) = Dispatcher::start(&config, &dir.path().join("veille"), &metrics).unwrap();
+    let mut book = AlertBook::new(&config).with_metrics(metrics);
+
+    // A recall: the brand spikes, so does the crisis watch, and a key node turns on the brand,
+    // a few minutes apart; another client's brand spikes meanwhile.
+    let now = Utc::now();
+    let brand = book.apply(&spike("acme", Transition::Fired, t0(), 412.0), now).unwrap();
+    let crisis =
+        book.apply(&spike("recall", Transition::Fired, t0(), 95.0), now + chrono::Duration::minutes(2)).unwrap();
+    let voice = book.apply(&key_node("bigvoice", Transition::Fired, t0()), now + chrono::Duration::minutes(5)).unwrap();
+    let mut elsewhere = spike("acme", Transition::Fired, t0(), 300.0);
+    elsewhere.workspace = "client-b".into();
+    let other = book.apply(&elsewhere, now + chrono::Duration::minutes(5)).unwrap();
+    for notice in [&brand, &crisis, &voice, &other] {
+        handle.enqueue(notice).unwrap();
+    }
+    let incident = brand.alert.id.clone();
+    assert!([&crisis, &voice].iter().all(|n| n.alert.incident == incident));
+    assert_eq!(other.alert.incident, other.alert.id);
+
+    let firing = |paged: &Inbox| -> Vec<Value> {
+        paged
+            .accepted()
+            .iter()
+            .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
+            .filter(|v| v["status"] == "firing")
+            .collect()
+    };
+    // Alertmanager notifies a group at once when its first alert is older than group_wait (these
+    // started in the past), then again as the group grows: what matters is that the three alerts
+    // of the recall make one group, which paging tools keep as one incident (its group key).
+    let grouped = || {
+        let pages = firing(&paged);
+        let recall: Vec<&Value> = pages.iter().filter(|p| p["groupLabels"]["workspace"] == "default").collect();
+        let complete = recall.last().is_some_and(|p| p["alerts"].as_array().unwrap().len() == 3);
+        let client_b = pages.iter().any(|p| p["groupLabels"]["workspace"] == "client-b");
+        complete && client_b
+    };
+    assert!(eventually(Duration::from_secs(15), || async { grouped() }).await, "{:?}", firing(&paged));
+    let pages = firing(&paged);
+    let mut keys: Vec<&str> = pages.iter().map(|p| p["groupKey"].as_str().unwrap()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 2, "one group per incident: {keys:?}");
+    let recall: Vec<&Value> = pages.iter().filter(|p| p["groupLabels"]["workspace"] == "default").collect();
+    assert!(recall.iter().all(|p| p["groupLabels"]["incident"] == incident.as_str()), "{recall:?}");
+    let last = recall.last().unwrap();
+    let mut names: Vec<&str> =
+        last["alerts"].as_array().unwrap().iter().map(|a| a["labels"]["alertname"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["KeyNodeNegative", "VolumeSpike", "VolumeSpike"], "{last}");
+    let other_page = pages.iter().find(|p| p["groupLabels"]["workspace"] == "client-b").unwrap();
+    assert_eq!(other_page["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(other_page["groupLabels"]["incident"], other.alert.id.as_str());
 
     handle.shutdown();
     join.await.unwrap();

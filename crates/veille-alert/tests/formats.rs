@@ -30,7 +30,8 @@ fn alertmanager_gets_labels_annotations_and_times() {
     let a = &body[0];
     assert_eq!(body.as_array().unwrap().len(), 1);
     assert_eq!(a["labels"]["alertname"], "VolumeSpike");
-    assert_eq!(a["labels"].as_object().unwrap().len(), 5);
+    assert_eq!(a["labels"].as_object().unwrap().len(), 6);
+    assert_eq!(a["labels"]["incident"], fired.alert.id.as_str(), "the first alert of its incident");
     assert_eq!(a["startsAt"], "2026-01-05T10:00:00Z");
     let ends = chrono::DateTime::parse_from_rfc3339(a["endsAt"].as_str().unwrap()).unwrap();
     assert_eq!(ends.with_timezone(&Utc), now + chrono::Duration::hours(3), "firing: held for three renotify intervals");
@@ -57,6 +58,43 @@ fn slack_gets_a_fallback_text_and_blocks_within_limits() {
 
     let resolved = b.apply(&key_node("bigvoice", Transition::Resolved, t0()), t0()).unwrap();
     assert!(SlackNotifier::message(&resolved)["text"].as_str().unwrap().starts_with(":white_check_mark:"));
+}
+
+#[test]
+fn an_alert_that_joins_an_incident_says_so_everywhere() {
+    let mut b = book();
+    let first = b.apply(&spike("acme", Transition::Fired, t0(), 412.0), t0()).unwrap();
+    let at = t0() + chrono::Duration::minutes(3);
+    let joined = b.apply(&key_node("bigvoice", Transition::Fired, at), at).unwrap();
+    assert_eq!(joined.alert.incident, first.alert.id);
+
+    let context = SlackNotifier::message(&joined)["blocks"][2]["elements"][0]["text"].as_str().unwrap().to_string();
+    assert!(context.contains(&format!("incident `{}`", first.alert.id)), "{context}");
+    let alone = SlackNotifier::message(&first)["blocks"][2]["elements"][0]["text"].as_str().unwrap().to_string();
+    assert!(!alone.contains("incident"), "an incident's first alert needs no pointer to itself: {alone}");
+
+    let am = AlertmanagerNotifier::new(
+        "am".into(),
+        "http://127.0.0.1:9093",
+        Duration::from_secs(1),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    assert_eq!(am.body(&joined, Utc::now())[0]["labels"]["incident"], first.alert.id.as_str());
+    let hook = WebhookNotifier::new("ops".into(), "http://127.0.0.1:1/x", b"k", Duration::from_secs(1)).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&hook.body(&joined, Utc::now())).unwrap();
+    assert_eq!(body["alert"]["incident"], first.alert.id.as_str());
+
+    // A notice written before incidents existed keeps the labels its alert fired with.
+    let mut old = first.clone();
+    old.alert.incident.clear();
+    let labels = am.body(&old, Utc::now())[0]["labels"].clone();
+    assert_eq!(labels.as_object().unwrap().len(), 5, "{labels}");
+    let json = serde_json::to_value(&old.alert).unwrap();
+    let mut without = json.as_object().unwrap().clone();
+    without.remove("incident");
+    let back: veille_alert::Alert = serde_json::from_value(serde_json::Value::Object(without)).unwrap();
+    assert_eq!(back.incident, "", "older alerts read back without an incident");
 }
 
 #[test]

@@ -55,6 +55,43 @@ fn groups_are_per_workspace_watch_and_rule() {
 }
 
 #[test]
+fn alerts_raised_close_together_in_a_workspace_share_one_incident() {
+    let mut b = book(); // incident_window_s 900
+    let first = b.apply(&spike("acme", Transition::Fired, t0(), 400.0), t0()).unwrap().alert;
+    assert_eq!(first.incident, first.id, "the first alert opens the incident");
+    // The same crisis trips other watches and rules over the next minutes.
+    let at = t0() + Duration::minutes(4);
+    let second = b.apply(&spike("recall", Transition::Fired, at, 90.0), at).unwrap().alert;
+    let at = t0() + Duration::minutes(17);
+    let third = b.apply(&key_node("bigvoice", Transition::Fired, at), at).unwrap().alert;
+    assert_eq!((second.incident.as_str(), third.incident.as_str()), (first.id.as_str(), first.id.as_str()));
+    assert_ne!(second.id, first.id);
+    // Another workspace has incidents of its own.
+    let mut elsewhere = spike("acme", Transition::Fired, at, 400.0);
+    elsewhere.workspace = "client-b".into();
+    let other = b.apply(&elsewhere, at).unwrap().alert;
+    assert_eq!(other.incident, other.id);
+
+    // Resolutions keep the incident; once nothing of it was raised within the window, a new
+    // alert opens a new one.
+    let at = t0() + Duration::minutes(20);
+    let resolved = b.apply(&spike("acme", Transition::Resolved, at, 20.0), at).unwrap().alert;
+    assert_eq!(resolved.incident, first.id);
+    let later = t0() + Duration::minutes(30);
+    let joined = b.apply(&spike("globex", Transition::Fired, later, 300.0), later).unwrap().alert;
+    assert_eq!(joined.incident, first.id, "13 minutes after the key-node alert, still active");
+    let much_later = later + Duration::minutes(16);
+    let fresh = b.apply(&spike("initech", Transition::Fired, much_later, 300.0), much_later).unwrap().alert;
+    assert_eq!(fresh.incident, fresh.id, "16 minutes after the last alert of the incident");
+
+    // With a window of 0, every alert is its own incident.
+    let mut alone = AlertBook::new(&AlertsConfig { incident_window_s: 0, ..AlertsConfig::default() });
+    let a = alone.apply(&spike("acme", Transition::Fired, t0(), 400.0), t0()).unwrap().alert;
+    let b2 = alone.apply(&spike("recall", Transition::Fired, t0(), 90.0), t0()).unwrap().alert;
+    assert_eq!((a.incident == a.id, b2.incident == b2.id), (true, true));
+}
+
+#[test]
 fn a_key_node_alert_resolves_only_when_every_author_did() {
     let mut b = book();
     assert!(b.apply(&key_node("ann", Transition::Fired, t0()), t0()).is_some());

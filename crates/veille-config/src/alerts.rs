@@ -11,6 +11,7 @@
 //! enabled = true
 //! renotify_s = 3600              # re-send a firing, unacknowledged alert this often
 //! pending_s = 0                  # hold a new alert this long before notifying (0: at once)
+//! incident_window_s = 900        # alerts of a workspace raised this close together share an incident
 //! history_size = 1000            # resolved alerts kept for the API
 //! outbox_max_bytes = 16777216    # undelivered notifications kept per receiver
 //! backoff_min_ms = 500           # first retry delay
@@ -51,6 +52,15 @@ pub struct AlertsConfig {
     /// notified. In seconds; default 0 (rules already wait their own `for_s`).
     #[serde(default)]
     pub pending_s: u64,
+    /// A new alert joins the incident of the workspace's most recently raised
+    /// active alert when that one was raised at most this long before, in
+    /// seconds; otherwise it opens an incident of its own. Alerts of one
+    /// incident carry its id (the `incident` label in Alertmanager), so that
+    /// one crisis tripping several rules and watches pages once when
+    /// receivers group by it. Default 900 (15 minutes); 0 gives every alert
+    /// its own incident.
+    #[serde(default = "default_incident_window_s")]
+    pub incident_window_s: u64,
     /// Resolved alerts kept in memory for the API, newest first. Default 1,000.
     #[serde(default = "default_history_size")]
     pub history_size: usize,
@@ -157,6 +167,7 @@ impl Default for AlertsConfig {
             enabled: true,
             renotify_s: default_renotify_s(),
             pending_s: 0,
+            incident_window_s: default_incident_window_s(),
             history_size: default_history_size(),
             outbox_max_bytes: default_outbox_max_bytes(),
             backoff_min_ms: default_backoff_min_ms(),
@@ -275,6 +286,9 @@ fn default_true() -> bool {
 }
 fn default_renotify_s() -> u64 {
     3600
+}
+fn default_incident_window_s() -> u64 {
+    900
 }
 fn default_history_size() -> usize {
     1000

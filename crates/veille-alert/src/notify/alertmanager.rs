@@ -15,7 +15,8 @@ use crate::explain::examples_text;
 /// Posts each notice as one postable alert to an Alertmanager.
 ///
 /// Labels: `alertname` (the rule in CamelCase), `workspace`, `watch`,
-/// `severity`, `rule`; annotations: `summary`, `description`, `examples`,
+/// `severity`, `rule`, `incident` (group by `workspace` and `incident` to page
+/// once per incident); annotations: `summary`, `description`, `examples`,
 /// `alert_id`. A firing alert is sent with `endsAt` a hold time after the
 /// send (three re-notify intervals), so Alertmanager keeps it firing between
 /// re-notifications and lets it expire if veille stops; a resolved one with
@@ -51,13 +52,18 @@ impl AlertmanagerNotifier {
     /// The JSON body for `notice`, as sent at `now`.
     pub fn body(&self, notice: &AlertNotice, now: DateTime<Utc>) -> serde_json::Value {
         let a = &notice.alert;
-        let labels = BTreeMap::from([
+        let mut labels = BTreeMap::from([
             ("alertname", camel(a.rule.as_str())),
             ("workspace", a.workspace.clone()),
             ("watch", a.watch.clone()),
             ("severity", a.severity.as_str().to_string()),
             ("rule", a.rule.as_str().to_string()),
         ]);
+        // Labels identify an alert in Alertmanager: a notice written before
+        // incidents existed keeps the labels its alert fired with.
+        if !a.incident.is_empty() {
+            labels.insert("incident", a.incident.clone());
+        }
         let mut annotations = BTreeMap::from([
             ("summary", a.explanation.summary.clone()),
             ("description", a.explanation.description.clone()),
