@@ -13,7 +13,7 @@ use common::receiver::{free_addr, serve, Inbox};
 use common::{key_node, mention, spike, t0};
 use prometheus::Registry;
 use serde_json::Value;
-use veille_alert::{AlertBook, AlertMetrics, Dispatcher, NoticeKind};
+use veille_alert::{AlertBook, AlertMetrics, Dispatcher, DispatcherHandle, NoticeKind};
 use veille_config::alerts::{AlertmanagerReceiver, AlertsConfig};
 use veille_signals::Transition;
 
@@ -102,14 +102,26 @@ async fn eventually<F: std::future::Future<Output = bool>>(limit: Duration, mut 
     false
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_alert_fires_in_alertmanager_with_its_explanation_then_resolves() {
-    let Some(bin) = binary() else { return };
+/// An Alertmanager grouping by `group_by` and paging a loopback receiver, and
+/// a dispatcher delivering to it.
+struct Setup {
+    dir: tempfile::TempDir,
+    paged: Inbox,
+    server: tokio::task::JoinHandle<()>,
+    am: Alertmanager,
+    client: reqwest::Client,
+    registry: Registry,
+    handle: DispatcherHandle,
+    join: tokio::task::JoinHandle<()>,
+    book: AlertBook,
+}
+
+async fn setup(bin: &Path, group_by: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let paged = Inbox::default();
     let webhook_addr = free_addr();
     let server = serve(webhook_addr, paged.clone()).await;
-    let am = start_alertmanager(bin, dir.path(), webhook_addr, "'alertname', 'workspace', 'watch'");
+    let am = start_alertmanager(bin, dir.path(), webhook_addr, group_by);
     let client = reqwest::Client::new();
     wait_ready(&client, &am, &dir.path().join("alertmanager.log")).await;
 
@@ -127,7 +139,15 @@ async fn an_alert_fires_in_alertmanager_with_its_explanation_then_resolves() {
     let registry = Registry::new();
     let metrics = AlertMetrics::register(&registry).unwrap();
     let (handle, join) = Dispatcher::start(&config, &dir.path().join("veille"), &metrics).unwrap();
-    let mut book = AlertBook::new(&config).with_metrics(metrics);
+    let book = AlertBook::new(&config).with_metrics(metrics);
+    Setup { dir, paged, server, am, client, registry, handle, join, book }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_fires_in_alertmanager_with_its_explanation_then_resolves() {
+    let Some(bin) = binary() else { return };
+    let Setup { dir: _dir, paged, server, am, client, registry, handle, join, mut book } =
+        setup(bin, "'alertname', 'workspace', 'watch'").await;
     for i in 0..30 {
         let at = t0() + chrono::Duration::seconds(i);
         book.observe(&mention(i, at, &format!("user{}", i % 7), "Acme recall now #AcmeRecall", &["recall"]));
@@ -225,29 +245,9 @@ async fn an_alert_fires_in_alertmanager_with_its_explanation_then_resolves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_crisis_tripping_several_rules_makes_one_alertmanager_group() {
     let Some(bin) = binary() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let paged = Inbox::default();
-    let webhook_addr = free_addr();
-    let server = serve(webhook_addr, paged.clone()).await;
-    // Routed as the deployment guide recommends.
-    let am = start_alertmanager(bin, dir.path(), webhook_addr, "'workspace', 'incident'");
-    let client = reqwest::Client::new();
-    wait_ready(&client, &am, &dir.path().join("alertmanager.log")).await;
-
-    let config = AlertsConfig {
-        backoff_min_ms: 50,
-        backoff_max_ms: 500,
-        alertmanager: vec![AlertmanagerReceiver {
-            name: Some("am".into()),
-            url: format!("http://{}", am.addr),
-            timeout_ms: 2000,
-        }],
-        ..AlertsConfig::default()
-    };
-    let registry = Registry::new();
-    let metrics = AlertMetrics::register(&registry).unwrap();
-    let (handle, join) = Dispatcher::start(&config, &dir.path().join("veille"), &metrics).unwrap();
-    let mut book = AlertBook::new(&config).with_metrics(metrics);
+    // Routed as the README recommends.
+    let Setup { dir: _dir, paged, server, am: _am, client: _, registry: _, handle, join, mut book } =
+        setup(bin, "'workspace', 'incident'").await;
 
     // A recall: the brand spikes, so does the crisis watch, and a key node turns on the brand,
     // a few minutes apart; another client's brand spikes meanwhile.
