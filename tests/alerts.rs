@@ -207,6 +207,26 @@ fn a_live_crisis_pages_alertmanager_within_seconds_resolves_and_survives_a_recei
         .unwrap_or_else(|| panic!("{active}"));
     assert!(alert["explanation"]["examples"].as_array().is_some_and(|e| !e.is_empty()), "{alert}");
     let id = alert["id"].as_str().unwrap().to_string();
+    // Every alert the burst raised belongs to one incident, which the API lists on its own.
+    let incident = alert["incident"].as_str().unwrap_or_else(|| panic!("{alert}")).to_string();
+    let burst_alerts: Vec<&Value> = active["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["starts_at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t.timestamp() >= burst)
+        })
+        .collect();
+    assert!(burst_alerts.iter().all(|a| a["incident"] == incident.as_str()), "{active}");
+    let (status, same) = get(&format!("{base}/api/v1/alerts?incident={incident}"));
+    assert_eq!(status, 200, "{same}");
+    let members = same["alerts"].as_array().unwrap();
+    assert!(members.iter().any(|a| a["id"] == id.as_str()), "{same}");
+    assert!(members.iter().all(|a| a["incident"] == incident.as_str()), "{same}");
+    assert!(members.len() >= burst_alerts.len(), "{same}");
     let (status, acked) = http_post(&format!("{base}/api/v1/alerts/{id}/ack"), &json!({"by": "on-call"}));
     assert_eq!(status, 200, "{acked}");
     assert_eq!(acked["ack"]["by"], "on-call");

@@ -39,10 +39,10 @@ pub struct Alert {
     /// Stable id, derived from the group and the start time.
     pub id: String,
     /// The incident the alert belongs to: the id of the alert that opened it.
-    /// Alerts of a workspace raised within `alerts.incident_window_s` of the
-    /// previous active one share an incident, so that one crisis tripping
-    /// several rules and watches can page once (empty in notices written
-    /// before incidents existed).
+    /// Active alerts of a workspace whose conditions started within
+    /// `alerts.incident_window_s` of each other (event time) share an
+    /// incident, so that one crisis tripping several rules and watches can
+    /// page once (empty in notices written before incidents existed).
     #[serde(default)]
     pub incident: String,
     /// The workspace.

@@ -105,7 +105,7 @@ impl AlertBook {
                 }
                 let explanation = explain::explain(event, &self.recent, self.limits);
                 let id = alert_id(&event.workspace, &event.watch, event.rule, event.at);
-                let incident = self.incident_at(&event.workspace, now).unwrap_or_else(|| id.clone());
+                let incident = self.incident_at(&event.workspace, event.at).unwrap_or_else(|| id.clone());
                 let alert = Alert {
                     id,
                     incident,
@@ -162,17 +162,19 @@ impl AlertBook {
         }
     }
 
-    /// The incident a new alert of `workspace` raised at `now` joins: that of
-    /// the workspace's most recently raised active alert, when it was raised
-    /// within the incident window.
-    fn incident_at(&self, workspace: &str, now: DateTime<Utc>) -> Option<String> {
+    /// The incident a new alert of `workspace` whose condition started at
+    /// `starts_at` (event time) joins: that of the workspace's latest-starting
+    /// active alert that started within the incident window of it. Event
+    /// time, so that a replay groups as the live stream did, and a backlog
+    /// caught up at once does not make one incident of days of alerts.
+    fn incident_at(&self, workspace: &str, starts_at: DateTime<Utc>) -> Option<String> {
         if self.incident_window <= Duration::zero() {
             return None;
         }
         self.active
             .values()
-            .filter(|a| a.workspace == workspace && (now - a.raised_at).abs() <= self.incident_window)
-            .max_by(|a, b| a.raised_at.cmp(&b.raised_at).then_with(|| b.id.cmp(&a.id)))
+            .filter(|a| a.workspace == workspace && (starts_at - a.starts_at).abs() <= self.incident_window)
+            .max_by(|a, b| a.starts_at.cmp(&b.starts_at).then_with(|| b.id.cmp(&a.id)))
             .map(|a| if a.incident.is_empty() { a.id.clone() } else { a.incident.clone() })
     }
 

@@ -11,9 +11,10 @@
 //!   while it is active. A fire for a group that already has an active alert
 //!   is folded into it; a resolution for a group with none is ignored. A
 //!   key-node alert stays open until every author that fired it resolved.
-//! * **Incidents.** A new alert joins the incident of its workspace's most
-//!   recently raised active alert when that one was raised within
-//!   `alerts.incident_window_s`; otherwise it opens one, named by its own id.
+//! * **Incidents.** A new alert joins the incident of its workspace's
+//!   latest-starting active alert when their conditions started within
+//!   `alerts.incident_window_s` of each other (event time); otherwise it
+//!   opens one, named by its own id.
 //!   Receivers that group by incident (Alertmanager's `group_by`) page once
 //!   for one crisis that trips several rules and watches.
 //! * **Lifecycle.** `pending → firing → resolved`. A new alert is pending

@@ -11,7 +11,7 @@
 //! enabled = true
 //! renotify_s = 3600              # re-send a firing, unacknowledged alert this often
 //! pending_s = 0                  # hold a new alert this long before notifying (0: at once)
-//! incident_window_s = 900        # alerts of a workspace raised this close together share an incident
+//! incident_window_s = 900        # alerts of a workspace starting this close together share an incident
 //! history_size = 1000            # resolved alerts kept for the API
 //! outbox_max_bytes = 16777216    # undelivered notifications kept per receiver
 //! backoff_min_ms = 500           # first retry delay
@@ -52,9 +52,10 @@ pub struct AlertsConfig {
     /// notified. In seconds; default 0 (rules already wait their own `for_s`).
     #[serde(default)]
     pub pending_s: u64,
-    /// A new alert joins the incident of the workspace's most recently raised
-    /// active alert when that one was raised at most this long before, in
-    /// seconds; otherwise it opens an incident of its own. Alerts of one
+    /// A new alert joins the incident of the workspace's latest-starting
+    /// active alert when their conditions started at most this far apart
+    /// (event time, in seconds); otherwise it opens an incident of its own.
+    /// Alerts of one
     /// incident carry its id (the `incident` label in Alertmanager), so that
     /// one crisis tripping several rules and watches pages once when
     /// receivers group by it. Default 900 (15 minutes); 0 gives every alert

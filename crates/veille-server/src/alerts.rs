@@ -27,6 +27,8 @@ pub(crate) struct ListParams {
     workspace: Option<String>,
     /// `active` (default), `history` or `all`.
     state: Option<AlertScope>,
+    /// Only the alerts of this incident.
+    incident: Option<String>,
 }
 
 pub(crate) async fn list(
@@ -35,7 +37,10 @@ pub(crate) async fn list(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let p = query(q)?;
     let workspace = params::workspace(p.workspace)?;
-    let list = alerts(&state)?.list(p.state.unwrap_or_default(), Some(&workspace));
+    let mut list = alerts(&state)?.list(p.state.unwrap_or_default(), Some(&workspace));
+    if let Some(incident) = &p.incident {
+        list.retain(|a| a.incident == *incident || (a.incident.is_empty() && a.id == *incident));
+    }
     Ok(Json(serde_json::json!({ "total": list.len(), "alerts": list })))
 }
 
