@@ -127,10 +127,12 @@ fn twenty_random_sigkills_during_a_100k_ingest_lose_and_duplicate_nothing() {
 
     let mut rng = rand::rngs::SmallRng::seed_from_u64(seed());
     let (mut kills, mut finished, mut kill_points, mut durable_at) = (0u32, 0, Vec::new(), Vec::new());
-    // Kills land at random points of a window that follows the ingest's pace, so that they spread
-    // over about three quarters of it rather than bunching at its start.
+    // Kills land at random points of a window sized from the ingest's measured pace, so that
+    // they spread over about three quarters of it, whatever the machine's speed, rather than
+    // bunching at its start or missing its end.
     let total = input.keys.len() as u64;
     let mut window_ms: u64 = 300;
+    let mut durable = 0;
     let started = Instant::now();
     while kills < KILLS {
         assert!(kills + finished < 200, "the import kept finishing before it could be killed");
@@ -147,10 +149,20 @@ fn twenty_random_sigkills_during_a_100k_ingest_lose_and_duplicate_nothing() {
             finished += 1;
         }
         child.wait().unwrap();
-        let durable = count(&data, "default", "*", &[]);
+        let before = durable;
+        durable = count(&data, "default", "*", &[]);
         durable_at.push(durable);
-        let on_pace = total * 3 / 4 * u64::from(kills) / u64::from(KILLS);
-        window_ms = if durable < on_pace { (window_ms * 5 / 4).min(5_000) } else { (window_ms * 4 / 5).max(40) };
+        // What each remaining kill may let through to end near three quarters, at the pace
+        // (mentions made durable per millisecond of run, start-up included) this run showed.
+        let left = u64::from(KILLS.saturating_sub(kills).max(1));
+        let share = (total * 3 / 4).saturating_sub(durable) / left;
+        let gained = durable.saturating_sub(before);
+        window_ms = if gained == 0 {
+            window_ms * 5 / 4
+        } else {
+            (share.max(1) as f64 * after.as_millis().max(1) as f64 / gained as f64) as u64
+        }
+        .clamp(40, 5_000);
     }
     eprintln!("durable mentions after each kill: {durable_at:?}");
     let progress = count(&data, "default", "*", &[]);
