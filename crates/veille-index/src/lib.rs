@@ -120,7 +120,17 @@ pub enum IndexError {
     /// A stored document cannot be decoded.
     #[error("stored mention is unreadable: {0}")]
     Stored(String),
-    /// An error inside tantivy (I/O, disk full, corruption).
+    /// The file system holding the index ran out of space while writing.
+    #[error("the disk holding the index at {} is full (No space left on device, {free} bytes free): {message}", path.display())]
+    DiskFull {
+        /// The index directory.
+        path: PathBuf,
+        /// Bytes still available to the writer on that file system.
+        free: u64,
+        /// What the index reported.
+        message: String,
+    },
+    /// An error inside tantivy (I/O, corruption).
     #[error("index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

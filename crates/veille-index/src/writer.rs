@@ -1,6 +1,7 @@
 //! The upserting writer with checkpointed commits.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::time::Instant;
 
 use tantivy::{IndexWriter, Searcher, TantivyDocument, Term};
@@ -8,7 +9,7 @@ use veille_model::{Checkpoint, Mention};
 
 use crate::metrics;
 use crate::schema::Fields;
-use crate::{MentionIndex, Result};
+use crate::{IndexError, MentionIndex, Result};
 
 /// The index's single writer. Upserts are visible to searches after [`MentionWriter::commit`].
 pub struct MentionWriter {
@@ -44,6 +45,10 @@ impl MentionWriter {
 
     /// Inserts `mention`, replacing any earlier mention with the same key.
     pub fn upsert(&mut self, mention: &Mention) -> Result<()> {
+        self.insert(mention).map_err(|e| diagnose(self.index.path(), e))
+    }
+
+    fn insert(&mut self, mention: &Mention) -> std::result::Result<(), tantivy::TantivyError> {
         let doc = crate::document::to_document(&self.fields, mention);
         let key = mention.key().as_str();
         let term = Term::from_field_text(self.fields.key, key);
@@ -66,9 +71,10 @@ impl MentionWriter {
     /// Makes every upsert durable and visible, together with `checkpoint`.
     pub fn commit(&mut self, checkpoint: &Checkpoint) -> Result<()> {
         let started = Instant::now();
-        let mut prepared = self.writer.prepare_commit()?;
+        let path = self.index.path().to_path_buf();
+        let mut prepared = self.writer.prepare_commit().map_err(|e| diagnose(&path, e))?;
         prepared.set_payload(&checkpoint.to_payload());
-        prepared.commit()?;
+        prepared.commit().map_err(|e| diagnose(&path, e))?;
         self.index.reload()?;
         self.committed = self.index.reader.searcher();
         self.uncommitted.clear();
@@ -83,9 +89,53 @@ impl MentionWriter {
 
     /// Waits for merges to finish and releases the writer lock.
     pub fn close(self) -> Result<()> {
-        self.writer.wait_merging_threads()?;
-        Ok(())
+        let path = self.index.path().to_path_buf();
+        self.writer.wait_merging_threads().map_err(|e| diagnose(&path, e))
     }
+}
+
+/// Below this many free bytes (or a tenth of the file system, if less), a
+/// failed write is put down to a full disk.
+const NEARLY_FULL: u64 = 64 << 20;
+
+/// Says "disk full" when a write failed on a file system that is (nearly)
+/// full. tantivy writes from worker threads, and when one of them hits
+/// ENOSPC the error that reaches the caller may only say that the writer was
+/// killed; the free space tells what happened.
+fn diagnose(path: &Path, e: tantivy::TantivyError) -> IndexError {
+    let message = e.to_string();
+    let said = message.contains("No space left on device");
+    match free_space(path) {
+        Some((free, total)) if said || free < NEARLY_FULL.min(total / 10) => {
+            IndexError::DiskFull { path: path.to_path_buf(), free, message }
+        }
+        None if said => IndexError::DiskFull { path: path.to_path_buf(), free: 0, message },
+        _ => IndexError::Tantivy(e),
+    }
+}
+
+/// Bytes available to unprivileged writers and total bytes of the file system holding `path`.
+#[cfg(unix)]
+// The field types of `statvfs` differ between platforms; on some they are already u64.
+#[allow(clippy::unnecessary_cast)]
+fn free_space(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a NUL-terminated string and `stats` a buffer of the right type, which
+    // statvfs fills when it returns 0.
+    if unsafe { libc::statvfs(c_path.as_ptr(), stats.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled `stats`.
+    let stats = unsafe { stats.assume_init() };
+    let block = stats.f_frsize as u64;
+    Some((stats.f_bavail as u64 * block, stats.f_blocks as u64 * block))
+}
+
+#[cfg(not(unix))]
+fn free_space(_path: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 /// Raw tantivy access for benchmarks that measure the index's ceiling.
@@ -101,5 +151,26 @@ pub mod raw {
     /// A plain tantivy writer on the index, with the same resources as [`MentionWriter`].
     pub fn writer(index: &MentionIndex, config: &veille_config::IndexConfig) -> Result<IndexWriter<TantivyDocument>> {
         Ok(MentionWriter::new(index, config)?.writer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_is_put_down_to_a_full_disk_only_when_it_is_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let killed = || tantivy::TantivyError::ErrorInThread("An index writer was killed.".into());
+        // A roomy file system: the error is passed on as it was.
+        if free_space(dir.path()).is_some_and(|(free, total)| free >= NEARLY_FULL.min(total / 10)) {
+            assert!(matches!(diagnose(dir.path(), killed()), IndexError::Tantivy(_)));
+        }
+        // Whatever the space, an error that says so is a full disk, and the message keeps both.
+        let full = tantivy::TantivyError::IoError(std::sync::Arc::new(std::io::Error::from_raw_os_error(28)));
+        let e = diagnose(dir.path(), full);
+        assert!(matches!(e, IndexError::DiskFull { .. }), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("is full (No space left on device") && text.contains(&dir.path().display().to_string()));
     }
 }
