@@ -86,6 +86,18 @@ pub struct Alert {
     pub open_conditions: BTreeSet<String>,
 }
 
+impl Alert {
+    /// The incident's id: `incident`, or the alert's own id for an alert
+    /// written before incidents existed (it was an incident of its own).
+    pub fn incident_id(&self) -> &str {
+        if self.incident.is_empty() {
+            &self.id
+        } else {
+            &self.incident
+        }
+    }
+}
+
 /// Why a notice is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -175,7 +175,7 @@ impl AlertBook {
             .values()
             .filter(|a| a.workspace == workspace && (starts_at - a.starts_at).abs() <= self.incident_window)
             .max_by(|a, b| a.starts_at.cmp(&b.starts_at).then_with(|| b.id.cmp(&a.id)))
-            .map(|a| if a.incident.is_empty() { a.id.clone() } else { a.incident.clone() })
+            .map(|a| a.incident_id().to_string())
     }
 
     /// Advances the clock: alerts pending long enough start firing, and

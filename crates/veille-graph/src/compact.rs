@@ -42,13 +42,7 @@ impl CompactStr {
     /// Whether this is exactly `text`; reads no other memory when `text` is short.
     pub(crate) fn is(&self, text: &str) -> bool {
         match self {
-            CompactStr::Inline { len, bytes } => {
-                *len as usize == text.len() && {
-                    let mut other = [0u8; INLINE];
-                    other[..text.len()].copy_from_slice(text.as_bytes());
-                    *bytes == other
-                }
-            }
+            CompactStr::Inline { len, bytes } => bytes[..*len as usize] == *text.as_bytes(),
             CompactStr::Shared(s) => **s == *text,
         }
     }

@@ -39,7 +39,7 @@ pub(crate) async fn list(
     let workspace = params::workspace(p.workspace)?;
     let mut list = alerts(&state)?.list(p.state.unwrap_or_default(), Some(&workspace));
     if let Some(incident) = &p.incident {
-        list.retain(|a| a.incident == *incident || (a.incident.is_empty() && a.id == *incident));
+        list.retain(|a| a.incident_id() == incident);
     }
     Ok(Json(serde_json::json!({ "total": list.len(), "alerts": list })))
 }
