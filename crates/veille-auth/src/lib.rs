@@ -23,8 +23,11 @@
 //! argon2 is slow on purpose, so a key is hashed once: after one successful verification
 //! the SHA-256 of the whole key is kept in memory and later requests compare against it in
 //! constant time. Revoking or reloading forgets every cached verification. Unknown ids,
-//! malformed keys and wrong secrets for an already verified id are refused without hashing,
-//! and failed verifications per id are rate limited, so guessing cannot exhaust the CPU.
+//! malformed keys, wrong secrets for an already verified id and wrong secrets already refused
+//! are refused without hashing. Failed verifications are rate limited per client address (a
+//! client over the limit waits, `429`, before its next first-time verification), so guessing
+//! cannot exhaust the CPU, and guessing at a key's public id never locks its owner out.
+//! Concurrent first requests with one key hash it once.
 //!
 //! Every refusal is a [`Denial`] with a [`DenialReason`]; [`Denial::record`] counts it in
 //! `veille_api_denied_total{reason}` and logs a structured warning. [`RateLimiter`] keeps
@@ -70,5 +73,5 @@ pub use error::AuthError;
 pub use rate::{RateLimit, RateLimiter};
 pub use role::{Action, Role, UnknownRole};
 pub use scope::{Scope, ScopeError};
-pub use store::{CreatedKey, KeyInfo, KeyStore, NewKey, Principal, KEY_FILE};
+pub use store::{CreatedKey, KeyInfo, KeyStore, NewKey, Principal, KEY_FILE, LOCAL_CLIENT};
 pub use token::Token;

@@ -20,6 +20,9 @@ impl Default for RateLimit {
     }
 }
 
+/// Buckets kept before idle ones are dropped (keys, or client addresses for failed logins).
+const MAX_BUCKETS: usize = 10_000;
+
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     tokens: f64,
@@ -52,15 +55,31 @@ impl RateLimiter {
 
     /// Takes a token for `key_id` at `now` (for tests that control time).
     pub fn check_at(&self, key_id: &str, now: Instant) -> Result<(), Duration> {
+        self.take(key_id, now, true)
+    }
+
+    /// Whether `key_id` has a token now, without taking it; `Err` holds how long until it has.
+    pub fn peek(&self, key_id: &str) -> Result<(), Duration> {
+        self.take(key_id, Instant::now(), false)
+    }
+
+    fn take(&self, key_id: &str, now: Instant, consume: bool) -> Result<(), Duration> {
         let burst = f64::from(self.limit.burst.max(1));
         let rate = self.limit.per_second.max(f64::MIN_POSITIVE);
         let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Keep the table small: an idle bucket is full again, as good as a new one.
+        if buckets.len() >= MAX_BUCKETS {
+            let full_after = burst / rate;
+            buckets.retain(|_, b| now.saturating_duration_since(b.at).as_secs_f64() < full_after);
+        }
         let bucket = buckets.entry(key_id.to_string()).or_insert(Bucket { tokens: burst, at: now });
         let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.at = now.max(bucket.at);
         if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+            if consume {
+                bucket.tokens -= 1.0;
+            }
             Ok(())
         } else {
             let wait = (1.0 - bucket.tokens) / rate;

@@ -22,9 +22,17 @@ pub const KEY_FILE: &str = "keys.json";
 /// How often a serving process looks for changes made to the key file by `veille keys`.
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
 
-/// Failed verifications allowed per key id before further attempts are refused unverified,
-/// so that guessing cannot turn argon2 into a denial of service.
+/// Failed verifications allowed per client address before its further first-time
+/// verifications wait (429), so that guessing cannot turn argon2 into a denial of service.
+/// Counted per client, not per key: whoever guesses at a key id slows only themselves, never
+/// the key's owner.
 const FAILURES: RateLimit = RateLimit { per_second: 1.0, burst: 10 };
+
+/// Wrong secrets remembered per key id, refused again without hashing.
+const REMEMBERED_FAILURES: usize = 64;
+
+/// The client of a verification when the caller does not say (a local tool, a test).
+pub const LOCAL_CLIENT: &str = "local";
 
 /// A key as listed: everything but its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,12 +85,19 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Whether this key's role may take `action` at all (in some workspace of its scope).
+    pub fn may(&self, action: Action) -> Result<(), Denial> {
+        if self.role.allows(action) {
+            Ok(())
+        } else {
+            Err(Denial::new(DenialReason::Role, format!("a key with role `{}` may not {action}", self.role))
+                .for_key(&self.key_id))
+        }
+    }
+
     /// Whether this key may take `action` in `workspace`; the denial names what is missing.
     pub fn authorize(&self, action: Action, workspace: &str) -> Result<(), Denial> {
-        if !self.role.allows(action) {
-            return Err(Denial::new(DenialReason::Role, format!("a key with role `{}` may not {action}", self.role))
-                .for_key(&self.key_id));
-        }
+        self.may(action)?;
         if !self.scope.contains(workspace) {
             return Err(Denial::new(
                 DenialReason::Workspace,
@@ -105,6 +120,12 @@ struct Inner {
     loaded: RwLock<Loaded>,
     /// Key id to the SHA-256 of the whole key, once argon2 verified it.
     verified: Mutex<HashMap<String, [u8; 32]>>,
+    /// Key id to the SHA-256 of wrong keys presented for it, refused without hashing again.
+    rejected: Mutex<HashMap<String, Vec<[u8; 32]>>>,
+    /// One lock per key id being verified, so that concurrent first requests with the same
+    /// key hash it once: the others wait, then find it verified.
+    verifying: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Failed verifications per client address.
     failures: RateLimiter,
     writing: Mutex<()>,
 }
@@ -155,6 +176,8 @@ impl KeyStore {
                 path: path.to_path_buf(),
                 loaded: RwLock::new(Loaded { keys, stamp, checked: Instant::now() }),
                 verified: Mutex::new(HashMap::new()),
+                rejected: Mutex::new(HashMap::new()),
+                verifying: Mutex::new(HashMap::new()),
                 failures: RateLimiter::new(FAILURES),
                 writing: Mutex::new(()),
             }),
@@ -280,12 +303,18 @@ impl KeyStore {
     }
 
     /// Verifies `presented` when that needs no argon2 hashing: a malformed, unknown or revoked
-    /// key, or one verified before. `None` when [`KeyStore::authenticate`] must hash it.
+    /// key, one verified before, or a wrong secret already refused. `None` when
+    /// [`KeyStore::authenticate`] must hash it.
     pub fn authenticate_cached(&self, presented: &str) -> Option<Result<Principal, Denial>> {
         self.refresh();
         let Some(token) = Token::parse(presented.trim()) else {
             return Some(Err(Denial::new(DenialReason::MalformedKey, "the key is not a veille API key (vk_…)")));
         };
+        if !self.read_loaded().keys.contains_key(token.id()) {
+            // Perhaps a key created a moment ago by `veille keys create`: look at the file now
+            // rather than up to a second later (a stat; the file is read only if it changed).
+            self.refresh_now();
+        }
         let loaded = self.read_loaded();
         let invalid = || Denial::new(DenialReason::InvalidKey, "invalid API key").for_key(token.id());
         let Some(key) = loaded.keys.get(token.id()) else {
@@ -294,34 +323,87 @@ impl KeyStore {
         if key.revoked_at.is_some() {
             return Some(Err(Denial::new(DenialReason::RevokedKey, "this API key was revoked").for_key(token.id())));
         }
+        let fingerprint = token.fingerprint();
         let cached = self.lock_verified().get(token.id()).copied();
         match cached {
-            Some(fingerprint) if bool::from(fingerprint.ct_eq(&token.fingerprint())) => Some(Ok(principal(key))),
+            Some(known) if bool::from(known.ct_eq(&fingerprint)) => Some(Ok(principal(key))),
             // The cached fingerprint is the verified key's: anything else is wrong, no need to hash.
             Some(_) => Some(Err(invalid())),
-            None if self.inner.failures.check(token.id()).is_err() => Some(Err(invalid())),
+            None if self.was_rejected(token.id(), &fingerprint) => Some(Err(invalid())),
             None => None,
         }
     }
 
     /// Verifies `presented` against the stored hashes (argon2, slow by design, on first use of
-    /// a key; then from memory). Run it off async threads.
+    /// a key; then from memory). Run it off async threads. The same as
+    /// [`KeyStore::authenticate_from`] for a local client.
     pub fn authenticate(&self, presented: &str) -> Result<Principal, Denial> {
+        self.authenticate_from(presented, LOCAL_CLIENT)
+    }
+
+    /// Verifies `presented`, sent by `client` (its network address). A client whose recent
+    /// verifications failed too often must wait before its next first-time verification (a
+    /// `RateLimited` denial with the time to wait); keys already verified are never held up.
+    /// Concurrent verifications of one key hash it once.
+    pub fn authenticate_from(&self, presented: &str, client: &str) -> Result<Principal, Denial> {
         if let Some(answer) = self.authenticate_cached(presented) {
             return answer;
         }
         let Some(token) = Token::parse(presented.trim()) else {
             return Err(Denial::new(DenialReason::MalformedKey, "the key is not a veille API key (vk_…)"));
         };
+        if let Err(wait) = self.inner.failures.peek(client) {
+            let mut denial = Denial::new(
+                DenialReason::RateLimited,
+                "too many failed key verifications from this address: wait before trying a new key",
+            )
+            .for_key(token.id());
+            denial.retry_after = Some(wait);
+            return Err(denial);
+        }
+        let gate = {
+            let mut verifying = self.inner.verifying.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(verifying.entry(token.id().to_string()).or_default())
+        };
+        let answer = {
+            let _turn = gate.lock().unwrap_or_else(|p| p.into_inner());
+            // Another request may have verified (or refused) this very key while this one waited.
+            match self.authenticate_cached(presented) {
+                Some(answer) => answer,
+                None => self.verify(&token, client),
+            }
+        };
+        let mut verifying = self.inner.verifying.lock().unwrap_or_else(|p| p.into_inner());
+        if Arc::strong_count(&gate) <= 2 {
+            verifying.remove(token.id());
+        }
+        answer
+    }
+
+    /// Hashes `token` against its stored key and remembers the outcome.
+    fn verify(&self, token: &Token, client: &str) -> Result<Principal, Denial> {
+        let invalid = || Denial::new(DenialReason::InvalidKey, "invalid API key").for_key(token.id());
         let Some(key) = self.read_loaded().keys.get(token.id()).cloned() else {
-            return Err(Denial::new(DenialReason::InvalidKey, "invalid API key").for_key(token.id()));
+            return Err(invalid());
         };
         if token.matches_hash(&key.hash) {
             self.lock_verified().insert(key.id.clone(), token.fingerprint());
-            Ok(principal(&key))
-        } else {
-            Err(Denial::new(DenialReason::InvalidKey, "invalid API key").for_key(token.id()))
+            return Ok(principal(&key));
         }
+        // Only failures cost the client; its bucket was checked before hashing.
+        let _ = self.inner.failures.check(client);
+        let mut rejected = self.inner.rejected.lock().unwrap_or_else(|p| p.into_inner());
+        let wrong = rejected.entry(key.id.clone()).or_default();
+        if wrong.len() >= REMEMBERED_FAILURES {
+            wrong.remove(0);
+        }
+        wrong.push(token.fingerprint());
+        Err(invalid())
+    }
+
+    fn was_rejected(&self, id: &str, fingerprint: &[u8; 32]) -> bool {
+        let rejected = self.inner.rejected.lock().unwrap_or_else(|p| p.into_inner());
+        rejected.get(id).is_some_and(|wrong| wrong.iter().any(|w| bool::from(w.ct_eq(fingerprint))))
     }
 
     /// Re-reads the key file when another process changed it, at most once a second.
@@ -332,6 +414,11 @@ impl KeyStore {
                 return;
             }
         }
+        self.refresh_now();
+    }
+
+    /// Re-reads the key file if another process changed it.
+    fn refresh_now(&self) {
         let stamp = file::stamp(&self.inner.path);
         let mut loaded = self.inner.loaded.write().unwrap_or_else(|p| p.into_inner());
         loaded.checked = Instant::now();
@@ -354,6 +441,7 @@ impl KeyStore {
         let mut loaded = self.inner.loaded.write().unwrap_or_else(|p| p.into_inner());
         *loaded = Loaded { keys, stamp, checked: Instant::now() };
         self.lock_verified().clear();
+        self.inner.rejected.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Applies `change` to the keys on disk (re-read first, so changes by other processes stay).

@@ -70,9 +70,55 @@ fn guessing_secrets_is_cut_off_before_it_costs_argon2_time() {
     let store = KeyStore::open(dir.path()).unwrap();
     let key = analyst(&store, "acme");
     let guesses: Vec<String> = (0..20).map(|i| format!("vk_{}_{:064x}", key.info.id, i)).collect();
-    let hashed =
-        guesses.iter().filter(|g| store.authenticate_cached(g).is_none() && store.authenticate(g).is_err()).count();
-    assert!(hashed <= 11, "only the failure burst is hashed, got {hashed}");
+    let started = std::time::Instant::now();
+    let answers: Vec<DenialReason> =
+        guesses.iter().map(|g| store.authenticate_from(g, "203.0.113.9").unwrap_err().reason).collect();
+    // A burst of 10 failures, then one a second (argon2 takes a while, so some come back).
+    let allowed = 10 + started.elapsed().as_secs_f64().ceil() as usize;
+    let hashed = answers.iter().filter(|r| **r == DenialReason::InvalidKey).count();
+    assert!(hashed <= allowed, "only the failure burst is hashed ({allowed}), got {hashed}: {answers:?}");
+    let waiting = store.authenticate_from(&guesses[19], "203.0.113.9").unwrap_err();
+    assert_eq!(waiting.reason, DenialReason::RateLimited, "a guesser over the limit is told to wait (429)");
+    assert!(waiting.retry_after.is_some());
+    // A wrong secret already refused is refused again from memory, whoever sends it.
+    assert_eq!(store.authenticate_cached(&guesses[0]).unwrap().unwrap_err().reason, DenialReason::InvalidKey);
+}
+
+#[test]
+fn guessing_at_a_key_id_never_locks_its_owner_out() {
+    // The probe's attack: with only the public key id, a dozen wrong secrets, then four a
+    // second, kept the real key refused as "invalid" for as long as it lasted.
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::open(dir.path()).unwrap();
+    let key = analyst(&store, "acme");
+    for i in 0..16 {
+        let wrong = format!("vk_{}_{:064x}", key.info.id, i);
+        assert!(store.authenticate_from(&wrong, "198.51.100.7").is_err());
+    }
+    // The owner's first request, from elsewhere, after a restart emptied the cache.
+    let restarted = KeyStore::open(dir.path()).unwrap();
+    for i in 0..16 {
+        let wrong = format!("vk_{}_{:064x}", key.info.id, 100 + i);
+        let _ = restarted.authenticate_from(&wrong, "198.51.100.7");
+    }
+    assert!(restarted.authenticate_from(key.token.reveal(), "192.0.2.1").is_ok());
+}
+
+#[test]
+fn concurrent_first_requests_with_a_valid_key_all_pass_and_hash_it_once() {
+    // The probe saw 12 to 16 of 16 concurrent first requests refused as "invalid API key".
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyStore::open(dir.path()).unwrap();
+    let key = analyst(&store, "acme");
+    let token = key.token.reveal().to_string();
+    let answers: Vec<_> = std::thread::scope(|s| {
+        let workers: Vec<_> =
+            (0..16).map(|_| s.spawn(|| store.authenticate_from(&token, "192.0.2.1").map(|p| p.key_id))).collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    for a in &answers {
+        assert_eq!(a.as_deref(), Ok(key.info.id.as_str()), "{answers:?}");
+    }
 }
 
 #[test]

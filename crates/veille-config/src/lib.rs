@@ -372,6 +372,22 @@ impl Config {
         self.signals.validate().map_err(|(key, reason)| invalid(format!("signals.{key}"), reason))?;
         self.alerts.validate().map_err(|(key, reason)| invalid(format!("alerts.{key}"), reason))?;
         reports::validate(&self.reports).map_err(|(key, reason)| invalid(format!("reports{key}"), reason))?;
+        let declared: BTreeSet<&str> = self.workspaces.iter().map(|w| w.name.as_str()).collect();
+        for (i, s) in self.sources.iter().enumerate() {
+            match s.workspace() {
+                // With no workspace declared, the configuration has no watches to miss.
+                Some(ws) if !declared.is_empty() && !declared.contains(ws) => {
+                    return Err(invalid(
+                        format!("sources[{i}].workspace"),
+                        format!(
+                            "`{ws}` is not a declared workspace (declared: {}): its mentions would match no watch and raise no alert; declare it with [[workspaces]] name = \"{ws}\"",
+                            declared.iter().copied().collect::<Vec<_>>().join(", ")
+                        ),
+                    ))
+                }
+                _ => {}
+            }
+        }
         let mut ws_names = BTreeSet::new();
         for (i, w) in self.workspaces.iter().enumerate() {
             check_workspace_name(&w.name).map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;
@@ -423,6 +439,20 @@ pub(crate) fn documented_toml_example(source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_may_not_feed_a_workspace_that_is_not_declared() {
+        let toml = "[[sources]]\nkind = \"ndjson\"\nname = \"feed\"\npath = \"in.ndjson\"\nworkspace = \"acmee\"\n\n[[workspaces]]\nname = \"acme\"\n";
+        let e = Config::from_toml_str(toml, "x.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("sources[0].workspace") && e.contains("`acmee` is not a declared workspace (declared: acme)"),
+            "{e}"
+        );
+        assert!(Config::from_toml_str(&toml.replace("acmee", "acme"), "x.toml").is_ok());
+        // Without any workspace declared there is no watch to miss.
+        let bare = toml.split("[[workspaces]]").next().unwrap_or_default();
+        assert!(Config::from_toml_str(bare, "x.toml").is_ok());
+    }
 
     #[test]
     fn unknown_keys_are_errors_with_file_and_line() {

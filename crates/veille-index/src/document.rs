@@ -36,8 +36,11 @@ pub(crate) fn hashtags(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-pub(crate) fn to_document(f: &Fields, m: &Mention) -> TantivyDocument {
+/// The document of `m`, indexed at `seq` (see [`Fields::seq`]).
+pub(crate) fn to_document(f: &Fields, m: &Mention, seq: u64) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
+    doc.add_text(f.uid, m.store_key());
+    doc.add_u64(f.seq, seq);
     doc.add_text(f.key, m.key().as_str());
     doc.add_text(f.workspace, &m.workspace);
     doc.add_text(f.platform, m.platform().as_str());

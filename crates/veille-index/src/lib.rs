@@ -4,8 +4,11 @@
 //! its workspace and every search is filtered by it inside the index, so a
 //! query can never reach another workspace's mentions.
 //!
-//! Writes are upserts on the mention key (`platform:native_id`): a replayed
-//! or retried mention replaces its earlier copy instead of adding a second.
+//! Writes are upserts on the mention key within its workspace
+//! (`workspace/platform:native_id`): a replayed or retried mention replaces its
+//! earlier copy instead of adding a second, and a post tracked by two
+//! workspaces is kept once in each, so one workspace's writes never touch
+//! another's copy.
 //! Each commit stores a [`Checkpoint`](veille_model::Checkpoint) in its
 //! payload — the source cursors that the commit covers — so a restarted
 //! pipeline resumes exactly where durable data ends.
@@ -30,12 +33,14 @@
 mod aggregate;
 mod complexity;
 mod document;
+mod live;
 mod metrics;
 mod scan;
 mod schema;
 mod search;
 mod shards;
 mod stats;
+mod upgrade;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -53,8 +58,10 @@ pub use aggregate::{
     MAX_VALUES,
 };
 pub use complexity::QueryCost;
+pub use live::{Indexed, IndexedPage, MAX_LIVE_PAGE};
 pub use search::{Hit, SearchRequest, SearchResponse, Sort, MAX_LIMIT, MAX_OFFSET};
 pub use stats::{VolumeBucket, VolumeRequest, VolumeResponse, VolumeSplit};
+pub use upgrade::{needs_upgrade, upgrade, Unreadable, UpgradeReport};
 pub use writer::{raw, MentionWriter};
 
 use schema::Fields;
@@ -114,6 +121,12 @@ pub enum IndexError {
     /// A request parameter is out of bounds.
     #[error("invalid request: {0}")]
     Request(String),
+    /// The index was written by an older veille and must be upgraded before use.
+    #[error("the index at {} was written by an older veille, whose upserts were not scoped to workspaces: run `veille index upgrade` to rewrite it in place (the checkpoint is kept)", path.display())]
+    Outdated {
+        /// The index directory.
+        path: PathBuf,
+    },
     /// The checkpoint stored in the last commit cannot be read.
     #[error("the checkpoint in the index's last commit is unreadable: {0}")]
     Checkpoint(String),
@@ -156,6 +169,9 @@ impl MentionIndex {
         let open_err = |message: String| IndexError::Open { path: dir.to_path_buf(), message };
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, fields) = schema::build();
+        if upgrade::needs_upgrade(dir)? {
+            return Err(IndexError::Outdated { path: dir.to_path_buf() });
+        }
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
         let mut index = Index::open_or_create(directory, schema).map_err(|e| open_err(e.to_string()))?;
         schema::register_tokenizers(&index);

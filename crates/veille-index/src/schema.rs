@@ -18,9 +18,19 @@ pub(crate) const FR_TOKENIZER: &str = "veille_fr";
 /// Tokenizer of keyword fields: the whole value, lower-cased.
 pub(crate) const KEYWORD_TOKENIZER: &str = "keyword";
 
+/// Name of the upsert-key field. An index without it was written before keys were scoped to
+/// workspaces, and must be upgraded (see [`crate::upgrade`]).
+pub(crate) const UID_FIELD: &str = "_uid";
+/// Name of the indexing-order field (what the live stream follows).
+pub(crate) const SEQ_FIELD: &str = "_seq";
+
 /// Handles on every field of the mention schema.
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
+    /// The upsert key, `workspace/platform:native_id` ([`veille_model::Mention::store_key`]).
+    pub uid: Field,
+    /// When the writer indexed the mention, microseconds since the epoch, increasing per writer.
+    pub seq: Field,
     pub key: Field,
     pub workspace: Field,
     pub platform: Field,
@@ -73,6 +83,8 @@ pub(crate) fn build() -> (Schema, Fields) {
     let date = DateOptions::from(INDEXED).set_fast().set_precision(DateTimePrecision::Seconds);
     let count = NumericOptions::default() | FAST | INDEXED;
     let fields = Fields {
+        uid: b.add_text_field(UID_FIELD, keyword(false)),
+        seq: b.add_u64_field(SEQ_FIELD, NumericOptions::default() | FAST | INDEXED),
         key: b.add_text_field("key", keyword(false)),
         workspace: b.add_text_field("workspace", keyword(true)),
         platform: b.add_text_field("platform", keyword(true)),

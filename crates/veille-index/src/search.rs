@@ -5,7 +5,7 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
@@ -114,9 +114,24 @@ impl MentionIndex {
         } else {
             let mut parser = QueryParser::for_index(&self.index, schema::default_search_fields(&self.fields));
             parser.set_conjunction_by_default();
-            parser
+            let parsed = parser
                 .parse_query(query)
-                .map_err(|e| IndexError::Query { query: query.to_string(), message: e.to_string() })?
+                .map_err(|e| IndexError::Query { query: query.to_string(), message: e.to_string() })?;
+            // Some queries parse but cannot run on this schema (`key:*` asks whether a field is
+            // present, which only fields with fast values can answer): find out now, as a bad
+            // query, rather than as a failure half-way through a search.
+            parsed.weight(EnableScoring::disabled_from_schema(&self.index.schema())).map_err(|e| {
+                IndexError::Query {
+                    query: query.to_string(),
+                    message: match e {
+                        tantivy::TantivyError::SchemaError(m) => {
+                            format!("{m} (`field:*` works on keyword and number fields, not on `key` or text fields)")
+                        }
+                        other => other.to_string(),
+                    },
+                }
+            })?;
+            parsed
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (Occur::Must, user.box_clone()),

@@ -73,22 +73,10 @@ pub struct VolumeResponse {
     pub buckets: Vec<VolumeBucket>,
 }
 
-fn check_interval(interval: &str) -> Result<()> {
-    let (num, unit) = interval.split_at(interval.find(|c: char| !c.is_ascii_digit()).unwrap_or(interval.len()));
-    let ok = matches!(unit, "s" | "m" | "h" | "d") && num.parse::<u32>().is_ok_and(|n| n > 0);
-    if ok {
-        Ok(())
-    } else {
-        Err(IndexError::Request(format!(
-            "`interval` is `{interval}`: expected a number and a unit among s, m, h, d (e.g. 5m, 1h, 1d)"
-        )))
-    }
-}
-
 impl MentionIndex {
     /// Counts mentions per time bucket.
     pub fn volume(&self, req: &VolumeRequest) -> Result<VolumeResponse> {
-        check_interval(&req.interval)?;
+        self.check_histogram(&req.workspace, &req.query, req.from, req.to, &req.interval)?;
         metrics::SEARCHES.inc();
         let (query, _) = self.scoped_query(&req.workspace, &req.query, req.from, req.to)?;
         let mut histogram = serde_json::json!({

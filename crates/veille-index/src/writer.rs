@@ -19,8 +19,19 @@ pub struct MentionWriter {
     pending: usize,
     /// The committed index, to tell a new key from one that must be replaced.
     committed: Searcher,
-    /// Keys upserted since the last commit, which `committed` does not show yet.
+    /// Store keys upserted since the last commit, which `committed` does not show yet.
     uncommitted: HashSet<String>,
+    /// The indexing sequence number given to the last document (see [`next_seq`]).
+    last_seq: u64,
+}
+
+/// The sequence number of a document indexed now, after one numbered `last`: the wall clock in
+/// microseconds, or one more than `last` when the clock did not move on (or went back). So the
+/// numbers of one writer only increase, and those of several writers (one per shard) compare
+/// as their clocks do.
+fn next_seq(last: u64) -> u64 {
+    let now = chrono::Utc::now().timestamp_micros().max(0) as u64;
+    now.max(last.saturating_add(1))
 }
 
 impl MentionWriter {
@@ -33,28 +44,33 @@ impl MentionWriter {
         // tantivy needs at least 15 MB per indexing thread.
         let threads = threads.min(budget / (15 * 1024 * 1024)).max(1);
         let writer = index.index.writer_with_num_threads(threads, budget)?;
+        let committed = index.reader.searcher();
+        let last_seq = crate::live::max_seq(&committed)?;
         Ok(MentionWriter {
             writer,
             fields: index.fields.clone(),
             index: index.clone(),
             pending: 0,
-            committed: index.reader.searcher(),
+            committed,
             uncommitted: HashSet::new(),
+            last_seq,
         })
     }
 
-    /// Inserts `mention`, replacing any earlier mention with the same key.
+    /// Inserts `mention`, replacing any earlier copy of it in its workspace (same
+    /// [`store_key`](Mention::store_key)); other workspaces' copies of the same post stay.
     pub fn upsert(&mut self, mention: &Mention) -> Result<()> {
         self.insert(mention).map_err(|e| diagnose(self.index.path(), e))
     }
 
     fn insert(&mut self, mention: &Mention) -> std::result::Result<(), tantivy::TantivyError> {
-        let doc = crate::document::to_document(&self.fields, mention);
-        let key = mention.key().as_str();
-        let term = Term::from_field_text(self.fields.key, key);
+        self.last_seq = next_seq(self.last_seq);
+        let doc = crate::document::to_document(&self.fields, mention, self.last_seq);
+        let key = mention.store_key();
+        let term = Term::from_field_text(self.fields.uid, &key);
         // A delete costs a query at commit time: only issue it for a key that may already be
         // there, either committed or written since the last commit.
-        let seen = !self.uncommitted.insert(key.to_string());
+        let seen = !self.uncommitted.insert(key);
         if seen || self.committed.doc_freq(&term)? > 0 {
             self.writer.delete_term(term);
         }
@@ -145,7 +161,7 @@ pub mod raw {
 
     /// Builds the document veille would index for `mention`.
     pub fn document(index: &MentionIndex, mention: &Mention) -> TantivyDocument {
-        crate::document::to_document(&index.fields, mention)
+        crate::document::to_document(&index.fields, mention, next_seq(0))
     }
 
     /// A plain tantivy writer on the index, with the same resources as [`MentionWriter`].

@@ -200,3 +200,125 @@ fn volume_histogram_counts_per_bucket_with_splits() {
     let bad = VolumeRequest { interval: "weekly".into(), ..req };
     assert!(matches!(index.volume(&bad), Err(IndexError::Request(_))));
 }
+
+#[test]
+fn a_write_in_one_workspace_never_replaces_or_removes_another_workspaces_copy() {
+    // The probe's case: workspace `a` pushes a post with the native id of one of `b`'s.
+    let (_d, index) = open();
+    let mut w = index.writer(&Default::default()).unwrap();
+    w.upsert(&mention("secret-b-1", "b", "b's confidential note", 1)).unwrap();
+    w.commit(&Checkpoint::default()).unwrap();
+    w.upsert(&mention("secret-b-1", "a", "a's copy", 1)).unwrap();
+    w.commit(&Checkpoint::default()).unwrap();
+    assert_eq!(index.get("b", "x:secret-b-1").unwrap().unwrap().text, "b's confidential note");
+    assert_eq!(index.get("a", "x:secret-b-1").unwrap().unwrap().text, "a's copy");
+    assert_eq!(index.count("b", "", None, None).unwrap(), 1);
+    assert_eq!(index.count("a", "", None, None).unwrap(), 1);
+    // Within one commit too, and an upsert in `a` replaces only `a`'s copy.
+    w.upsert(&mention("secret-b-2", "b", "second note", 1)).unwrap();
+    w.upsert(&mention("secret-b-2", "a", "a again", 1)).unwrap();
+    w.upsert(&mention("secret-b-1", "a", "a's copy, edited", 1)).unwrap();
+    w.commit(&Checkpoint::default()).unwrap();
+    assert_eq!(index.num_docs(), 4);
+    assert_eq!(index.get("b", "x:secret-b-1").unwrap().unwrap().text, "b's confidential note");
+    assert_eq!(index.get("a", "x:secret-b-1").unwrap().unwrap().text, "a's copy, edited");
+    assert_eq!(index.get("b", "x:secret-b-2").unwrap().unwrap().text, "second note");
+}
+
+#[test]
+fn presence_queries_on_fields_that_cannot_answer_them_are_bad_queries() {
+    let (_d, index) = open();
+    let mut w = index.writer(&Default::default()).unwrap();
+    w.upsert(&mention("1", "default", "hello", 1)).unwrap();
+    w.commit(&Checkpoint::default()).unwrap();
+    for q in ["key:*", "text:*", "hello AND title:*"] {
+        let e = index.count("default", q, None, None).unwrap_err();
+        assert!(matches!(e, IndexError::Query { .. }), "{q}: {e}");
+        assert!(e.to_string().contains("not a fast field"), "{e}");
+    }
+    // Keyword fields with fast values answer them.
+    assert_eq!(index.count("default", "author:*", None, None).unwrap(), 1);
+}
+
+#[test]
+fn histograms_with_too_many_buckets_are_refused_before_they_run() {
+    let (_d, index) = open();
+    let mut w = index.writer(&Default::default()).unwrap();
+    // Five days apart: 432,001 one-second buckets.
+    w.upsert(&mention("1", "default", "first", 0)).unwrap();
+    w.upsert(&mention("2", "default", "last", 120)).unwrap();
+    w.commit(&Checkpoint::default()).unwrap();
+    let mut req = VolumeRequest {
+        workspace: "default".into(),
+        query: String::new(),
+        from: None,
+        to: None,
+        interval: "1s".into(),
+        split: None,
+    };
+    let e = index.volume(&req).unwrap_err();
+    assert!(matches!(e, IndexError::Request(_)), "{e}");
+    assert!(e.to_string().contains("432001 buckets, the most is 20160"), "{e}");
+    req.interval = "1m".into();
+    assert_eq!(index.volume(&req).unwrap().total, 2);
+    // A narrow time range makes the same interval fine.
+    req.interval = "1s".into();
+    req.from = Some(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
+    req.to = Some(Utc.with_ymd_and_hms(2026, 3, 1, 1, 0, 0).unwrap());
+    assert_eq!(index.volume(&req).unwrap().total, 1);
+    let scope = veille_index::Scope::new("default", "");
+    let e = index.sentiment(&scope, Some("1s")).unwrap_err();
+    assert!(matches!(e, IndexError::Request(_)), "{e}");
+}
+
+/// An index as veille wrote them before upserts were scoped to workspaces: the same stored
+/// mention JSON, but neither the workspace-scoped key nor the indexing order.
+fn write_old_index(dir: &std::path::Path, mentions: &[&str]) {
+    use tantivy::schema::{Schema, STORED, STRING};
+    let mut b = Schema::builder();
+    let key = b.add_text_field("key", STRING);
+    let source = b.add_text_field("_source", STORED);
+    let index = tantivy::Index::create_in_dir(dir, b.build()).unwrap();
+    let mut w: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+    for json in mentions {
+        let m = Mention::from_json(json).unwrap_or_else(|_| mention("bad", "default", "x", 1));
+        w.add_document(tantivy::doc!(key => m.key().as_str(), source => *json)).unwrap();
+    }
+    let mut cp = Checkpoint::default();
+    cp.sources.insert("replay".into(), "77".into());
+    let mut prepared = w.prepare_commit().unwrap();
+    prepared.set_payload(&cp.to_payload());
+    prepared.commit().unwrap();
+}
+
+#[test]
+fn an_older_index_is_refused_with_how_to_upgrade_it_and_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    std::fs::create_dir_all(&path).unwrap();
+    let good = mention("1", "acme", "kept", 1).to_json();
+    let other = mention("2", "globex", "kept too", 2).to_json();
+    // Stored by an older veille that accepted a date the index cannot hold.
+    let wrapped = mention("3", "acme", "too late", 3).to_json().replace("2026-03-01T03:00:00Z", "9999-12-31T23:59:59Z");
+    write_old_index(&path, &[&good, &other, &wrapped]);
+    assert!(veille_index::needs_upgrade(&path).unwrap());
+    let e = MentionIndex::open(&path).err().unwrap();
+    assert!(matches!(e, IndexError::Outdated { .. }), "{e}");
+    assert!(e.to_string().contains("veille index upgrade"), "{e}");
+
+    let mut calls = 0;
+    let report = veille_index::upgrade(&path, |_, _| calls += 1).unwrap();
+    assert!(report.upgraded && calls > 0);
+    assert_eq!(report.mentions, 2);
+    assert_eq!(report.unreadable.len(), 1);
+    assert!(report.unreadable[0].reason.contains("created_at"), "{:?}", report.unreadable);
+    assert!(!veille_index::needs_upgrade(&path).unwrap());
+    let index = MentionIndex::open(&path).unwrap();
+    assert_eq!(index.num_docs(), 2);
+    assert_eq!(index.checkpoint().unwrap().sources["replay"], "77");
+    assert_eq!(index.get("globex", "x:2").unwrap().unwrap().text, "kept too");
+    let siblings: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(siblings, vec![std::ffi::OsString::from("index")], "nothing left beside the index");
+    // A current index is left alone.
+    assert!(!veille_index::upgrade(&path, |_, _| {}).unwrap().upgraded);
+}

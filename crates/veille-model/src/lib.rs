@@ -39,7 +39,7 @@ pub use mention::{Author, Engagement, Mention, MentionKey, Reference, DEFAULT_WO
 pub use platform::{Platform, UnknownPlatform};
 pub use scores::{BrandSentiment, Scores, Sentiment, SentimentLabel};
 pub use tags::{TermHit, WatchKind, WatchMatch};
-pub use time::{parse_timestamp, TimestampError};
+pub use time::{is_storable, parse_time_param, parse_timestamp, TimeParamError, TimestampError, LATEST_SECOND};
 
 /// Limits that every mention must respect, whatever its source.
 pub mod limits {

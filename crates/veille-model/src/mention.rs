@@ -7,8 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{MentionError, ValidationError};
 use crate::limits::{MAX_ID_BYTES, MAX_TEXT_BYTES, MAX_WORKSPACE_BYTES};
 
-/// 9999-12-31T23:59:59Z in Unix seconds: the last time with a four-digit year.
-const LAST_RFC3339_SECOND: i64 = 253_402_300_799;
 use crate::platform::Platform;
 use crate::scores::Scores;
 use crate::tags::WatchMatch;
@@ -198,6 +196,17 @@ impl Mention {
         &self.key
     }
 
+    /// The identity of this copy in storage, `workspace/platform:native_id`: writes are upserts
+    /// on it, so a post tracked by two workspaces is kept once in each and a write in one
+    /// workspace never replaces or removes another workspace's copy.
+    pub fn store_key(&self) -> String {
+        let mut k = String::with_capacity(self.workspace.len() + 1 + self.key.as_str().len());
+        k.push_str(&self.workspace);
+        k.push('/');
+        k.push_str(self.key.as_str());
+        k
+    }
+
     /// Where it was published.
     pub fn platform(&self) -> Platform {
         self.platform
@@ -321,17 +330,18 @@ impl Mention {
                 return Err(ValidationError::new("lang", format!("`{lang}` is not an ISO 639 language code")));
             }
         }
-        if self.created_at.timestamp() < 0 {
-            return Err(ValidationError::new("created_at", "is before 1970"));
-        }
-        // A later time has a year of five digits or more, which RFC 3339 cannot write:
-        // the mention could not be read back from its own JSON.
+        // The index stores times as 64-bit nanoseconds (they end in 2262 and would wrap to
+        // 1677): a time outside the storable range is refused, never stored elsewhere in time.
         for (field, t) in [("created_at", Some(self.created_at)), ("ingested_at", self.ingested_at)] {
-            if t.is_some_and(|t| t.timestamp() > LAST_RFC3339_SECOND) {
-                return Err(ValidationError::new(
-                    field,
-                    "is after 9999-12-31T23:59:59Z, the last time RFC 3339 can write",
-                ));
+            match t {
+                Some(t) if t.timestamp() < 0 => return Err(ValidationError::new(field, "is before 1970")),
+                Some(t) if !crate::time::is_storable(t) => {
+                    return Err(ValidationError::new(
+                        field,
+                        format!("is {}, after 2199-12-31T23:59:59Z, the latest time veille stores (a wrong unit or a broken feed?)", t.to_rfc3339()),
+                    ))
+                }
+                _ => {}
             }
         }
         for (field, r) in [("reply_to", &self.reply_to), ("quote_of", &self.quote_of), ("repost_of", &self.repost_of)] {
@@ -384,16 +394,46 @@ mod tests {
     }
 
     #[test]
-    fn times_past_year_9999_are_refused_because_they_would_not_read_back() {
+    fn times_the_index_cannot_hold_are_refused_instead_of_wrapping() {
         // Unix seconds of the year 55840 (a Reddit `created_utc` in milliseconds, found by fuzzing).
         let e = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", "1700000480480")).unwrap_err();
         assert_eq!(e.field, "created_at");
-        assert!(e.reason.contains("after 9999-12-31T23:59:59Z"), "{e}");
+        assert!(e.reason.contains("after 2199-12-31T23:59:59Z"), "{e}");
         let e =
             Mention::from_json(&GOOD.replace("\"lang\"", "\"ingested_at\":\"1700000480480\",\"lang\"")).unwrap_err();
         assert_eq!(e.field, "ingested_at");
-        let last = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", "9999-12-31T23:59:59Z")).unwrap();
+        // The index keeps 64-bit nanoseconds: 9999 (and 2262 or 2200) would come back as another
+        // year. The probe's mention dated 9999-12-31 was indexed as 1816.
+        for late in ["9999-12-31T23:59:59Z", "2262-04-12T00:00:00Z", "2200-01-01T00:00:00Z"] {
+            let e = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", late)).unwrap_err();
+            assert_eq!(e.field, "created_at", "{late}");
+            assert!(e.reason.contains("latest time veille stores"), "{e}");
+        }
+        let last = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", "2199-12-31T23:59:59Z")).unwrap();
         assert_eq!(Mention::from_json(&last.to_json()).unwrap(), last);
+        let e = Mention::from_json(&GOOD.replace("2026-01-02T03:04:05Z", "1969-12-31T23:59:59Z")).unwrap_err();
+        assert_eq!(e.reason, "is before 1970");
+    }
+
+    #[test]
+    fn unix_seconds_may_be_a_json_number() {
+        let m = Mention::from_json(&GOOD.replace("\"2026-01-02T03:04:05Z\"", "1767323045")).unwrap();
+        assert_eq!(m.created_at.to_rfc3339(), "2026-01-02T03:04:05+00:00");
+        let m = Mention::from_json(&GOOD.replace("\"2026-01-02T03:04:05Z\"", "1767323045.5")).unwrap();
+        assert_eq!(m.created_at.timestamp_subsec_millis(), 500);
+        let e = Mention::from_json(&GOOD.replace("\"2026-01-02T03:04:05Z\"", "true")).unwrap_err();
+        assert_eq!(e.field, "created_at");
+        assert!(e.reason.contains("a timestamp string or a number of Unix seconds"), "{e}");
+    }
+
+    #[test]
+    fn the_store_key_scopes_the_mention_key_to_its_workspace() {
+        let a = Mention::from_json(GOOD).unwrap();
+        let mut b = a.clone();
+        b.workspace = "globex".into();
+        assert_eq!(a.key(), b.key());
+        assert_eq!(a.store_key(), "acme/x:1");
+        assert_ne!(a.store_key(), b.store_key());
     }
 
     #[test]

@@ -1,4 +1,16 @@
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
+
+/// 2199-12-31T23:59:59Z in Unix seconds: the latest publication or arrival time veille stores.
+///
+/// The index keeps times as signed 64-bit nanoseconds, which end in April 2262; a later time
+/// would wrap around to 1677. A post dated after 2199 comes from a wrong unit or a broken feed,
+/// so it is refused with its reason instead of being stored somewhere else in time.
+pub const LATEST_SECOND: i64 = 7_258_118_399;
+
+/// Whether `t` lies in the range veille stores: from 1970-01-01 to [`LATEST_SECOND`] included.
+pub fn is_storable(t: DateTime<Utc>) -> bool {
+    (0..=LATEST_SECOND).contains(&t.timestamp())
+}
 
 /// A timestamp in none of the accepted formats.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,11 +53,76 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, TimestampError> {
     }
     if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.bytes().filter(|&b| b == b'.').count() <= 1 {
         let secs: f64 = s.parse().map_err(|_| err())?;
-        let whole = secs.trunc() as i64;
-        let nanos = ((secs - secs.trunc()) * 1e9).round() as u32;
-        return Utc.timestamp_opt(whole, nanos.min(999_999_999)).single().ok_or_else(err);
+        return from_unix_seconds(secs).ok_or_else(err);
     }
     Err(err())
+}
+
+/// A time parameter that is neither a timestamp nor a relative time veille reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeParamError {
+    /// Not a timestamp in any accepted format, nor `now` / `now-N{s,m,h,d}`.
+    #[error("`{0}` is not a time: expected a timestamp (RFC 3339 like 2026-01-02T03:04:05Z, RFC 2822, Unix seconds) or now, now-15m, now-24h, now-7d")]
+    Unreadable(String),
+    /// A relative time that reaches outside the times veille stores.
+    #[error("`{0}` is outside the times veille stores (1970-01-01 to 2199-12-31)")]
+    OutOfRange(String),
+}
+
+/// Parses a time parameter as the API and the command line take it: any timestamp
+/// [`parse_timestamp`] reads, `now`, or `now-N` followed by a unit (`s`, `m`, `h`, `d`), relative
+/// to `now`. `N` is a whole number of at most 9 digits; a relative time that falls outside the
+/// storable range is refused rather than wrapped.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+/// let t = veille_model::parse_time_param("now-36h", now).unwrap();
+/// assert_eq!(t, Utc.with_ymd_and_hms(2026, 2, 28, 0, 0, 0).unwrap());
+/// assert!(veille_model::parse_time_param("now--5d", now).is_err());
+/// assert!(veille_model::parse_time_param("now-99999999999d", now).is_err());
+/// ```
+pub fn parse_time_param(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeParamError> {
+    let s = input.trim();
+    let unreadable = || TimeParamError::Unreadable(input.to_string());
+    let Some(rest) = s.strip_prefix("now") else {
+        let t = parse_timestamp(s).map_err(|_| unreadable())?;
+        return if is_storable(t) { Ok(t) } else { Err(TimeParamError::OutOfRange(input.to_string())) };
+    };
+    if rest.is_empty() {
+        return Ok(now);
+    }
+    let amount = rest.strip_prefix('-').ok_or_else(unreadable)?;
+    let unit_at = amount.len().checked_sub(1).ok_or_else(unreadable)?;
+    let (digits, unit) = (amount.get(..unit_at).ok_or_else(unreadable)?, &amount[unit_at..]);
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(unreadable());
+    }
+    let n: i64 = digits.parse().map_err(|_| unreadable())?;
+    let ago = match unit {
+        "s" => TimeDelta::try_seconds(n),
+        "m" => TimeDelta::try_minutes(n),
+        "h" => TimeDelta::try_hours(n),
+        "d" => TimeDelta::try_days(n),
+        _ => return Err(unreadable()),
+    };
+    let out_of_range = || TimeParamError::OutOfRange(input.to_string());
+    let t = ago.and_then(|d| now.checked_sub_signed(d)).ok_or_else(out_of_range)?;
+    if is_storable(t) {
+        Ok(t)
+    } else {
+        Err(out_of_range())
+    }
+}
+
+/// Unix seconds (integer or fraction) as a UTC time.
+fn from_unix_seconds(secs: f64) -> Option<DateTime<Utc>> {
+    if !secs.is_finite() || secs.abs() > 1e15 {
+        return None;
+    }
+    let whole = secs.floor() as i64;
+    let nanos = ((secs - secs.floor()) * 1e9).round() as u32;
+    Utc.timestamp_opt(whole, nanos.min(999_999_999)).single()
 }
 
 /// Serde adapter: a timestamp string in any format [`parse_timestamp`] accepts,
@@ -58,9 +135,25 @@ pub(crate) mod flexible {
         s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
     }
 
+    /// A time as JSON gives it: a string in any accepted format, or a number of Unix seconds.
+    #[derive(Deserialize)]
+    #[serde(untagged, expecting = "a timestamp string or a number of Unix seconds")]
+    pub(crate) enum Written<'a> {
+        Text(#[serde(borrow)] std::borrow::Cow<'a, str>),
+        Seconds(f64),
+    }
+
+    impl Written<'_> {
+        pub(crate) fn parse(&self) -> Result<DateTime<Utc>, super::TimestampError> {
+            match self {
+                Written::Text(s) => super::parse_timestamp(s),
+                Written::Seconds(n) => super::from_unix_seconds(*n).ok_or_else(|| super::TimestampError(n.to_string())),
+            }
+        }
+    }
+
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        super::parse_timestamp(&s).map_err(serde::de::Error::custom)
+        Written::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 
     pub mod option {
@@ -75,10 +168,9 @@ pub(crate) mod flexible {
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-            let s = <Option<std::borrow::Cow<'de, str>>>::deserialize(d)?;
-            match s {
+            match <Option<super::Written<'de>>>::deserialize(d)? {
                 None => Ok(None),
-                Some(s) => crate::time::parse_timestamp(&s).map(Some).map_err(serde::de::Error::custom),
+                Some(w) => w.parse().map(Some).map_err(serde::de::Error::custom),
             }
         }
     }
@@ -105,5 +197,47 @@ mod tests {
         assert!(parse_timestamp("").is_err());
         assert!(parse_timestamp("[0.0, 0.0]").is_err());
         assert!(parse_timestamp("yesterday").is_err());
+    }
+
+    #[test]
+    fn relative_times_are_checked_not_wrapped() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+        assert_eq!(parse_time_param("now", now).unwrap(), now);
+        assert_eq!(parse_time_param(" now-15m ", now).unwrap(), now - TimeDelta::minutes(15));
+        assert_eq!(parse_time_param("now-7d", now).unwrap(), now - TimeDelta::days(7));
+        // The probe's inputs: an overflow that panicked, a double minus read as the future.
+        for bad in ["now-99999999999d", "now-9999999999999999999s"] {
+            assert!(matches!(parse_time_param(bad, now), Err(TimeParamError::Unreadable(_))), "{bad}");
+        }
+        assert!(matches!(parse_time_param("now-999999999d", now), Err(TimeParamError::OutOfRange(_))));
+        for bad in ["now--5d", "now-+5d", "now-5", "now-d", "now-5w", "now+5d", "now-1.5h", "now-٣d", "nowhere"] {
+            assert!(matches!(parse_time_param(bad, now), Err(TimeParamError::Unreadable(_))), "{bad}");
+        }
+        assert!(matches!(parse_time_param("9999-01-01T00:00:00Z", now), Err(TimeParamError::OutOfRange(_))));
+        assert!(parse_time_param("2015-02-24T19:35:52Z", now).is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_time_parameter_parses_or_is_refused_without_panicking(s in "\\PC{0,40}") {
+            let now = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+            if let Ok(t) = parse_time_param(&s, now) {
+                proptest::prop_assert!(is_storable(t) || s.trim() == "now");
+            }
+            let _ = parse_timestamp(&s);
+        }
+
+        #[test]
+        fn a_relative_time_is_exactly_that_far_back(n in 0i64..100_000, unit in 0usize..4) {
+            let now = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+            let (u, secs) = [("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400)][unit];
+            let got = parse_time_param(&format!("now-{n}{u}"), now);
+            let want = now - TimeDelta::seconds(n * secs);
+            if is_storable(want) {
+                proptest::prop_assert_eq!(got.ok(), Some(want));
+            } else {
+                proptest::prop_assert!(matches!(got, Err(TimeParamError::OutOfRange(_))));
+            }
+        }
     }
 }

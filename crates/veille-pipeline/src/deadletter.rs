@@ -21,7 +21,20 @@ impl DeadLetterFile {
     /// (those records are read again from the sources' cursors).
     pub(crate) fn open(data_dir: &Path, committed_len: u64) -> std::io::Result<Self> {
         let path = data_dir.join(DEADLETTER_FILE);
-        let file = OpenOptions::new().create(true).read(true).append(true).open(&path)?;
+        let mut options = OpenOptions::new();
+        options.create(true).read(true).append(true);
+        // Dead letters hold every workspace's raw input: readable by the owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // A file made by an older veille kept the umask's mode (0644).
+            if file.metadata()?.permissions().mode() & 0o077 != 0 {
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
         let mut len = file.metadata()?.len();
         if len > committed_len {
             file.set_len(committed_len)?;
@@ -50,5 +63,26 @@ impl DeadLetterFile {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn the_dead_letter_file_is_readable_by_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // One made by an older veille, world-readable.
+        let path = dir.path().join(DEADLETTER_FILE);
+        std::fs::write(&path, b"").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let file = DeadLetterFile::open(dir.path(), 0).unwrap();
+        assert_eq!(std::fs::metadata(file.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        std::fs::remove_file(&path).unwrap();
+        let file = DeadLetterFile::open(dir.path(), 0).unwrap();
+        assert_eq!(std::fs::metadata(file.path()).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

@@ -53,7 +53,9 @@ impl Table {
         let internal = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
         writer.write_record(&self.header).map_err(internal)?;
         for row in &self.rows {
-            writer.write_record(row).map_err(internal)?;
+            writer
+                .write_record(row.iter().map(|cell| crate::export::spreadsheet_safe(cell).into_owned()))
+                .map_err(internal)?;
         }
         let body = writer.into_inner().map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
         Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())

@@ -95,6 +95,21 @@ fn kind(m: &Mention) -> &'static str {
     }
 }
 
+/// A CSV cell that a spreadsheet will show as text, never run as a formula.
+///
+/// Spreadsheets evaluate a cell that starts with `=`, `+`, `-` or `@` (and some a tab or a
+/// carriage return before one), so a post whose text is `=cmd|'/c calc'!A1` would run when an
+/// analyst opens the export. Such a cell is written with a leading `'`, which spreadsheets hide
+/// and read as "text follows" (OWASP's advice). Numbers (`-0.62`) are left as they are.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 impl MentionEncoder {
     /// An encoder; for CSV the header row is already in its buffer.
     pub fn new(format: ExportFormat) -> Result<Self, ExportError> {
@@ -105,9 +120,10 @@ impl MentionEncoder {
         Ok(encoder)
     }
 
-    /// Appends one CSV row, quoted as needed, to the buffer.
-    fn write_row<I: AsRef<[u8]>>(&mut self, row: impl IntoIterator<Item = I>) -> Result<(), ExportError> {
+    /// Appends one CSV row, quoted as needed and with formula-like cells neutralised, to the buffer.
+    fn write_row<I: AsRef<str>>(&mut self, row: impl IntoIterator<Item = I>) -> Result<(), ExportError> {
         let mut writer = csv::WriterBuilder::new().buffer_capacity(1024).from_writer(&mut self.buffer);
+        let row = row.into_iter().map(|cell| spreadsheet_safe(cell.as_ref()).into_owned());
         writer.write_record(row).map_err(|e| ExportError(e.to_string()))?;
         writer.flush().map_err(|e| ExportError(e.to_string()))
     }

@@ -171,12 +171,12 @@ fn presented(request: &Request, params: &[(String, String)]) -> Result<Option<St
     Ok(None)
 }
 
-async fn authenticate(keys: &KeyStore, key: String) -> Result<Principal, Denial> {
+async fn authenticate(keys: &KeyStore, key: String, client: String) -> Result<Principal, Denial> {
     if let Some(answer) = keys.authenticate_cached(&key) {
         return answer;
     }
     let keys = keys.clone();
-    tokio::task::spawn_blocking(move || keys.authenticate(&key))
+    tokio::task::spawn_blocking(move || keys.authenticate_from(&key, &client))
         .await
         .unwrap_or_else(|e| Err(Denial::new(DenialReason::InvalidKey, format!("key verification failed: {e}"))))
 }
@@ -188,6 +188,7 @@ async fn admit(
     path: &str,
     presented: Result<Option<String>, Denial>,
     params: &[(String, String)],
+    client: String,
 ) -> Result<Option<Principal>, Denial> {
     let Some(keys) = guard.keys.as_ref().filter(|k| k.is_enforcing()) else {
         return Ok(None);
@@ -198,14 +199,22 @@ async fn admit(
     let Some(key) = presented? else {
         return Err(Denial::new(DenialReason::MissingKey, "an API key is required: send `Authorization: Bearer KEY`"));
     };
-    let who = authenticate(keys, key).await?;
+    let who = authenticate(keys, key, client).await?;
     let (action, everywhere) = action(method, path);
-    let workspace = one(params, "workspace")?.unwrap_or(veille_model::DEFAULT_WORKSPACE);
     if everywhere && !who.scope.is_all() {
         return Err(Denial::new(DenialReason::Workspace, "this endpoint needs a key for every workspace (`*`)")
             .for_key(&who.key_id));
     }
-    who.authorize(action, workspace)?;
+    if action == Action::Ingest {
+        // A push names its workspaces in its mentions (or `?workspace=`): the handler checks
+        // each of them against the key's scope.
+        who.may(action)?;
+        if let Some(workspace) = one(params, "workspace")? {
+            who.authorize(action, workspace)?;
+        }
+    } else {
+        who.authorize(action, one(params, "workspace")?.unwrap_or(veille_model::DEFAULT_WORKSPACE))?;
+    }
     if let Err(wait) = guard.rate.check(&who.key_id) {
         let limit = guard.rate.limit();
         let mut denial = Denial::new(
@@ -280,8 +289,14 @@ async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: Next
         *request.uri_mut() = without_key(request.uri());
     }
     let key = presented(&request, &params);
-    match admit(&guard, &method, &path, key, &params).await {
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+    let mut key_id = None;
+    match admit(&guard, &method, &path, key, &params, client).await {
         Ok(Some(who)) => {
+            key_id = Some(who.key_id.clone());
             request.extensions_mut().insert(who);
         }
         Ok(None) => {}
@@ -322,13 +337,26 @@ async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: Next
         }
     };
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        let denial = Denial::new(
-            DenialReason::BodyTooLarge,
+        // A handler's own 413 (a pushed line over its limit, a body too large once
+        // decompressed) already names its limit in JSON; the body limit's answer is plain text.
+        let from_handler = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.to_str().is_ok_and(|t| t.starts_with("application/json")));
+        let message = if from_handler {
+            "the request is over a size limit (see the answer)".to_string()
+        } else {
             format!(
                 "the request body is larger than the limit of {} bytes (server.limits.max_body_bytes)",
                 guard.limits.max_body_bytes
-            ),
-        );
+            )
+        };
+        let mut denial = Denial::new(DenialReason::BodyTooLarge, message);
+        denial.key_id = key_id;
+        if from_handler {
+            denial.record(method.as_str(), &path);
+            return response;
+        }
         return deny(&denial, &method, &path);
     }
     response

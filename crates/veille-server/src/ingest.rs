@@ -3,11 +3,12 @@
 //! The body is one mention JSON (`Content-Type: application/json`) or NDJSON,
 //! one mention per line (any other type). The answer is `202 Accepted` with
 //! `{"source": "...", "accepted": N, "dead_lettered": M, "errors": [{"line": L, "reason": "..."}]}`
-//! once the records are in the pipeline; a malformed line is dead-lettered
-//! (never dropped) and named in `errors`. A body over
-//! [`MAX_PUSH_BODY_BYTES`](veille_sources::MAX_PUSH_BODY_BYTES) or a line over
+//! once the records are durable; a malformed line is dead-lettered
+//! (never dropped) and named in `errors`. A body over `server.limits.max_body_bytes`
+//! as sent, over [`MAX_PUSH_BODY_BYTES`](veille_sources::MAX_PUSH_BODY_BYTES) once
+//! decompressed (`Content-Encoding: gzip` is accepted), or with a line over
 //! [`MAX_LINE_BYTES`](veille_sources::MAX_LINE_BYTES) is refused whole with
-//! `413`, naming the limit.
+//! `413`, naming the limit. `?workspace=W` puts every mention in workspace `W`.
 //!
 //! Who may push: when the API enforces keys, the guard has admitted an API key
 //! with the `ingest` role, every mention must belong to a workspace in its
@@ -44,6 +45,48 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct IngestParams {
     source: Option<String>,
+    workspace: Option<String>,
+}
+
+/// The body as sent, decompressed when `Content-Encoding: gzip` says it is compressed: at most
+/// [`MAX_PUSH_BODY_BYTES`] once decompressed.
+fn decoded(headers: &HeaderMap, body: Bytes) -> Result<Bytes, Box<Response>> {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("(not text)").trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && e != "identity");
+    match encoding.as_deref() {
+        None if body.starts_with(&[0x1f, 0x8b]) => Err(Box::new(refuse(
+            StatusCode::BAD_REQUEST,
+            "the body is gzip-compressed (it starts with 1f 8b) but the request has no `Content-Encoding: gzip`".into(),
+        ))),
+        None => Ok(body),
+        Some("gzip" | "x-gzip") => {
+            use std::io::Read;
+            let mut out = Vec::new();
+            let limit = MAX_PUSH_BODY_BYTES as u64;
+            let mut reader = flate2::read::GzDecoder::new(&body[..]).take(limit + 1);
+            if let Err(e) = reader.read_to_end(&mut out) {
+                return Err(Box::new(refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("the gzip body cannot be decompressed: {e}"),
+                )));
+            }
+            if out.len() as u64 > limit {
+                return Err(Box::new(refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than the limit of {MAX_PUSH_BODY_BYTES} bytes once decompressed"),
+                )));
+            }
+            Ok(Bytes::from(out))
+        }
+        Some(other) => Err(Box::new(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "Content-Encoding `{other}` is not supported: send the body as is or with `Content-Encoding: gzip`"
+            ),
+        ))),
+    }
 }
 
 /// The push source an admitted API key writes to: the one named, or the only one.
@@ -74,9 +117,13 @@ pub(crate) async fn ingest(
     let Some(push) = state.push.as_ref().filter(|p| !p.is_empty()) else {
         return refuse(StatusCode::NOT_FOUND, "no push source is configured: add a `kind = \"push\"` source".into());
     };
-    let source = match params {
-        Ok(Query(p)) => p.source,
+    let (source, workspace) = match params {
+        Ok(Query(p)) => (p.source, p.workspace),
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let workspace = match workspace.map(|w| crate::params::workspace(Some(w))).transpose() {
+        Ok(w) => w,
+        Err(e) => return e.into_response(),
     };
     let handle = match &principal {
         Some(Extension(_)) => match named(push, source.as_deref()) {
@@ -93,15 +140,25 @@ pub(crate) async fn ingest(
             }
         },
     };
+    if let (Some(asked), Some(fixed)) = (workspace.as_deref(), handle.workspace()) {
+        if asked != fixed {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "push source `{}` puts every mention in workspace `{fixed}`; `workspace={asked}` contradicts it",
+                    handle.name()
+                ),
+            );
+        }
+    }
     let body = match body {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is larger than the limit of {MAX_PUSH_BODY_BYTES} bytes"),
-            )
-        }
+        // Over `server.limits.max_body_bytes`: the guard answers with the limit's name.
         Err(e) => return refuse(e.status(), e.body_text()),
+    };
+    let body = match decoded(&headers, body) {
+        Ok(b) => b,
+        Err(refusal) => return *refusal,
     };
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -109,8 +166,10 @@ pub(crate) async fn ingest(
         .is_some_and(|t| t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
     let format = if json { PushFormat::Json } else { PushFormat::Ndjson };
     let pushed = match &principal {
-        Some(Extension(who)) => handle.push_within(&body, format, |ws| who.scope.contains(ws)).await,
-        None => handle.push(&body, format).await,
+        Some(Extension(who)) => {
+            handle.push_within(&body, format, workspace.as_deref(), |ws| who.scope.contains(ws)).await
+        }
+        None => handle.push_within(&body, format, workspace.as_deref(), |_| true).await,
     };
     match pushed {
         Ok(receipt) => {

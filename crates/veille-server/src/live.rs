@@ -14,24 +14,24 @@
 //! | `problem` | `{"error"}`: the index could not be read this time; the stream goes on |
 //!
 //! The index is read the same way whether this process writes it (`veille run`)
-//! or another one does (`veille serve`), so both stream. A mention counts as new
-//! when it was not sent yet and its publication time is at most [`LATE`]
-//! before the newest one sent: late arrivals older than that are in searches,
-//! not in the stream. Each client costs at most one search of [`BATCH`] hits
-//! and one look at the alerts per second, whatever the ingest rate.
+//! or another one does (`veille serve`), so both stream. Mentions are sent in the
+//! order the index took them, whatever their publication times (a late arrival is
+//! sent, a post dated in the future does not hold the stream back); a replayed
+//! mention that was sent already is not sent again. Each client costs at most one
+//! search of [`BATCH`] hits and one look at the alerts per second, whatever the
+//! ingest rate.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use futures::Stream;
 use serde::Deserialize;
 use veille_alert::{Ack, Alert, AlertScope, AlertState};
-use veille_index::{IndexError, MentionIndex, SearchRequest, Sort};
+use veille_index::{IndexError, MentionIndex};
 use veille_model::Mention;
 use veille_pipeline::Alerts;
 
@@ -43,111 +43,111 @@ use crate::{params, AppState};
 const POLL: Duration = Duration::from_secs(1);
 /// Most mentions one read sends.
 pub(crate) const BATCH: usize = 50;
-/// How much older than the newest mention sent a newly indexed one may be and still be sent.
-pub(crate) const LATE: TimeDelta = TimeDelta::minutes(5);
-/// Most sent mentions remembered per client to avoid sending one twice.
+/// How far back (in indexing sequence numbers, microseconds) each read looks again, for
+/// shards whose commits became visible after a newer one of another shard.
+const OVERLAP_US: u64 = 5_000_000;
+/// Most sent mention keys remembered per client, so that a replayed mention is not sent twice.
 const REMEMBERED: usize = 5_000;
 
 /// Which mentions of one workspace and query a client was sent.
+///
+/// It follows the order in which the index took mentions (their indexing sequence numbers),
+/// not their publication times: a post dated in the future or a late arrival neither stops
+/// the stream nor is left out of it.
 pub(crate) struct MentionCursor {
     workspace: String,
     query: String,
-    /// Publication time of the newest mention sent or seen at the start.
-    newest: Option<DateTime<Utc>>,
-    /// Nothing published before this is sent any more (set when a burst overflowed a batch).
-    floor: Option<DateTime<Utc>>,
-    /// Mentions sent (or present at the start) within the window, by publication time.
-    sent: BTreeSet<(DateTime<Utc>, String)>,
+    /// Nothing indexed at or before this sequence number is sent: what was there when the
+    /// stream opened, and what a burst larger than one batch skipped.
+    floor: u64,
+    /// The newest sequence number seen.
+    newest: u64,
+    /// Mentions sent (or skipped as replays) within the re-read window: (sequence, store key).
+    recent: BTreeSet<(u64, String)>,
+    /// Store keys sent, oldest first, and the same as a set.
+    sent_order: VecDeque<String>,
+    sent: HashSet<String>,
 }
 
 /// What one read of the index found.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
-    /// New mentions, oldest first.
+    /// New mentions, in the order they were indexed.
     pub(crate) mentions: Vec<Mention>,
-    /// New mentions in the window skipped because there were more than one batch.
+    /// New mentions skipped because there were more than one batch.
     pub(crate) missed: usize,
 }
 
 impl MentionCursor {
     /// A cursor for `query` in `workspace` that considers everything indexed now as sent.
     pub(crate) fn start(index: &MentionIndex, workspace: String, query: String) -> Result<Self, IndexError> {
-        let mut cursor = MentionCursor { workspace, query, newest: None, floor: None, sent: BTreeSet::new() };
-        let present = cursor.read(index)?;
-        for m in present.hits.into_iter().map(|h| h.mention) {
-            cursor.remember(&m);
+        let last = index.last_indexed(&workspace, &query)?;
+        Ok(MentionCursor {
+            workspace,
+            query,
+            floor: last,
+            newest: last,
+            recent: BTreeSet::new(),
+            sent_order: VecDeque::new(),
+            sent: HashSet::new(),
+        })
+    }
+
+    /// The oldest sequence number a read looks at.
+    fn window_start(&self) -> u64 {
+        (self.floor + 1).max(self.newest.saturating_sub(OVERLAP_US))
+    }
+
+    fn remember(&mut self, seq: u64, key: String) {
+        self.recent.insert((seq, key.clone()));
+        if self.sent.insert(key.clone()) {
+            self.sent_order.push_back(key);
         }
-        cursor.forget_old();
-        Ok(cursor)
-    }
-
-    /// Oldest publication time a new mention may have: whole seconds, as the index compares them.
-    fn window_start(&self) -> Option<DateTime<Utc>> {
-        let late = self.newest.map(|n| n - LATE);
-        let start = match (late, self.floor) {
-            (Some(l), Some(f)) => Some(l.max(f)),
-            (l, f) => l.or(f),
-        };
-        start.map(|s| s.duration_trunc(TimeDelta::seconds(1)).unwrap_or(s))
-    }
-
-    fn read(&self, index: &MentionIndex) -> Result<veille_index::SearchResponse, IndexError> {
-        let mut req = SearchRequest::new(self.workspace.clone(), self.query.clone());
-        req.from = self.window_start();
-        req.sort = Sort::Time;
-        req.limit = BATCH;
-        index.search(&req)
-    }
-
-    fn remember(&mut self, m: &Mention) {
-        self.newest = Some(self.newest.map_or(m.created_at, |n| n.max(m.created_at)));
-        self.sent.insert((m.created_at, m.key().to_string()));
-    }
-
-    /// Drops what fell out of the window, and the oldest entries beyond [`REMEMBERED`]
-    /// (moving the floor up so they are not sent again).
-    fn forget_old(&mut self) {
-        let start = self.window_start();
-        while let Some(first) = self.sent.first() {
-            let outside = start.is_some_and(|s| first.0 < s);
-            if !outside && self.sent.len() <= REMEMBERED {
-                break;
-            }
-            if let Some((t, _)) = self.sent.pop_first() {
-                if !outside {
-                    self.floor = Some(self.floor.map_or(t, |f| f.max(t)));
-                }
+        while self.sent_order.len() > REMEMBERED {
+            if let Some(old) = self.sent_order.pop_front() {
+                self.sent.remove(&old);
             }
         }
     }
 
     /// Reads the mentions indexed since the last read.
     pub(crate) fn next_batch(&mut self, index: &MentionIndex) -> Result<Batch, IndexError> {
-        let page = self.read(index)?;
         let start = self.window_start();
-        let known = match start {
-            Some(s) => self.sent.range((s, String::new())..).count(),
-            None => self.sent.len(),
-        };
-        let mut fresh: Vec<Mention> = page
-            .hits
-            .into_iter()
-            .map(|h| h.mention)
-            .filter(|m| !self.sent.contains(&(m.created_at, m.key().to_string())))
-            .collect();
-        let missed = page.total.saturating_sub(known + fresh.len());
-        // The index orders by the second; within one, by full publication time here.
-        fresh.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.key().cmp(b.key())));
+        let page = index.indexed_since(&self.workspace, &self.query, start, BATCH)?;
+        let known = self.recent.range((start, String::new())..).count();
+        let mut fresh = Vec::new();
+        let mut replays = Vec::new();
+        for hit in page.hits {
+            self.newest = self.newest.max(hit.seq);
+            let key = hit.mention.store_key();
+            if self.recent.contains(&(hit.seq, key.clone())) {
+                continue;
+            }
+            if self.sent.contains(&key) {
+                replays.push((hit.seq, key));
+                continue;
+            }
+            fresh.push(hit);
+        }
+        let missed = page.total.saturating_sub(known + fresh.len() + replays.len());
         if missed > 0 {
-            if let Some(oldest) = fresh.first() {
-                self.floor = Some(oldest.created_at);
+            // The page holds the newest: everything older in the window is skipped.
+            if let Some(oldest) = fresh.last() {
+                self.floor = self.floor.max(oldest.seq.saturating_sub(1));
             }
         }
-        for m in &fresh {
-            self.remember(m);
+        for (seq, key) in replays {
+            self.remember(seq, key);
         }
-        self.forget_old();
-        Ok(Batch { mentions: fresh, missed })
+        fresh.reverse();
+        let mut mentions = Vec::with_capacity(fresh.len());
+        for hit in fresh {
+            self.remember(hit.seq, hit.mention.store_key());
+            mentions.push(hit.mention);
+        }
+        let start = self.window_start();
+        self.recent = self.recent.split_off(&(start, String::new()));
+        Ok(Batch { mentions, missed })
     }
 }
 
@@ -311,6 +311,7 @@ pub(crate) async fn live(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{TimeDelta, Utc};
     use veille_model::{Author, Checkpoint, Platform};
 
     fn post(id: &str, text: &str, ago_s: i64) -> Mention {
@@ -339,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cursor_sends_each_newly_indexed_mention_once_oldest_first() {
+    fn a_cursor_sends_each_newly_indexed_mention_once_in_indexing_order() {
         let (_dir, index, mut writer) = index_with(&[post("old1", "acme is fine", 120), post("old2", "acme", 60)]);
         let mut cursor = MentionCursor::start(&index, "default".into(), String::new()).unwrap();
         assert!(cursor.next_batch(&index).unwrap().mentions.is_empty(), "what was there at the start is not new");
@@ -347,7 +348,7 @@ mod tests {
         let third = post("n3", "third", 1);
         add(&index, &mut writer, &[post("n2", "second", 5), post("n1", "first", 10), third.clone()]);
         let batch = cursor.next_batch(&index).unwrap();
-        assert_eq!(keys(&batch), ["mastodon:n1", "mastodon:n2", "mastodon:n3"]);
+        assert_eq!(keys(&batch), ["mastodon:n2", "mastodon:n1", "mastodon:n3"]);
         assert_eq!(batch.missed, 0);
         assert!(cursor.next_batch(&index).unwrap().mentions.is_empty(), "nothing is sent twice");
 
@@ -357,13 +358,34 @@ mod tests {
     }
 
     #[test]
-    fn late_mentions_are_streamed_within_the_window_and_not_beyond() {
+    fn mentions_are_streamed_in_indexing_order_whatever_their_dates() {
         let (_dir, index, mut writer) = index_with(&[post("now", "just now", 0)]);
         let mut cursor = MentionCursor::start(&index, "default".into(), String::new()).unwrap();
-        let late_ok = post("late", "a minute late", 60);
-        let too_late = post("stale", "an hour late", 3600);
-        add(&index, &mut writer, &[late_ok, too_late]);
-        assert_eq!(keys(&cursor.next_batch(&index).unwrap()), ["mastodon:late"]);
+        let late = post("stale", "an hour late", 3600);
+        let mut future = post("future", "dated 2199", 0);
+        future.created_at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2199, 6, 1, 0, 0, 0).unwrap();
+        add(&index, &mut writer, &[late, future]);
+        assert_eq!(keys(&cursor.next_batch(&index).unwrap()), ["mastodon:stale", "mastodon:future"]);
+        // The probe saw a post dated 2200 stop its workspace's stream for good.
+        add(&index, &mut writer, &[post("after", "later news", 0)]);
+        assert_eq!(keys(&cursor.next_batch(&index).unwrap()), ["mastodon:after"]);
+        let mut again = MentionCursor::start(&index, "default".into(), String::new()).unwrap();
+        add(&index, &mut writer, &[post("next", "and more", 0)]);
+        assert_eq!(keys(&again.next_batch(&index).unwrap()), ["mastodon:next"]);
+    }
+
+    #[test]
+    fn a_stream_opened_over_many_mentions_reports_no_gap_for_one_new_one() {
+        // The probe saw `gap {"missed":622}` after pushing one mention into a busy workspace.
+        let many: Vec<Mention> = (0..700).map(|i| post(&format!("m{i}"), "busy", 600 - i64::from(i) / 2)).collect();
+        let (_dir, index, mut writer) = index_with(&many);
+        let mut cursor = MentionCursor::start(&index, "default".into(), String::new()).unwrap();
+        add(&index, &mut writer, &[post("one", "a new one", 0)]);
+        let batch = cursor.next_batch(&index).unwrap();
+        assert_eq!((keys(&batch), batch.missed), (vec!["mastodon:one".to_string()], 0));
+        add(&index, &mut writer, &[post("two", "and another", 0)]);
+        let batch = cursor.next_batch(&index).unwrap();
+        assert_eq!((keys(&batch), batch.missed), (vec!["mastodon:two".to_string()], 0));
     }
 
     #[test]

@@ -1,35 +1,16 @@
 //! Query-string parameters shared by the endpoints.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
 
-/// Parses a time parameter: any timestamp veille reads, or `now`, `now-15m`, `now-24h`, `now-7d`.
+/// Parses a time parameter: any timestamp veille reads, or `now`, `now-15m`, `now-24h`, `now-7d`
+/// (see [`veille_model::parse_time_param`]); a 400 names the parameter otherwise.
 pub(crate) fn time(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    if let Some(rest) = v.strip_prefix("now") {
-        if rest.is_empty() {
-            return Ok(Some(Utc::now()));
-        }
-        let ago = rest.strip_prefix('-').and_then(|r| {
-            let (num, unit) = r.split_at(r.len().checked_sub(1)?);
-            let n: i64 = num.parse().ok()?;
-            match unit {
-                "s" => TimeDelta::try_seconds(n),
-                "m" => TimeDelta::try_minutes(n),
-                "h" => TimeDelta::try_hours(n),
-                "d" => TimeDelta::try_days(n),
-                _ => None,
-            }
-        });
-        return match ago {
-            Some(d) => Ok(Some(Utc::now() - d)),
-            None => Err(ApiError::BadRequest(format!("`{name}` is `{v}`: expected now, now-15m, now-24h or now-7d"))),
-        };
-    }
-    veille_model::parse_timestamp(v).map(Some).map_err(|e| ApiError::BadRequest(format!("`{name}`: {e}")))
+    veille_model::parse_time_param(v, Utc::now()).map(Some).map_err(|e| ApiError::BadRequest(format!("`{name}`: {e}")))
 }
 
 /// Checks a workspace name the way mentions are checked.
@@ -49,6 +30,8 @@ pub(crate) fn workspace(value: Option<String>) -> Result<String, ApiError> {
 mod tests {
     use super::*;
 
+    use chrono::TimeDelta;
+
     #[test]
     fn relative_and_absolute_times() {
         let t = time("from", Some("now-24h")).unwrap().unwrap();
@@ -58,5 +41,10 @@ mod tests {
         let e = time("to", Some("now-3w")).unwrap_err();
         assert!(e.to_string().contains("`to`"), "{e}");
         assert!(time("to", Some("tomorrow")).is_err());
+        // Found by probing: an overflow that panicked, a double minus read as the future.
+        for bad in ["now-99999999999d", "now--5d", "now-999999999d"] {
+            let e = time("from", Some(bad)).unwrap_err();
+            assert!(matches!(e, ApiError::BadRequest(_)) && e.to_string().contains("`from`"), "{bad}: {e}");
+        }
     }
 }

@@ -65,6 +65,9 @@ pub async fn serve_tls(
         shutdown.await;
         stopping.graceful_shutdown(Some(Duration::from_secs(10)));
     });
-    axum_server::from_tcp_rustls(listener, config)?.handle(handle).serve(router(state).into_make_service()).await?;
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await?;
     Ok(())
 }

@@ -171,15 +171,23 @@ pub(crate) async fn pause(delay: Duration, cancel: &CancellationToken) -> bool {
 
 /// The value of the environment variable `var`, which `key` of source `source` names.
 pub(crate) fn secret(source: &str, key: &str, var: &str) -> Result<String, SourceError> {
+    // The configuration refuses names that look like secrets; a long one is still cut short
+    // here, in case it is a secret after all.
+    let shown: String = if var.chars().count() > 32 {
+        format!("{}…", var.chars().take(8).collect::<String>())
+    } else {
+        var.to_string()
+    };
+    let var_shown = shown.as_str();
     match std::env::var(var) {
         Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
         Ok(_) => Err(SourceError::Config {
             source_name: source.into(),
-            message: format!("environment variable `{var}` (named by `{key}`) is empty"),
+            message: format!("environment variable `{var_shown}` (named by `{key}`) is empty"),
         }),
         Err(_) => Err(SourceError::Config {
             source_name: source.into(),
-            message: format!("environment variable `{var}` (named by `{key}`) is not set"),
+            message: format!("environment variable `{var_shown}` (named by `{key}`) is not set"),
         }),
     }
 }

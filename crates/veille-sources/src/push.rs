@@ -42,7 +42,7 @@ pub enum PushError {
         limit: usize,
     },
     /// A mention belongs to a workspace the caller may not write to; nothing of the body was taken.
-    #[error("line {line}: workspace `{workspace}` is outside the caller's scope")]
+    #[error("line {line}: workspace `{workspace}` is outside the caller's scope (a mention names its workspace in its `workspace` field, or the request with `?workspace=`)")]
     OutsideScope {
         /// The 1-based line number.
         line: u64,
@@ -124,20 +124,28 @@ impl PushHandle {
         constant_time_eq(token.as_bytes(), &self.token)
     }
 
+    /// The workspace this source puts every mention in, when its configuration names one.
+    pub fn workspace(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+
     /// Parses `body`, dead-letters its malformed lines and hands the rest to the pipeline;
     /// returns once every record is durable.
     pub async fn push(&self, body: &[u8], format: PushFormat) -> Result<PushReceipt, PushError> {
-        self.push_within(body, format, |_| true).await
+        self.push_within(body, format, None, |_| true).await
     }
 
-    /// As [`PushHandle::push`], for a caller allowed to write only to the workspaces
+    /// As [`PushHandle::push`], putting every mention in `workspace` when given (the source's
+    /// own configured workspace wins), for a caller allowed to write only to the workspaces
     /// `allowed` accepts: a mention of another workspace refuses the whole body.
     pub async fn push_within(
         &self,
         body: &[u8],
         format: PushFormat,
+        workspace: Option<&str>,
         allowed: impl Fn(&str) -> bool,
     ) -> Result<PushReceipt, PushError> {
+        let forced = self.workspace.as_deref().or(workspace);
         if body.len() > MAX_PUSH_BODY_BYTES {
             return Err(PushError::BodyTooLarge { limit: MAX_PUSH_BODY_BYTES });
         }
@@ -157,7 +165,7 @@ impl PushHandle {
             let line_no = i as u64 + 1;
             let origin =
                 || Origin { source: self.name.to_string(), location: format!("request {request} line {line_no}") };
-            match parse_line(line, line_no, false, origin, self.workspace.as_deref()) {
+            match parse_line(line, line_no, false, origin, forced) {
                 Some(Record::Dead(d)) => {
                     receipt.refused.push(RefusedLine { line: line_no, reason: d.reason.clone() });
                     records.push(Record::Dead(d));

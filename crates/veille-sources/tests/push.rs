@@ -77,7 +77,7 @@ async fn pushed_lines_become_mentions_or_dead_letters_with_their_line() {
     let other = r#"{"workspace":"globex","platform":"web","native_id":"r5","text":"Acme","created_at":"2026-03-02T10:04:00Z","author":{"handle":"eve"}}"#;
     let reviews = built.push.authorize("token-b").unwrap();
     assert_eq!(
-        reviews.push_within(other.as_bytes(), PushFormat::Ndjson, |ws| ws == "acme").await,
+        reviews.push_within(other.as_bytes(), PushFormat::Ndjson, None, |ws| ws == "acme").await,
         Err(PushError::OutsideScope { line: 1, workspace: "globex".into() }),
         "a caller scoped to `acme` cannot write to `globex`"
     );

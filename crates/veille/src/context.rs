@@ -59,3 +59,10 @@ pub(crate) fn open_view(config: &Config) -> Result<MentionIndex> {
     }
     open_index(&config.data.dir)
 }
+
+/// Reads a `--from`/`--to` option: any timestamp veille reads, `now`, or `now-N{s,m,h,d}`.
+pub(crate) fn time(name: &str, v: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    v.as_deref()
+        .map(|s| veille_model::parse_time_param(s, chrono::Utc::now()).map_err(|e| anyhow::anyhow!("--{name}: {e}")))
+        .transpose()
+}

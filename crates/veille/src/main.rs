@@ -40,6 +40,9 @@ enum Command {
     /// Import mentions from a file into the index.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
+    /// Maintain the index (upgrade one written by an older veille).
+    #[command(subcommand)]
+    Index(cmd::index::IndexCommand),
     /// Search the index.
     Search(cmd::search::SearchArgs),
     /// Write a simulated mention stream as NDJSON to standard output.
@@ -76,6 +79,7 @@ fn main() -> std::process::ExitCode {
         #[cfg(feature = "kafka")]
         Command::Process(a) => cmd::roles::process(a),
         Command::Import(a) => cmd::import::run(a),
+        Command::Index(a) => cmd::index::run(a),
         Command::Search(a) => cmd::search::run(a),
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Keynodes(a) => cmd::keynodes::run(a),

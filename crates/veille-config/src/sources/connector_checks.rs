@@ -4,6 +4,18 @@ use super::connectors::{BlueskySource, MastodonSource, PushSource, RedditSource,
 
 /// Checks that `value` names an environment variable rather than holding a secret.
 pub(crate) fn check_env_name(key: &str, value: &str) -> Result<(), (String, String)> {
+    if looks_like_secret(value) {
+        // Never repeat it: it may be the token itself, pasted where its variable's name goes.
+        return Err((
+            key.into(),
+            format!(
+                "looks like a secret ({} characters, letters and digits mixed), not the name of an \
+                 environment variable: put the secret in a variable and name the variable here \
+                 (e.g. `MASTODON_TOKEN`); if it was a real secret, revoke it",
+                value.chars().count()
+            ),
+        ));
+    }
     let ok = !value.is_empty()
         && value.len() <= 128
         && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
@@ -18,6 +30,18 @@ pub(crate) fn check_env_name(key: &str, value: &str) -> Result<(), (String, Stri
                 .into(),
         ))
     }
+}
+
+/// Whether `value`, given where a variable's name goes, is more likely a pasted secret: names
+/// are words joined by `_` (`REDDIT_CLIENT_SECRET`), secrets long runs of letters and digits
+/// (`AKIAIOSFODNN7EXAMPLE`, a hex token).
+pub(crate) fn looks_like_secret(value: &str) -> bool {
+    let switches =
+        |word: &str| word.as_bytes().windows(2).filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit()).count();
+    value.split('_').any(|word| {
+        let digits = word.bytes().filter(u8::is_ascii_digit).count();
+        (word.len() >= 16 && switches(word) >= 2) || (word.len() >= 24 && digits > 0) || word.len() > 40
+    })
 }
 
 fn check_url(key: &str, value: &str, schemes: &[&str]) -> Result<(), (String, String)> {
@@ -158,5 +182,35 @@ impl XSource {
 impl PushSource {
     pub(crate) fn validate(&self) -> Result<(), (String, String)> {
         check_env_name("token_env", &self.token_env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_names_pass_and_pasted_secrets_are_caught_without_being_repeated() {
+        for name in [
+            "MASTODON_TOKEN",
+            "X_BEARER_TOKEN",
+            "REDDIT_CLIENT_SECRET",
+            "OAUTH2_TOKEN",
+            "TOKEN2",
+            "VEILLE_INGEST_TOKEN_2026",
+        ] {
+            assert!(check_env_name("token_env", name).is_ok(), "{name}");
+        }
+        // All upper-case, so they pass the character check: the probe's case.
+        for secret in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
+            "GHP_A1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6Q7R8",
+        ] {
+            let (key, message) = check_env_name("token_env", secret).unwrap_err();
+            assert_eq!(key, "token_env");
+            assert!(message.contains("looks like a secret"), "{message}");
+            assert!(!message.contains(secret), "the secret is repeated: {message}");
+        }
     }
 }

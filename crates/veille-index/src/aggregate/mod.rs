@@ -103,6 +103,45 @@ pub(crate) fn interval(interval: &str) -> Result<TimeDelta> {
     })
 }
 
+/// Most buckets one time histogram may have (a minute over two weeks fits).
+pub const MAX_BUCKETS: i64 = 20_160;
+
+impl MentionIndex {
+    /// Checks that a histogram of `interval` buckets over the mentions matching `query` in
+    /// `[from, to)` stays within [`MAX_BUCKETS`], before anything is collected: the span is
+    /// the time range asked for, narrowed to the first and last mention in it.
+    pub(crate) fn check_histogram(
+        &self,
+        workspace: &str,
+        query: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        interval_text: &str,
+    ) -> Result<()> {
+        let width = interval(interval_text)?;
+        let edge = |sort| {
+            let mut req = crate::SearchRequest::new(workspace, query);
+            (req.from, req.to, req.sort, req.limit) = (from, to, sort, 1);
+            self.search(&req).map(|r| r.hits.into_iter().next().map(|h| h.mention.created_at))
+        };
+        let (Some(first), Some(last)) = (edge(crate::Sort::TimeAsc)?, edge(crate::Sort::Time)?) else {
+            return Ok(());
+        };
+        let start = from.map_or(first, |f| f.max(first));
+        let end = to.map_or(last, |t| t.min(last));
+        let span = (end - start).num_seconds().max(0);
+        let buckets = span / width.num_seconds().max(1) + 1;
+        if buckets > MAX_BUCKETS {
+            return Err(IndexError::Request(format!(
+                "`interval` {interval_text} over {} to {} makes {buckets} buckets, the most is {MAX_BUCKETS}: widen the interval or narrow `from` and `to`",
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// A key of a terms bucket as text (numbers are printed).
 pub(crate) fn bucket_key(bucket: &serde_json::Value) -> String {
     match &bucket["key"] {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{bucket_key, bucket_start, buckets, date_histogram, interval, net_sentiment, percent, Scope};
+use super::{bucket_key, bucket_start, buckets, date_histogram, net_sentiment, percent, Scope};
 use crate::{MentionIndex, Result};
 
 /// Mentions per sentiment label.
@@ -122,7 +122,7 @@ impl MentionIndex {
         let mut request = labels_and_mean();
         request["total"] = serde_json::json!({ "value_count": { "field": "created_at" } });
         if let Some(i) = trend_interval {
-            interval(i)?;
+            self.check_histogram(&scope.workspace, &scope.query, scope.from, scope.to, i)?;
             request["trend"] = date_histogram(i, labels_and_mean());
         }
         let json = self.aggregate_json(scope, request)?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use veille_model::{SentimentLabel, WatchKind};
 
-use super::{bucket_key, bucket_start, buckets, date_histogram, interval, net_sentiment, percent, Scope};
+use super::{bucket_key, bucket_start, buckets, date_histogram, net_sentiment, percent, Scope};
 use crate::{MentionIndex, Result};
 
 /// Most watches one share-of-voice answer considers.
@@ -111,7 +111,7 @@ impl MentionIndex {
             "kinds": { "terms": { "field": "watch_kind", "size": 8 } }
         });
         if let Some(i) = &req.interval {
-            interval(i)?;
+            self.check_histogram(&req.scope.workspace, &req.scope.query, req.scope.from, req.scope.to, i)?;
             request["trend"] = date_histogram(
                 i,
                 serde_json::json!({

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use veille_alert::{AlertBook, AlertScope};
 use veille_signals::{SignalMonitor, SignalOutput};
 
-use crate::context::{open_view, DataArgs};
+use crate::context::{open_view, time, DataArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct BacktestArgs {
@@ -28,10 +28,6 @@ pub(crate) struct BacktestArgs {
     json: bool,
     #[command(flatten)]
     data: DataArgs,
-}
-
-fn time(name: &str, v: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    v.as_deref().map(|s| veille_model::parse_timestamp(s).map_err(|e| anyhow::anyhow!("--{name}: {e}"))).transpose()
 }
 
 pub(crate) fn run(a: BacktestArgs) -> Result<()> {

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use veille_index::Scope;
 use veille_server::export::{ExportFormat, MentionEncoder};
 
-use crate::context::{open_index, DataArgs};
+use crate::context::{open_index, time, DataArgs};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FormatArg {
@@ -45,10 +45,6 @@ pub(crate) struct ExportArgs {
     quiet: bool,
     #[command(flatten)]
     data: DataArgs,
-}
-
-fn time(name: &str, v: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    v.as_deref().map(|s| veille_model::parse_timestamp(s).map_err(|e| anyhow::anyhow!("--{name}: {e}"))).transpose()
 }
 
 pub(crate) fn run(a: ExportArgs) -> Result<()> {

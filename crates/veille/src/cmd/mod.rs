@@ -4,6 +4,7 @@ pub(crate) mod backtest;
 pub(crate) mod eval;
 pub(crate) mod export;
 pub(crate) mod import;
+pub(crate) mod index;
 pub(crate) mod keynodes;
 pub(crate) mod keys;
 pub(crate) mod report;

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use veille_index::{SearchRequest, Sort, MAX_LIMIT};
 
-use crate::context::{open_view, DataArgs};
+use crate::context::{open_view, time, DataArgs};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum SortArg {
@@ -46,10 +46,6 @@ pub(crate) struct SearchArgs {
     count: bool,
     #[command(flatten)]
     data: DataArgs,
-}
-
-fn time(name: &str, v: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    v.as_deref().map(|s| veille_model::parse_timestamp(s).map_err(|e| anyhow::anyhow!("--{name}: {e}"))).transpose()
 }
 
 pub(crate) fn run(a: SearchArgs) -> Result<()> {
