@@ -31,6 +31,11 @@ if ! .venv/bin/python -c 'import vaderSentiment, vaderSentiment_fr, networkx, ya
   .venv/bin/pip install --quiet --disable-pip-version-check \
     vadersentiment==3.3.2 vadersentiment-fr==1.3.4 networkx==3.6.1 numpy scipy pyyaml==6.0.3
 fi
+# schemathesis, which tests the HTTP API against its OpenAPI description.
+if [ ! -x .venv/bin/schemathesis ]; then
+  say "installing schemathesis in .venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
+fi
 # Playwright's driver for the browser test, pinned by tests/browser/package-lock.json. It never
 # downloads a browser: the test uses /usr/bin/chromium.
 if [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then

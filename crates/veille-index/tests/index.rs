@@ -322,3 +322,18 @@ fn an_older_index_is_refused_with_how_to_upgrade_it_and_upgrades_in_place() {
     // A current index is left alone.
     assert!(!veille_index::upgrade(&path, |_, _| {}).unwrap().upgraded);
 }
+
+#[test]
+fn bucket_widths_past_ten_years_are_bad_requests() {
+    // Found by schemathesis: `interval=499655737d` overflowed tantivy's nanosecond widths (500).
+    let (_d, index) = open();
+    let mut w = index.writer(&Default::default()).unwrap();
+    w.upsert(&mention("1", "default", "hello", 1)).unwrap();
+    w.commit(&Checkpoint::default()).unwrap();
+    let scope = veille_index::Scope::new("default", "");
+    for wide in ["499655737d", "3651d", "999999999h"] {
+        let e = index.sentiment(&scope, Some(wide)).unwrap_err();
+        assert!(matches!(e, IndexError::Request(_)) && e.to_string().contains("widest bucket"), "{wide}: {e}");
+    }
+    assert!(index.sentiment(&scope, Some("3650d")).is_ok());
+}

@@ -2,7 +2,8 @@
 //! request limits and deadlines, CORS.
 //!
 //! Once the key store holds any key, every request needs one, except `/healthz`,
-//! `/readyz` and the dashboard's page and assets (`/`, `/assets/...`), which load
+//! `/readyz`, the API's description (`/api/v1/openapi.json`) and the dashboard's page and
+//! assets (`/`, `/assets/...`), which load
 //! without a key and then call the API with the key the user logs in with. The key
 //! comes in `Authorization: Bearer KEY`, or, for the live stream only (browsers'
 //! `EventSource` cannot set headers), in `?key=KEY`, which is removed from the request
@@ -109,7 +110,7 @@ fn deny(denial: &Denial, method: &Method, path: &str) -> Response {
 }
 
 fn open(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/") || path.starts_with("/assets/")
+    matches!(path, "/healthz" | "/readyz" | "/" | "/api/v1/openapi.json") || path.starts_with("/assets/")
 }
 
 /// What the request wants to do, and whether it must reach every workspace.

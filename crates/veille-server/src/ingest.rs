@@ -114,12 +114,12 @@ pub(crate) async fn ingest(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(push) = state.push.as_ref().filter(|p| !p.is_empty()) else {
-        return refuse(StatusCode::NOT_FOUND, "no push source is configured: add a `kind = \"push\"` source".into());
-    };
     let (source, workspace) = match params {
         Ok(Query(p)) => (p.source, p.workspace),
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let Some(push) = state.push.as_ref().filter(|p| !p.is_empty()) else {
+        return refuse(StatusCode::NOT_FOUND, "no push source is configured: add a `kind = \"push\"` source".into());
     };
     let workspace = match workspace.map(|w| crate::params::workspace(Some(w))).transpose() {
         Ok(w) => w,

@@ -56,6 +56,7 @@ use veille_index::MentionIndex;
 pub use error::ApiError;
 pub use guard::Guard;
 pub use ops::serve_ops;
+pub use routes::OPENAPI;
 pub use tls::{serve_tls, TlsError};
 pub use veille_auth::Principal;
 
@@ -151,6 +152,7 @@ pub fn router(state: AppState) -> Router {
             post(ingest::ingest).layer(axum::extract::DefaultBodyLimit::max(veille_sources::MAX_PUSH_BODY_BYTES)),
         )
         .route("/metrics", get(routes::metrics))
+        .route("/api/v1/openapi.json", get(routes::openapi))
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .fallback(routes::not_found)

@@ -79,6 +79,14 @@ pub(crate) async fn metrics() -> impl IntoResponse {
     }
 }
 
+/// The OpenAPI 3.1 description of this API, kept beside the code (`src/openapi.json`); a test
+/// checks that it lists every route and every parameter the handlers accept.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub(crate) async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 pub(crate) async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
 }

@@ -84,7 +84,11 @@ pub(crate) fn percent(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// Checks a bucket width: a number and a unit among `s`, `m`, `h`, `d`, and returns its length.
+/// Widest bucket: ten years (tantivy counts bucket widths in nanoseconds).
+const MAX_INTERVAL_DAYS: i64 = 3_650;
+
+/// Checks a bucket width: a number and a unit among `s`, `m`, `h`, `d`, at most ten years, and
+/// returns its length.
 pub(crate) fn interval(interval: &str) -> Result<TimeDelta> {
     let split = interval.find(|c: char| !c.is_ascii_digit()).unwrap_or(interval.len());
     let (num, unit) = interval.split_at(split);
@@ -96,6 +100,11 @@ pub(crate) fn interval(interval: &str) -> Result<TimeDelta> {
         "d" => TimeDelta::try_days(n),
         _ => None,
     });
+    if delta.is_some_and(|d| d > TimeDelta::days(MAX_INTERVAL_DAYS)) {
+        return Err(IndexError::Request(format!(
+            "`interval` is `{interval}`: the widest bucket is {MAX_INTERVAL_DAYS}d (ten years)"
+        )));
+    }
     delta.ok_or_else(|| {
         IndexError::Request(format!(
             "`interval` is `{interval}`: expected a number and a unit among s, m, h, d (e.g. 5m, 1h, 1d)"
