@@ -11,6 +11,7 @@
   const RANGES = { '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400, '7d': 604800, '30d': 2592000 };
   const STREAM_MAX = 100;
   const REFRESH_MS = 30000;
+  const CATCH_UP_REFRESH_MS = 5000;
   const COLORS = ['#1f5fbf', '#b35c00', '#2f7d32', '#8e24aa', '#00838f', '#c62828', '#5d4037', '#455a64'];
   const SENTIMENT = [
     { key: 'positive', label: 'Positive', color: '#2f7d32' },
@@ -22,6 +23,8 @@
   let watches = [];
   let live = null;
   let refreshTimer = null;
+  let gapTimer = null;
+  let catchUpTimer = null;
 
   const watchQuery = () => (scope.watch ? `watch:"${scope.watch.replace(/["\\]/g, '\\$&')}"` : '');
   const period = () => ({ workspace: scope.workspace, from: `now-${scope.range}` });
@@ -247,6 +250,16 @@
       Alerts.change(value);
     } else if (name === 'gap') {
       note('live-status', `Live (busy: ${value.missed} mentions skipped; search to see them)`);
+      // Said while it lasts: a catch-up (a first run's history) is over in seconds. Meanwhile
+      // the charts follow it every few seconds rather than every REFRESH_MS.
+      clearTimeout(gapTimer);
+      gapTimer = setTimeout(() => { if (document.body.dataset.live === 'true') note('live-status', 'Live'); }, 10000);
+      if (!catchUpTimer) {
+        catchUpTimer = setTimeout(() => {
+          catchUpTimer = null;
+          loadPanels();
+        }, CATCH_UP_REFRESH_MS);
+      }
     } else if (name === 'problem') {
       note('live-status', `Live, with a problem: ${value.error}`);
     }
