@@ -96,6 +96,11 @@ fn seconds(s: u64) -> TimeDelta {
     TimeDelta::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1_000_000))
 }
 
+/// `s` seconds after `t`, or the end of time for a delay past it.
+fn later(t: DateTime<Utc>, s: u64) -> DateTime<Utc> {
+    t.checked_add_signed(seconds(s)).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// One simulated author.
 #[derive(Debug, Clone)]
 struct SimAuthor {
@@ -166,13 +171,13 @@ impl Simulator {
     /// Event time where the history ends and the stream goes live (the crisis
     /// comes `after_s` after it).
     pub fn live_from(&self) -> DateTime<Utc> {
-        self.start + seconds(self.config.history_s)
+        later(self.start, self.config.history_s)
     }
 
     fn in_crisis(&self, t: DateTime<Utc>) -> bool {
         self.config.crisis.as_ref().is_some_and(|c| {
-            let from = self.live_from() + seconds(c.after_s);
-            t >= from && t < from + seconds(c.duration_s)
+            let from = later(self.live_from(), c.after_s);
+            t >= from && t < later(from, c.duration_s)
         })
     }
 
@@ -309,8 +314,15 @@ pub struct SimulatorSource {
 }
 
 impl SimulatorSource {
-    /// A source for `config`; fails when `start` is not a timestamp.
+    /// A source for `config`; fails when `start` is not a timestamp or the history is longer
+    /// than [`SimulateSource::MAX_HISTORY_S`].
     pub fn new(config: SimulateSource) -> Result<Self, SourceError> {
+        if config.history_s > SimulateSource::MAX_HISTORY_S {
+            return Err(SourceError::Config {
+                source_name: config.name.clone(),
+                message: format!("history_s: {} is more than a year", config.history_s),
+            });
+        }
         let start = match &config.start {
             Some(s) => Some(parse_timestamp(s).map_err(|e| SourceError::Config {
                 source_name: config.name.clone(),
