@@ -28,6 +28,7 @@ fn simulator_config(count: u64) -> SimulateSource {
         brands: vec!["Acme".into(), "Globex".into(), "Initech".into()],
         rate: 50.0,
         speed: 0.0,
+        history_s: 0,
         count: Some(count),
         start: None,
         seed: 1,

@@ -75,6 +75,28 @@ fn workspace_flag_scopes_imported_mentions() {
 }
 
 #[test]
+fn an_import_counts_tagged_mentions_per_workspace_and_warns_about_a_workspace_without_watches() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    // The airline example has watches in workspace `airlines` only; the fixture's mentions are in `default`.
+    let config = common::root().join("config/examples/airlines.toml");
+    let c = config.to_str().unwrap();
+    let out = veille_ok(&["import", "ndjson", &fixture(), "--config", c, "--data-dir", d]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("tagged per workspace: default: 0 of 5 tagged"), "{stdout}");
+    assert!(
+        stderr.contains("warning: 5 mentions are in workspace `default`, which has no watches")
+            && stderr.contains("`airlines` (20 watches)")
+            && stderr.contains("--workspace"),
+        "{stderr}"
+    );
+    let args = ["import", "ndjson", &fixture(), "--config", c, "--data-dir", d, "--workspace", "airlines", "--restart"];
+    let out = veille_ok(&args);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tagged per workspace: airlines: "), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning:"), "{out:?}");
+}
+
+#[test]
 fn bad_queries_fail_with_a_message_naming_the_problem() {
     let dir = tempfile::tempdir().unwrap();
     let out = veille(&["search", "text:(oops", "--data-dir", dir.path().to_str().unwrap()]);

@@ -1,19 +1,24 @@
-//! The dashboard in a real browser: headless Chromium, driven by Playwright
-//! (`tests/browser/dashboard.spec.mjs`), loads the page served by `veille run`
-//! over a simulated stream, checks the charts, runs a search, sees a crisis
-//! alert appear live and acknowledges it. Screenshots land in
-//! `target/artefacts/dashboard/`.
+//! The dashboard in a real browser: headless Chromium, driven by Playwright.
+//!
+//! - `tests/browser/dashboard.spec.mjs` is a newcomer's first minutes: `veille run` with the
+//!   default configuration (`config/veille.toml`) from an empty data directory. The first
+//!   screen charts the simulator's history, no alert is active before the crisis, the crisis
+//!   comes live as one incident card holding its alerts, and it is acknowledged from the
+//!   keyboard. Screenshots land in `target/artefacts/dashboard/` (`first-minutes.jpg` is the
+//!   README's).
+//! - `tests/browser/chart.spec.mjs` checks the charts' helper (`assets/scale.js`) with the real
+//!   charting library: the x-axis spans the period, at least 20 buckets, labels that fit.
 
 mod common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use common::server::{free_port, get, wait_ready, wait_until};
-use serde_json::Value;
+use chrono::Utc;
+use common::server::{free_port, get, post, wait_ready, Running, ADMIN_KEY};
+use serde_json::{json, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -36,119 +41,133 @@ fn browser_tests() -> Option<PathBuf> {
     None
 }
 
-fn config(dir: &Path, port: u16, start: DateTime<Utc>, after_s: i64) -> String {
-    format!(
-        r#"
-[data]
-dir = "{data}"
-[index]
-commit_every_ms = 500
-[server]
-listen = "127.0.0.1:{port}"
-[[sources]]
-kind = "simulate"
-name = "live"
-brands = ["Acme", "Globex"]
-rate = 0.2
-speed = 1
-authors = 400
-start = "{start}"
-[sources.crisis]
-brand = "Acme"
-after_s = {after_s}
-duration_s = 60
-intensity = 20
-[[workspaces]]
-name = "default"
-[[workspaces.watches]]
-name = "acme"
-kind = "brand"
-terms = ["Acme"]
-handles = ["@acme"]
-[[workspaces.watches]]
-name = "globex"
-kind = "competitor"
-terms = ["Globex"]
-[[workspaces.watches]]
-name = "crisis"
-kind = "crisis"
-lexicons = ["crisis-en", "crisis-fr"]
-[signals]
-allowed_lateness_s = 10
-[signals.rules.volume_spike]
-resolve_after_s = 60
-[signals.rules.crisis_burst]
-resolve_after_s = 60
-"#,
-        data = dir.join("data").display(),
-        start = start.to_rfc3339(),
-    )
-}
-
-#[test]
-fn the_dashboard_charts_searches_and_acknowledges_a_live_crisis_alert_in_chromium() {
-    let Some(browser_dir) = browser_tests() else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    // Two days of history replayed at once, then live; the burst starts on a minute
-    // boundary at least 90 s away, so the page is open before the alert fires.
-    let now = Utc::now().timestamp();
-    let burst = (now + 30).div_euclid(60) * 60 + 60;
-    let history = 2 * 86_400;
-    let start = DateTime::from_timestamp(burst - history, 0).unwrap();
-    let port = free_port();
-    let mut app = common::server::run(dir.path(), &config(dir.path(), port, start, history), port);
-    let base = app.base.clone();
-    wait_ready(&base);
-    wait_until("the replayed history in the index", Duration::from_secs(120), || {
-        let (_, v) = get(&format!("{base}/api/v1/search?q=*&limit=1&from=now-2h"));
-        v["total"].as_u64().is_some_and(|n| n >= 500)
-    });
-    let (_, before) = get(&format!("{base}/api/v1/alerts"));
-    assert_eq!(before["total"], 0, "an alert fired before the burst: {before}");
-
-    let artefacts = common::root().join("target/artefacts/dashboard");
-    let _ = std::fs::remove_dir_all(&artefacts);
-    let wait_s = (burst + 240 - Utc::now().timestamp()).max(60);
-    let mut node = Command::new("node")
-        .arg("dashboard.spec.mjs")
-        .current_dir(&browser_dir)
-        .env("VEILLE_URL", &base)
-        .env("VEILLE_KEY", common::server::ADMIN_KEY)
-        .env("VEILLE_ARTEFACTS", &artefacts)
-        .env("VEILLE_ALERT_WAIT_S", wait_s.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("run node");
-    let deadline = Instant::now() + Duration::from_secs(wait_s.unsigned_abs() + 180);
+/// Waits for a spec run by `node` (killing it after `timeout`, or as soon as `fail` says why it
+/// must stop) and returns its findings, the JSON line it prints last.
+fn findings(mut node: Child, timeout: Duration, mut fail: impl FnMut() -> Option<String>) -> Value {
+    let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(status) = node.try_wait().unwrap() {
             break status;
         }
-        if Instant::now() > deadline {
+        let why =
+            fail().or_else(|| (Instant::now() > deadline).then(|| "the browser test did not finish in time".into()));
+        if let Some(why) = why {
             let _ = node.kill();
             let _ = node.wait();
-            panic!("the browser test did not finish in time");
+            panic!("{why}");
         }
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(500));
     };
     let mut out = String::new();
     node.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(status.success(), "the browser checks failed ({status}); see the log above. Output: {out}");
-    let findings: Value = out.lines().last().and_then(|l| serde_json::from_str(l).ok()).unwrap_or_else(|| {
-        panic!("no findings printed: {out}");
-    });
-    eprintln!("dashboard findings: {findings}");
+    out.lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("no findings printed: {out}"))
+}
 
-    // What the browser acknowledged, the API shows acknowledged.
-    let id = findings["alert"]["id"].as_str().expect("an alert id").to_string();
-    let (status, alert) = get(&format!("{base}/api/v1/alerts/{id}"));
-    assert_eq!(status, 200, "{alert}");
-    assert_eq!(alert["ack"]["by"], "browser-test", "{alert}");
-    assert!(alert["explanation"]["examples"].as_array().is_some_and(|e| !e.is_empty()), "{alert}");
-    for shot in ["1-overview.png", "2-search.png", "3-alert.png", "4-acknowledged.png"] {
+#[test]
+fn the_chart_helper_spans_the_period_and_fits_its_labels_in_chromium() {
+    let Some(browser_dir) = browser_tests() else {
+        return;
+    };
+    let artefacts = common::root().join("target/artefacts/charts");
+    let node = Command::new("node")
+        .arg("chart.spec.mjs")
+        .current_dir(&browser_dir)
+        .env("VEILLE_ASSETS", common::root().join("crates/veille-server/assets"))
+        .env("VEILLE_ARTEFACTS", &artefacts)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("run node");
+    let found = findings(node, Duration::from_secs(120), || None);
+    eprintln!("chart findings: {found}");
+}
+
+#[test]
+fn a_first_run_charts_two_days_of_history_and_gathers_the_crisis_in_one_incident_in_chromium() {
+    let Some(browser_dir) = browser_tests() else {
+        return;
+    };
+    let config_path = common::root().join("config/veille.toml");
+    let config = veille_config::Config::load(&config_path).unwrap();
+    let Some(veille_config::SourceConfig::Simulate(sim)) = config.sources.first() else {
+        panic!("the default configuration starts with the simulator");
+    };
+    assert!(sim.history_s >= 86_400, "the default simulator writes at least a day of history");
+    let crisis_after = sim.crisis.as_ref().expect("the default simulator has a crisis").after_s;
+
+    // The default configuration, as a newcomer runs it; only where it writes and listens moves.
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let started = Utc::now();
+    let child = Command::new(common::bin())
+        .args(["run", "--config", config_path.to_str().unwrap()])
+        .env("VEILLE_DATA_DIR", dir.path().join("data"))
+        .env("VEILLE_SERVER_LISTEN", format!("127.0.0.1:{port}"))
+        .env("VEILLE_ADMIN_KEY", ADMIN_KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut app = Running { child, base: format!("http://127.0.0.1:{port}") };
+    let base = app.base.clone();
+    wait_ready(&base);
+    // The simulator goes live when it starts, a moment after the process: the crisis begins
+    // `after_s` later, not sooner.
+    let crisis_at = started + chrono::Duration::seconds(i64::try_from(crisis_after).unwrap());
+
+    let artefacts = common::root().join("target/artefacts/dashboard");
+    let _ = std::fs::remove_dir_all(&artefacts);
+    let wait_s = (crisis_at - Utc::now()).num_seconds() + 240;
+    let node = Command::new("node")
+        .arg("dashboard.spec.mjs")
+        .current_dir(&browser_dir)
+        .env("VEILLE_URL", &base)
+        .env("VEILLE_KEY", ADMIN_KEY)
+        .env("VEILLE_ARTEFACTS", &artefacts)
+        .env("VEILLE_STARTED_MS", started.timestamp_millis().to_string())
+        .env("VEILLE_FIRST_SCREEN_S", "60")
+        .env("VEILLE_ALERT_WAIT_S", wait_s.to_string())
+        .env("VEILLE_CRISIS_AT_MS", crisis_at.timestamp_millis().to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("run node");
+    // While the page is open: until the crisis begins, no alert fires, not even one that
+    // resolved since (the history replays two days of the daily cycle through the detectors).
+    let found = findings(node, Duration::from_secs(wait_s.unsigned_abs() + 240), || {
+        if Utc::now() >= crisis_at {
+            return None;
+        }
+        let (_, all) = get(&format!("{base}/api/v1/alerts?state=all"));
+        (all["total"] != 0).then(|| format!("an alert fired before the crisis: {all}"))
+    });
+    eprintln!("dashboard findings: {found}");
+
+    // What the browser acknowledged, the API shows acknowledged: every alert of the incident.
+    let incident = found["incident"]["id"].as_str().expect("an incident id").to_string();
+    let (status, members) = get(&format!("{base}/api/v1/alerts?incident={incident}&state=all"));
+    assert_eq!(status, 200, "{members}");
+    let members = members["alerts"].as_array().unwrap().clone();
+    assert!(members.len() >= 2, "the crisis tripped several alerts: {members:?}");
+    for a in members.iter().filter(|a| a["state"] != "resolved") {
+        assert_eq!(a["ack"]["by"], "browser-test", "{a}");
+    }
+    let (_, active) = get(&format!("{base}/api/v1/alerts"));
+    for a in active["alerts"].as_array().unwrap() {
+        assert_eq!(a["incident"], incident.as_str(), "an active alert outside the crisis incident: {a}");
+    }
+    let (status, body) = post(&format!("{base}/api/v1/alerts/incidents/{incident}/ack"), &json!({"by": " "}));
+    assert_eq!(status, 409, "an acknowledgement names who: {body}");
+    let (status, body) = post(&format!("{base}/api/v1/alerts/incidents/nope/ack"), &json!({"by": "x"}));
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("no incident `nope`"), "{body}");
+
+    for shot in ["1-overview.png", "2-search.png", "3-incident.png", "4-acknowledged.png", "first-minutes.jpg"] {
         let size = std::fs::metadata(artefacts.join(shot)).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "screenshot {shot} is missing or empty ({size} bytes)");
     }

@@ -52,6 +52,7 @@ fn influential() -> Vec<String> {
         brands: vec!["Acme".into(), "Globex".into()],
         rate: 1.0,
         speed: 0.0,
+        history_s: 0,
         count: Some(COUNT),
         start: None,
         seed: 42,

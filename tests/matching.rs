@@ -65,3 +65,34 @@ fn a_bad_rule_stops_startup_with_its_position() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("watch `x`") && err.contains("character"), "{err}");
 }
+
+#[test]
+fn match_warns_when_mentions_are_in_a_workspace_without_watches_and_names_the_configured_ones() {
+    // The airline example's watches are in workspace `airlines`; mentions without a
+    // `workspace` field are in `default`, which has none.
+    let config = common::root().join("config/examples/airlines.toml");
+    let mention = |id: &str, workspace: &str| {
+        format!(
+            r#"{{{workspace}"platform":"x","native_id":"{id}","text":"@united lost my bag","created_at":"2015-02-24T10:00:00Z","author":{{"handle":"a"}}}}"#
+        )
+    };
+    let input = [mention("1", ""), mention("2", ""), mention("3", r#""workspace":"airlines","#)].join("\n");
+    let mut child = Command::new(common::bin())
+        .args(["match", "--config", config.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3, "every mention is written out");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tagged 1 of 3 mentions (airlines: 1 of 1 tagged; default: 0 of 2 tagged)"), "{err}");
+    let warning = err.lines().find(|l| l.starts_with("warning: ")).unwrap_or_else(|| panic!("no warning: {err}"));
+    assert!(warning.contains("2 mentions are in workspace `default`, which has no watches"), "{warning}");
+    assert!(warning.contains("The configuration's workspaces: `airlines` (20 watches)"), "{warning}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("warning: ")).count(), 1, "no warning about `airlines`: {err}");
+}

@@ -111,6 +111,9 @@ impl SourceConfig {
                 if s.authors < 10 {
                     return Err(("authors".into(), "must be at least 10".into()));
                 }
+                if s.history_s > SimulateSource::MAX_HISTORY_S {
+                    return Err(("history_s".into(), "must be at most a year (31622400 seconds)".into()));
+                }
                 if let Some(c) = &s.crisis {
                     if !s.brands.contains(&c.brand) {
                         return Err((
@@ -222,10 +225,16 @@ pub struct SimulateSource {
     /// is sent at once, then the stream goes live).
     #[serde(default = "default_speed")]
     pub speed: f64,
+    /// Seconds of history written before `start`, as fast as the pipeline takes them, before
+    /// the stream goes live (so a first run has days to chart and a baseline to detect
+    /// against). Default 0.
+    #[serde(default)]
+    pub history_s: u64,
     /// Stop after this many mentions; unbounded when absent.
     #[serde(default)]
     pub count: Option<u64>,
-    /// Event time of the first mention (RFC 3339); default: when the source first starts.
+    /// Event time where the stream goes live, after its `history_s` of history (RFC 3339);
+    /// default: when the source first starts.
     #[serde(default)]
     pub start: Option<String>,
     /// Seed of the generator: the same seed gives the same stream. Default 42.
@@ -245,13 +254,19 @@ pub struct SimulateSource {
     pub workspace: Option<String>,
 }
 
+impl SimulateSource {
+    /// The longest history the simulator writes: a year.
+    pub const MAX_HISTORY_S: u64 = 366 * 86_400;
+}
+
 /// A crisis burst the simulator injects about one brand.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrisisInjection {
     /// The brand under fire; one of the simulated brands.
     pub brand: String,
-    /// Event seconds after the stream's start when the burst begins. Default 600.
+    /// Event seconds after `start` (where the stream goes live, past its history) when the
+    /// burst begins. Default 600.
     #[serde(default = "default_crisis_after")]
     pub after_s: u64,
     /// How long the burst lasts, in event seconds. Default 300.

@@ -35,6 +35,7 @@ fn simulator(count: u64) -> Simulator {
         brands: vec!["Acme".into(), "Globex".into(), "Initech".into()],
         rate: count as f64 / (DAYS * 86_400) as f64,
         speed: 0.0,
+        history_s: 0,
         count: Some(count),
         start: None,
         seed: 7,

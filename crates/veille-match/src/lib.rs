@@ -113,7 +113,7 @@ pub use error::{MatchError, NdjsonError, RejectedLine};
 pub use fields::{tag_fields, TagFields};
 pub use lexicon::lexicon_terms;
 pub use matcher::{Matcher, WorkspaceSummary};
-pub use ndjson::{tag_ndjson, Stats};
+pub use ndjson::{tag_ndjson, Stats, WorkspaceCounts};
 pub use normalize::normalize;
 
 #[cfg(doc)]

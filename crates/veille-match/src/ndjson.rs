@@ -1,5 +1,6 @@
 //! Tagging a stream of NDJSON mentions (`veille match`).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use veille_model::{Mention, MentionError};
@@ -8,7 +9,7 @@ use crate::error::{NdjsonError, RejectedLine};
 use crate::Matcher;
 
 /// Counts from one tagged stream.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Lines read, blank ones included.
     pub lines: u64,
@@ -18,6 +19,17 @@ pub struct Stats {
     pub tagged: u64,
     /// Lines refused and handed to the caller.
     pub rejected: u64,
+    /// Mentions written out per workspace, by name (a workspace without watches tags none).
+    pub workspaces: BTreeMap<String, WorkspaceCounts>,
+}
+
+/// The mentions of one workspace in a tagged stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkspaceCounts {
+    /// Mentions written out.
+    pub mentions: u64,
+    /// Mentions written out with at least one tag.
+    pub tagged: u64,
 }
 
 /// Reads mention NDJSON from `reader` and writes the same mentions, in the
@@ -46,6 +58,7 @@ pub struct Stats {
 /// let mut refused = Vec::new();
 /// let stats = veille_match::tag_ndjson(input.as_bytes(), &mut output, &matcher, |r| refused.push(r))?;
 /// assert_eq!((stats.mentions, stats.tagged, stats.rejected), (1, 1, 1));
+/// assert_eq!(stats.workspaces["default"].tagged, 1);
 /// assert_eq!(refused[0].line, 2);
 /// assert!(String::from_utf8(output)?.contains(r#""tags":[{"watch":"acme""#));
 /// # Ok(()) }
@@ -86,9 +99,14 @@ pub fn tag_ndjson<R: BufRead, W: Write>(
                 continue;
             }
         };
-        if matcher.tag(&mut mention) > 0 {
-            stats.tagged += 1;
-        }
+        let tagged = matcher.tag(&mut mention) > 0;
+        let counts = match stats.workspaces.get_mut(&mention.workspace) {
+            Some(counts) => counts,
+            None => stats.workspaces.entry(mention.workspace.clone()).or_default(),
+        };
+        counts.mentions += 1;
+        counts.tagged += u64::from(tagged);
+        stats.tagged += u64::from(tagged);
         stats.mentions += 1;
         out.clear();
         out.extend_from_slice(mention.to_json().as_bytes());

@@ -7,10 +7,11 @@
   const { el, mention, table, chart } = Render;
   const $ = (id) => document.getElementById(id);
 
-  /** Bucket width per period, for about 30 to 60 points per chart. */
-  const INTERVALS = { '15m': '30s', '1h': '1m', '6h': '10m', '24h': '30m', '7d': '6h', '30d': '1d' };
+  /** The periods the page offers, in seconds. */
+  const RANGES = { '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400, '7d': 604800, '30d': 2592000 };
   const STREAM_MAX = 100;
   const REFRESH_MS = 30000;
+  const CATCH_UP_REFRESH_MS = 5000;
   const COLORS = ['#1f5fbf', '#b35c00', '#2f7d32', '#8e24aa', '#00838f', '#c62828', '#5d4037', '#455a64'];
   const SENTIMENT = [
     { key: 'positive', label: 'Positive', color: '#2f7d32' },
@@ -22,6 +23,8 @@
   let watches = [];
   let live = null;
   let refreshTimer = null;
+  let gapTimer = null;
+  let catchUpTimer = null;
 
   const watchQuery = () => (scope.watch ? `watch:"${scope.watch.replace(/["\\]/g, '\\$&')}"` : '');
   const period = () => ({ workspace: scope.workspace, from: `now-${scope.range}` });
@@ -31,7 +34,7 @@
     const p = new URLSearchParams(window.location.search);
     scope.workspace = p.get('workspace') || scope.workspace;
     scope.watch = p.get('watch') || '';
-    scope.range = INTERVALS[p.get('range')] ? p.get('range') : scope.range;
+    scope.range = RANGES[p.get('range')] ? p.get('range') : scope.range;
     $('workspace').value = scope.workspace;
     $('range').value = scope.range;
     $('ack-by').value = localStorage.getItem('veille.ackBy') || $('ack-by').value;
@@ -60,28 +63,53 @@
     scope.watch = select.value;
   }
 
-  async function loadVolume() {
-    const params = Object.assign(period(), { q: watchQuery(), interval: INTERVALS[scope.range], split: 'platform' });
-    const { body } = await Api.jsonOr('/api/v1/analytics/volume', '/api/v1/stats/volume', params);
-    const xs = body.buckets.map((b) => seconds(b.start));
-    const platforms = [...new Set(body.buckets.flatMap((b) => Object.keys(b.split || {})))].sort();
-    const series = platforms.length
-      ? platforms.map((p, i) => ({ label: p, color: COLORS[i % COLORS.length], values: body.buckets.map((b) => (b.split || {})[p] || 0) }))
-      : [{ label: 'mentions', color: COLORS[0], values: body.buckets.map((b) => b.count) }];
-    chart($('volume-chart'), xs, series);
-    table($('volume-table'), ['Bucket start'].concat(series.map((s) => s.label)),
-      body.buckets.map((b, i) => [b.start].concat(series.map((s) => String(s.values[i])))));
-    note('volume-caption', `${body.total} mentions, per ${params.interval}.`);
+  const iso = (secs) => new Date(secs * 1000).toISOString();
+
+  /**
+   * The charts' period (the selected one, ending now), and the bucket width that suits it
+   * and the data in it: the oldest mention of the period is looked up first (see Scale.plan).
+   */
+  async function planCharts() {
+    const to = Math.floor(Date.now() / 1000);
+    const from = to - RANGES[scope.range];
+    const body = await Api.json('/api/v1/search',
+      { workspace: scope.workspace, q: watchQuery(), from: iso(from), sort: 'timeasc', limit: 1, snippets: false });
+    const first = body.hits.length ? seconds(body.hits[0].mention.created_at) : null;
+    return Scale.plan(from, to, first);
   }
 
-  async function loadSentiment() {
-    const params = Object.assign(period(), { q: watchQuery(), interval: INTERVALS[scope.range] });
+  /** The request parameters of a chart drawn with `plan`. */
+  const chartParams = (plan) =>
+    ({ workspace: scope.workspace, q: watchQuery(), from: iso(plan.queryFrom), to: iso(plan.to), interval: plan.fetchText });
+
+  /** What a caption says about the buckets of `plan`. */
+  function bucketNote(plan) {
+    const since = plan.queryFrom > plan.from ? `; nothing before ${Render.when(iso(plan.queryFrom)).textContent}` : '';
+    return `per ${plan.text}${since}`;
+  }
+
+  async function loadVolume(plan) {
+    const params = Object.assign(chartParams(plan), { split: 'platform' });
+    const { body } = await Api.jsonOr('/api/v1/analytics/volume', '/api/v1/stats/volume', params);
+    const rows = body.buckets.map((b) => ({ t: seconds(b.start), values: Object.assign({ '': b.count }, b.split || {}) }));
+    const platforms = [...new Set(body.buckets.flatMap((b) => Object.keys(b.split || {})))].sort();
+    const keys = platforms.length ? platforms : [''];
+    const g = Scale.grid(plan, rows, keys);
+    const series = keys.map((k, i) => ({ label: k || 'mentions', color: COLORS[i % COLORS.length], values: g.series[k] }));
+    chart($('volume-chart'), plan, g.xs, series);
+    table($('volume-table'), ['Bucket start'].concat(series.map((s) => s.label)),
+      g.xs.map((x, i) => [iso(x)].concat(series.map((s) => String(s.values[i])))));
+    note('volume-caption', `${body.total} mentions, ${bucketNote(plan)}.`);
+  }
+
+  async function loadSentiment(plan) {
+    const params = chartParams(plan);
     let rows;
     let caption;
     try {
       const body = await Api.json('/api/v1/analytics/sentiment', params);
       rows = body.trend;
-      caption = `Net sentiment ${Number(body.net_sentiment).toFixed(1)} over ${body.total} mentions.`;
+      caption = `Net sentiment ${Number(body.net_sentiment).toFixed(1)} over ${body.total} mentions, ${bucketNote(plan)}.`;
     } catch (e) {
       if (e.status !== 404) throw e;
       const body = await Api.json('/api/v1/stats/volume', Object.assign(params, { split: 'sentiment' }));
@@ -89,14 +117,29 @@
       const sum = (k) => rows.reduce((n, r) => n + (r[k] || 0), 0);
       const scored = sum('positive') + sum('neutral') + sum('negative');
       const net = scored ? (100 * (sum('positive') - sum('negative'))) / scored : 0;
-      caption = `Net sentiment ${net.toFixed(1)} over ${scored} scored mentions.`;
+      caption = `Net sentiment ${net.toFixed(1)} over ${scored} scored mentions, ${bucketNote(plan)}.`;
     }
-    const xs = rows.map((r) => seconds(r.start));
-    const series = SENTIMENT.map((s) => ({ label: s.label, color: s.color, values: rows.map((r) => r[s.key] || 0) }));
-    chart($('sentiment-chart'), xs, series);
+    const keys = SENTIMENT.map((s) => s.key);
+    const g = Scale.grid(plan, rows.map((r) => ({ t: seconds(r.start), values: r })), keys);
+    const series = SENTIMENT.map((s) => ({ label: s.label, color: s.color, values: g.series[s.key] }));
+    chart($('sentiment-chart'), plan, g.xs, series);
     table($('sentiment-table'), ['Bucket start'].concat(SENTIMENT.map((s) => s.label)),
-      rows.map((r, i) => [r.start].concat(series.map((s) => String(s.values[i])))));
+      g.xs.map((x, i) => [iso(x)].concat(series.map((s) => String(s.values[i])))));
     note('sentiment-caption', caption);
+  }
+
+  /** Both time charts, on one plan. */
+  async function loadCharts() {
+    let plan;
+    try {
+      plan = await planCharts();
+    } catch (e) {
+      note('volume-caption', `Could not load: ${e.message}`);
+      note('sentiment-caption', `Could not load: ${e.message}`);
+      return;
+    }
+    await Promise.all([['volume-caption', loadVolume], ['sentiment-caption', loadSentiment]]
+      .map(([where, load]) => load(plan).catch((e) => note(where, `Could not load: ${e.message}`))));
   }
 
   async function loadShareOfVoice() {
@@ -150,9 +193,9 @@
   }
 
   async function loadPanels() {
-    const loads = [['volume-caption', loadVolume], ['sentiment-caption', loadSentiment],
-      ['sov-note', loadShareOfVoice], ['authors-note', loadAuthors]];
-    await Promise.all(loads.map(([where, load]) => load().catch((e) => note(where, `Could not load: ${e.message}`))));
+    const loads = [['sov-note', loadShareOfVoice], ['authors-note', loadAuthors]];
+    await Promise.all([loadCharts()].concat(
+      loads.map(([where, load]) => load().catch((e) => note(where, `Could not load: ${e.message}`)))));
     document.body.dataset.loaded = 'true';
   }
 
@@ -207,6 +250,16 @@
       Alerts.change(value);
     } else if (name === 'gap') {
       note('live-status', `Live (busy: ${value.missed} mentions skipped; search to see them)`);
+      // Said while it lasts: a catch-up (a first run's history) is over in seconds. Meanwhile
+      // the charts follow it every few seconds rather than every REFRESH_MS.
+      clearTimeout(gapTimer);
+      gapTimer = setTimeout(() => { if (document.body.dataset.live === 'true') note('live-status', 'Live'); }, 10000);
+      if (!catchUpTimer) {
+        catchUpTimer = setTimeout(() => {
+          catchUpTimer = null;
+          loadPanels();
+        }, CATCH_UP_REFRESH_MS);
+      }
     } else if (name === 'problem') {
       note('live-status', `Live, with a problem: ${value.error}`);
     }

@@ -91,36 +91,73 @@ const Render = (() => {
   }
 
   const charts = new Map();
+  let measurer = null;
+
+  /** Width of `text` in the axes' font, in CSS pixels. */
+  function measure(text) {
+    measurer = measurer || document.createElement('canvas').getContext('2d');
+    measurer.font = Scale.FONT;
+    return measurer.measureText(text).width;
+  }
+
+  /** Counts are whole: the y-axis ticks never fall between them. */
+  const COUNT_STEPS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8].map((p) => m * p))
+    .sort((a, b) => a - b);
 
   /**
-   * Draws a time series chart in `figure` (replacing the previous one):
-   * `xs` are bucket starts in seconds, `series` is [{label, color, values}].
+   * Draws a time series chart in `figure` (replacing the previous one) over the period of
+   * `plan` (see Scale.plan): `xs` are bucket starts in seconds, `series` is
+   * [{label, color, values}]. The x-axis spans the period; an empty period says so.
    */
-  function chart(figure, xs, series) {
+  function chart(figure, plan, xs, series) {
     const target = figure.querySelector('.plot');
     const old = charts.get(figure.id);
     if (old) old.destroy();
     charts.delete(figure.id);
     target.replaceChildren();
     const points = series.reduce((n, s) => n + s.values.filter((v) => v > 0).length, 0);
-    figure.dataset.points = String(points);
-    figure.dataset.total = String(series.reduce((n, s) => n + s.values.reduce((a, b) => a + b, 0), 0));
-    if (!xs.length || typeof uPlot === 'undefined') {
-      target.append(el('p', { class: 'empty' }, 'No mentions in this period.'));
+    const total = series.reduce((n, s) => n + s.values.reduce((a, b) => a + b, 0), 0);
+    Object.assign(figure.dataset, {
+      points: String(points), total: String(total), buckets: String(xs.length), interval: plan.text,
+      from: String(plan.from), to: String(plan.to), empty: String(total === 0),
+    });
+    if (typeof uPlot === 'undefined') {
+      target.append(el('p', { class: 'empty' }, 'The chart library did not load.'));
       return;
     }
+    const shown = { y: [] };
     const opts = {
       width: Math.max(280, target.clientWidth || 600),
       height: 220,
-      scales: { x: { time: true } },
-      axes: [{}, { size: 50 }],
+      scales: {
+        x: { time: true, range: () => Scale.xRange(plan) },
+        y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
+      axes: [
+        { font: Scale.FONT },
+        {
+          font: Scale.FONT,
+          incrs: COUNT_STEPS,
+          values: (u, splits) => {
+            shown.y = splits.map(Scale.label);
+            return shown.y;
+          },
+          size: (u, values) => Scale.axisWidth(values, measure),
+        },
+      ],
       series: [{}].concat(series.map((s) => ({
-        label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: xs.length < 60 },
+        label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: total > 0 && xs.length < 60 },
       }))),
+      // The labels drawn, for whoever checks that they fit (uPlot draws after this returns).
+      hooks: { draw: [() => { figure.dataset.yLabels = JSON.stringify(shown.y); }] },
     };
     const plot = new uPlot(opts, [xs].concat(series.map((s) => s.values)), target);
     charts.set(figure.id, plot);
+    if (total === 0) target.append(el('p', { class: 'empty' }, 'No mentions in this period.'));
   }
+
+  /** The uPlot chart drawn in the figure `id`, if any. */
+  const plotOf = (id) => charts.get(id) || null;
 
   /** Resizes every chart to its container. */
   function resizeCharts() {
@@ -130,5 +167,5 @@ const Render = (() => {
     }
   }
 
-  return { el, snippet, when, safeUrl, mention, table, chart, resizeCharts };
+  return { el, snippet, when, safeUrl, mention, table, chart, resizeCharts, measure, plotOf };
 })();

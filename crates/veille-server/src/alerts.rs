@@ -1,10 +1,10 @@
-//! Alert handlers: list, read and acknowledge.
+//! Alert handlers: list, read and acknowledge alerts, and acknowledge incidents.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
-use veille_alert::{AckError, Alert, AlertScope};
+use veille_alert::{AckError, Alert, AlertScope, AlertState};
 use veille_pipeline::Alerts;
 
 use crate::error::ApiError;
@@ -96,4 +96,45 @@ pub(crate) async fn ack(
         Err(e @ AckError::Unknown(_)) => Err(ApiError::NotFound(e.to_string())),
         Err(e @ (AckError::Resolved(_) | AckError::Anonymous)) => Err(ApiError::Conflict(e.to_string())),
     }
+}
+
+/// The alerts of incident `id` in `workspace`, active first (newest first), then resolved.
+fn incident(alerts: &Alerts, id: &str, workspace: &str) -> Vec<Alert> {
+    let mut members = alerts.list(AlertScope::All, Some(workspace));
+    members.retain(|a| a.incident_id() == id);
+    members
+}
+
+/// `POST /api/v1/alerts/incidents/{id}/ack`: acknowledges every active alert of the incident
+/// at once (a crisis is handled once, however many rules and watches it tripped). Answers
+/// `{incident, acknowledged: [alert ids], alerts: [every alert of the incident]}`.
+pub(crate) async fn ack_incident(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<AlertParams>, QueryRejection>,
+    body: Result<Json<AckBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let p = query(q)?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(format!("body: {}", e.body_text())))?;
+    let workspace = params::workspace(p.workspace)?;
+    let alerts = alerts(&state)?;
+    let members = incident(alerts, &id, &workspace);
+    if members.is_empty() {
+        return Err(ApiError::NotFound(format!("no incident `{id}` in workspace `{workspace}`")));
+    }
+    let mut acknowledged = Vec::new();
+    for member in members.iter().filter(|a| a.state != AlertState::Resolved) {
+        match alerts.ack(&member.id, &body.by) {
+            Ok(_) => acknowledged.push(member.id.clone()),
+            // It resolved since the listing: nothing left to acknowledge in it.
+            Err(AckError::Resolved(_) | AckError::Unknown(_)) => {}
+            Err(e @ AckError::Anonymous) => return Err(ApiError::Conflict(e.to_string())),
+        }
+    }
+    if acknowledged.is_empty() {
+        return Err(ApiError::Conflict(format!("incident `{id}` is resolved: none of its alerts is active")));
+    }
+    tracing::info!(incident = %id, by = %body.by, alerts = acknowledged.len(), "incident acknowledged");
+    let members = incident(alerts, &id, &workspace);
+    Ok(Json(serde_json::json!({ "incident": id, "acknowledged": acknowledged, "alerts": members })))
 }

@@ -37,6 +37,12 @@ const ASSETS: &[Asset] = &[
         versioned: false,
     },
     Asset {
+        path: "scale.js",
+        body: include_bytes!("../assets/scale.js"),
+        content_type: "text/javascript; charset=utf-8",
+        versioned: false,
+    },
+    Asset {
         path: "render.js",
         body: include_bytes!("../assets/render.js"),
         content_type: "text/javascript; charset=utf-8",

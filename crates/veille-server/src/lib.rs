@@ -10,6 +10,7 @@
 //! | `GET /api/v1/alerts` | active alerts (`state=history` for resolved ones, `all` for both), with their explanations |
 //! | `GET /api/v1/alerts/{id}` | one alert |
 //! | `POST /api/v1/alerts/{id}/ack` | acknowledges an alert; body `{"by": "name"}` |
+//! | `POST /api/v1/alerts/incidents/{id}/ack` | acknowledges every active alert of an incident (`GET /api/v1/alerts?incident=ID` lists them); body `{"by": "name"}` |
 //! | `GET /api/v1/watches` | the workspace's watches (name, kind), from the configuration or else from the index |
 //! | `GET /api/v1/live` | Server-Sent Events: new mentions (`q` filters them) and alert changes, as they happen |
 //! | `GET /` | the dashboard (its files under `/assets/...`) |
@@ -135,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/{id}", get(alerts::get))
         .route("/api/v1/alerts/{id}/ack", post(alerts::ack))
+        .route("/api/v1/alerts/incidents/{id}/ack", post(alerts::ack_incident))
         .route("/api/v1/watches", get(watches::list))
         .route("/api/v1/live", get(live::live))
         .route("/", get(dashboard::page))

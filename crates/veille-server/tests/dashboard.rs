@@ -157,3 +157,66 @@ async fn a_live_stream_with_a_bad_query_is_refused_before_it_starts() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert!(text(resp).await.contains("invalid query"));
 }
+
+async fn post_json(state: &AppState, uri: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let req = Request::post(uri).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()));
+    let resp = router(state.clone()).oneshot(req.unwrap()).await.unwrap();
+    let status = resp.status();
+    (status, serde_json::from_str(&text(resp).await).unwrap())
+}
+
+#[tokio::test]
+async fn acknowledging_an_incident_acknowledges_every_active_alert_in_it() {
+    let config = veille_config::Config::from_toml_str(
+        r#"
+[[workspaces]]
+name = "default"
+[[workspaces.watches]]
+name = "acme"
+kind = "brand"
+terms = ["Acme"]
+[[workspaces.watches]]
+name = "globex"
+kind = "competitor"
+terms = ["Globex"]
+"#,
+        "test.toml",
+    )
+    .unwrap();
+    // An influential author turns on both brands at once: one key-node alert per watch, and
+    // since they start together, one incident.
+    let mut alerts = veille_pipeline::Alerts::new(&config).unwrap();
+    let mut mention = Mention::from_json(&format!(
+        r#"{{"platform":"x","native_id":"1","text":"Acme and Globex both lied to us","created_at":"{}",
+        "author":{{"handle":"star","followers":900000}},
+        "tags":[{{"watch":"acme","kind":"brand"}},{{"watch":"globex","kind":"competitor"}}],
+        "scores":{{"key_node":0.95,"sentiment":{{"label":"negative","compound":-0.8,"positive":0.0,
+        "neutral":0.4,"negative":0.6,"scorer":"vader"}}}}}}"#,
+        chrono::Utc::now().to_rfc3339()
+    ))
+    .unwrap();
+    veille_pipeline::Enricher::enrich(&mut alerts, &mut mention);
+    let active = alerts.list(veille_alert::AlertScope::Active, Some("default"));
+    assert_eq!(active.len(), 2, "{active:?}");
+    let incident = active[0].incident_id().to_string();
+    assert!(active.iter().all(|a| a.incident_id() == incident), "{active:?}");
+
+    let (_dir, index, _w) = indexed(&[]);
+    let state = AppState::new(index).with_alerts(Some(alerts.clone()));
+    let uri = format!("/api/v1/alerts/incidents/{incident}/ack");
+    let (status, body) = post_json(&state, &uri, serde_json::json!({ "by": " " })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an acknowledgement names who: {body}");
+    let (status, body) = post_json(&state, &uri, serde_json::json!({ "by": "ann" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["incident"], incident.as_str());
+    assert_eq!(body["acknowledged"].as_array().unwrap().len(), 2, "{body}");
+    assert!(body["alerts"].as_array().unwrap().iter().all(|a| a["ack"]["by"] == "ann"), "{body}");
+    assert!(alerts.list(veille_alert::AlertScope::Active, None).iter().all(|a| a.ack.is_some()));
+
+    let (status, body) = post_json(&state, &format!("{uri}?workspace=other"), serde_json::json!({ "by": "ann" })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another workspace's incident does not exist there: {body}");
+    let (status, body) =
+        post_json(&state, "/api/v1/alerts/incidents/nope/ack", serde_json::json!({ "by": "ann" })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("no incident `nope` in workspace `default`"), "{body}");
+}

@@ -10,6 +10,12 @@
 //!   brand names, handles and hashtags;
 //! - an optional crisis burst: for a while, volume about one brand jumps and
 //!   turns negative, with crisis vocabulary (recall, boycott, scandale, ...).
+//!
+//! With `history_s`, the stream starts that long before `start` (by default,
+//! the moment the source first runs): the history goes out as fast as the
+//! pipeline takes it, then the stream goes live, and the crisis comes
+//! `after_s` after the live start. A first run thus has days of conversation
+//! to chart, and detectors a baseline, before anything happens live.
 
 use std::f64::consts::PI;
 use std::time::Duration;
@@ -85,6 +91,16 @@ const FR_CRISIS: &[&str] = &[
 const SYLLABLES: &[&str] =
     &["ma", "lo", "ri", "ven", "ka", "sol", "tim", "ber", "na", "zo", "lu", "an", "el", "do", "fi", "ra"];
 
+/// `s` seconds (saturating: configured values are far below the limit).
+fn seconds(s: u64) -> TimeDelta {
+    TimeDelta::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1_000_000))
+}
+
+/// `s` seconds after `t`, or the end of time for a delay past it.
+fn later(t: DateTime<Utc>, s: u64) -> DateTime<Utc> {
+    t.checked_add_signed(seconds(s)).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// One simulated author.
 #[derive(Debug, Clone)]
 struct SimAuthor {
@@ -107,7 +123,8 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    /// A generator starting at `start` (event time of the first mention).
+    /// A generator starting at `start` (event time of the first mention); the
+    /// stream's first `history_s` seconds are its history.
     pub fn new(config: SimulateSource, start: DateTime<Utc>) -> Self {
         let mut rng = SmallRng::seed_from_u64(config.seed);
         let authors = (0..config.authors)
@@ -151,10 +168,16 @@ impl Simulator {
         self.now
     }
 
+    /// Event time where the history ends and the stream goes live (the crisis
+    /// comes `after_s` after it).
+    pub fn live_from(&self) -> DateTime<Utc> {
+        later(self.start, self.config.history_s)
+    }
+
     fn in_crisis(&self, t: DateTime<Utc>) -> bool {
         self.config.crisis.as_ref().is_some_and(|c| {
-            let from = self.start + TimeDelta::seconds(c.after_s as i64);
-            t >= from && t < from + TimeDelta::seconds(c.duration_s as i64)
+            let from = later(self.live_from(), c.after_s);
+            t >= from && t < later(from, c.duration_s)
         })
     }
 
@@ -291,8 +314,15 @@ pub struct SimulatorSource {
 }
 
 impl SimulatorSource {
-    /// A source for `config`; fails when `start` is not a timestamp.
+    /// A source for `config`; fails when `start` is not a timestamp or the history is longer
+    /// than [`SimulateSource::MAX_HISTORY_S`].
     pub fn new(config: SimulateSource) -> Result<Self, SourceError> {
+        if config.history_s > SimulateSource::MAX_HISTORY_S {
+            return Err(SourceError::Config {
+                source_name: config.name.clone(),
+                message: format!("history_s: {} is more than a year", config.history_s),
+            });
+        }
         let start = match &config.start {
             Some(s) => Some(parse_timestamp(s).map_err(|e| SourceError::Config {
                 source_name: config.name.clone(),
@@ -327,16 +357,19 @@ impl Source for SimulatorSource {
         let name = self.config.name.clone();
         let (skip, start) = match &ctx.resume {
             Some(c) => parse_cursor(&name, c)?,
-            None => (0, self.start.unwrap_or_else(Utc::now)),
+            None => (0, self.start.unwrap_or_else(Utc::now) - seconds(self.config.history_s)),
         };
         let mut sim = Simulator::new(self.config.clone(), start);
         for _ in 0..skip {
             sim.next_mention();
         }
         let wall_start = tokio::time::Instant::now();
-        // Real time (speed 1) follows the clock: a start in the past is replayed at once,
-        // then the stream goes live. Other speeds scale event time from the first mention.
-        let event_start = if self.config.speed == 1.0 { Utc::now() } else { sim.now() };
+        // Real time (speed 1) follows the clock: what is older than now (the history, a start
+        // in the past, what a stopped simulator missed) is sent at once, then the stream goes
+        // live. Other speeds send the history at once, then scale event time from where the
+        // stream goes live (or from where a resumed one stopped).
+        let event_start = if self.config.speed == 1.0 { Utc::now() } else { sim.now().max(sim.live_from()) };
+        let mut caught_up = false;
         let limit = self.config.count.unwrap_or(u64::MAX);
         let paced = self.config.speed > 0.0;
         let mut records = Vec::with_capacity(ctx.batch_size);
@@ -357,6 +390,16 @@ impl Source for SimulatorSource {
                     continue;
                 }
                 held = Some(m);
+                if !caught_up {
+                    caught_up = true;
+                    tracing::info!(
+                        source = %name,
+                        mentions = sim.generated().saturating_sub(1),
+                        history_from = %sim.start(),
+                        seconds = wall_start.elapsed().as_secs_f64(),
+                        "simulator caught up with its history, now live"
+                    );
+                }
             }
             if !records.is_empty() {
                 metrics::observe(&name, &records);
@@ -385,5 +428,138 @@ impl Source for SimulatorSource {
             }
         }
         Ok(SourceEnd::Exhausted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::Arc;
+
+    use veille_config::CrisisInjection;
+
+    use super::*;
+
+    fn config(history_s: u64, speed: f64) -> SimulateSource {
+        SimulateSource {
+            name: "sim".into(),
+            brands: vec!["Acme".into(), "Globex".into()],
+            rate: 2.0,
+            speed,
+            history_s,
+            count: None,
+            start: None,
+            seed: 7,
+            french_share: 0.3,
+            authors: 200,
+            crisis: Some(CrisisInjection { brand: "Acme".into(), after_s: 600, duration_s: 300, intensity: 8.0 }),
+            workspace: None,
+        }
+    }
+
+    /// Words only the crisis templates use.
+    fn is_crisis(m: &Mention) -> bool {
+        ["recall", "Scandal", "scandal", "oycott", "Rappel", "Fuite", "Intoxication"].iter().any(|w| m.text.contains(w))
+    }
+
+    #[test]
+    fn the_history_comes_first_and_the_crisis_comes_after_the_live_start() {
+        let live = DateTime::parse_from_rfc3339("2026-03-02T12:00:00Z").unwrap().with_timezone(&Utc);
+        let day = 86_400;
+        let mut sim = Simulator::new(config(day, 0.0), live - TimeDelta::seconds(day as i64));
+        assert_eq!(sim.live_from(), live);
+        let burst = live + TimeDelta::seconds(600)..live + TimeDelta::seconds(900);
+        let (mut history, mut calm, mut crisis) = (0, 0, 0);
+        loop {
+            let m = sim.next_mention();
+            if m.created_at >= burst.end {
+                break;
+            }
+            if m.created_at < live {
+                history += 1;
+            }
+            if burst.contains(&m.created_at) {
+                crisis += u64::from(is_crisis(&m));
+            } else {
+                calm += u64::from(is_crisis(&m));
+            }
+        }
+        // A day at 2 mentions per second, give or take the daily cycle's noise.
+        assert!((150_000..195_000).contains(&history), "{history} mentions of history");
+        assert_eq!(calm, 0, "crisis wording outside the burst");
+        // 300 s of burst at 2 × 7 / 2 = 7 extra mentions per second about the brand.
+        assert!(crisis > 1_500, "{crisis} crisis mentions in the burst");
+    }
+
+    #[test]
+    fn the_daily_cycle_makes_busy_afternoons_and_quiet_nights() {
+        let mut cfg = config(0, 0.0);
+        cfg.crisis = None;
+        let midnight = DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z").unwrap().with_timezone(&Utc);
+        let mut sim = Simulator::new(cfg, midnight);
+        let mut per_hour = [0u32; 24];
+        loop {
+            let m = sim.next_mention();
+            let hour = (m.created_at - midnight).num_hours();
+            if hour >= 24 {
+                break;
+            }
+            per_hour[hour as usize] += 1;
+        }
+        // The cycle peaks at 13:00 and is lowest at 01:00 (1.6 and 0.4 times the rate).
+        assert!(per_hour[13] > 3 * per_hour[1], "{per_hour:?}");
+    }
+
+    async fn run_for(source: SimulatorSource, wall: Duration) -> Vec<Mention> {
+        let (tx, mut rx) = veille_bus::embedded(64);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let ctx = SourceContext {
+            resume: None,
+            out: tx,
+            batch_size: 512,
+            cancel: cancel.clone(),
+            progress: Arc::new(AtomicU64::new(0)),
+        };
+        let task = tokio::spawn(Box::new(source).run(ctx));
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + wall;
+        while let Ok(Some(batch)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            out.extend(batch.records.into_iter().filter_map(|r| match r {
+                Record::Mention(m) => Some(*m),
+                _ => None,
+            }));
+        }
+        cancel.cancel();
+        while rx.recv().await.is_some() {}
+        assert_eq!(task.await.unwrap().unwrap(), SourceEnd::Cancelled);
+        out
+    }
+
+    #[tokio::test]
+    async fn a_real_time_source_sends_its_history_at_once_then_follows_the_clock() {
+        let started = Utc::now();
+        let source = SimulatorSource::new(config(6 * 3600, 1.0)).unwrap();
+        let mentions = run_for(source, Duration::from_secs(3)).await;
+        let ended = Utc::now();
+        let first = mentions.first().unwrap().created_at;
+        assert!((first - (started - TimeDelta::hours(6))).num_seconds().abs() < 5, "history starts at {first}");
+        let history = mentions.iter().filter(|m| m.created_at < started).count();
+        assert!(history > 20_000, "{history} mentions of history");
+        assert!(mentions.iter().all(|m| m.created_at <= ended), "a mention came before its time");
+        assert!(mentions.windows(2).all(|w| w[0].created_at <= w[1].created_at), "out of event-time order");
+    }
+
+    #[tokio::test]
+    async fn a_faster_source_sends_its_history_at_once_then_paces_from_the_live_start() {
+        let mut cfg = config(3600, 60.0);
+        let live = Utc::now();
+        cfg.start = Some(live.to_rfc3339());
+        let mentions = run_for(SimulatorSource::new(cfg).unwrap(), Duration::from_secs(2)).await;
+        let history = mentions.iter().filter(|m| m.created_at < live).count();
+        let paced = mentions.iter().filter(|m| m.created_at >= live).map(|m| m.created_at).max().unwrap();
+        assert!(history > 3_000, "{history} mentions of history");
+        // Two wall seconds at 60 event seconds per second: about two event minutes past the start.
+        let ahead = (paced - live).num_seconds();
+        assert!((60..=150).contains(&ahead), "live mentions reach {ahead} s past the start");
     }
 }

@@ -3,16 +3,38 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use veille_config::{CsvSource, NdjsonSource, SourceConfig};
-use veille_model::Platform;
-use veille_pipeline::{Pipeline, DEADLETTER_FILE};
+use veille_match::WorkspaceCounts;
+use veille_model::{Mention, Platform};
+use veille_pipeline::{Enricher, Pipeline, DEADLETTER_FILE};
 
+use crate::cmd::tag::{per_workspace, unwatched};
 use crate::context::{open_index, DataArgs};
+
+/// Counts mentions and tagged mentions per workspace, once the watches tagged them.
+struct TagCounts(Arc<Mutex<BTreeMap<String, WorkspaceCounts>>>);
+
+impl Enricher for TagCounts {
+    fn name(&self) -> &'static str {
+        "tag_counts"
+    }
+
+    fn enrich(&mut self, mention: &mut Mention) {
+        let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let c = match counts.get_mut(&mention.workspace) {
+            Some(c) => c,
+            None => counts.entry(mention.workspace.clone()).or_default(),
+        };
+        c.mentions += 1;
+        c.tagged += u64::from(!mention.tags.is_empty());
+    }
+}
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImportCommand {
@@ -114,7 +136,11 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
     let index = open_index(&config.data.dir)?;
     let data_dir = config.data.dir.clone();
     let sources = config.sources.iter().map(veille_sources::build).collect::<Result<Vec<_>, _>>()?;
-    let pipeline = Pipeline::with_sources(config, index, sources)?.ignore_cursors(common.restart);
+    let watches = config.clone();
+    let counts = Arc::new(Mutex::new(BTreeMap::new()));
+    let pipeline = Pipeline::with_sources(config, index, sources)?
+        .ignore_cursors(common.restart)
+        .enrich_with(Box::new(TagCounts(counts.clone())));
     let progress = pipeline.progress();
     let bar = match pipeline.size_hint() {
         Some(total) => ProgressBar::new(total).with_style(
@@ -168,6 +194,14 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
         secs,
         (report.indexed + report.deadlettered) as f64 / secs.max(1e-9)
     );
+    let counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
+    if !counts.is_empty() {
+        println!("tagged per workspace: {}", per_workspace(&counts));
+    }
+    for warning in unwatched(&watches, &counts, "import them with --workspace NAME, or give each a \"workspace\" field")
+    {
+        eprintln!("warning: {warning}");
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use std::io::{BufWriter, Write};
 
 use anyhow::{bail, Result};
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use clap::Args;
 use veille_config::{CrisisInjection, SimulateSource, SourceConfig};
 use veille_sources::Simulator;
@@ -33,13 +33,16 @@ pub(crate) struct SimulateArgs {
     /// Share of mentions in French.
     #[arg(long, default_value_t = 0.35)]
     french_share: f64,
-    /// Event time of the first mention (default: now).
+    /// Event time where the stream goes live, after its history (default: now).
     #[arg(long)]
     start: Option<String>,
+    /// Seconds of history before the start, written at once (then `--speed` paces the rest).
+    #[arg(long, default_value_t = 0)]
+    history: u64,
     /// Inject a crisis burst about this brand.
     #[arg(long)]
     crisis: Option<String>,
-    /// Seconds after the start when the crisis begins.
+    /// Seconds after the start (past the history) when the crisis begins.
     #[arg(long, default_value_t = 600)]
     crisis_after: u64,
     /// How long the crisis lasts, in seconds.
@@ -70,6 +73,7 @@ pub(crate) fn run(a: SimulateArgs) -> Result<()> {
             brands: a.brands.clone(),
             rate: a.rate,
             speed: a.speed,
+            history_s: a.history,
             count: Some(a.count),
             start: a.start.clone(),
             seed: a.seed,
@@ -91,7 +95,7 @@ pub(crate) fn run(a: SimulateArgs) -> Result<()> {
         Some(s) => veille_model::parse_timestamp(s)?,
         None => Utc::now(),
     };
-    let mut sim = Simulator::new(cfg.clone(), start);
+    let mut sim = Simulator::new(cfg.clone(), start - TimeDelta::seconds(i64::try_from(cfg.history_s)?));
     let out = std::io::stdout().lock();
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let pace = cfg.speed > 0.0;
@@ -99,6 +103,7 @@ pub(crate) fn run(a: SimulateArgs) -> Result<()> {
     for _ in 0..cfg.count.unwrap_or(a.count) {
         let m = sim.next_mention();
         if pace {
+            // The history (before `start`) is due at once.
             let due = (m.created_at - start).to_std().unwrap_or_default().div_f64(cfg.speed);
             if let Some(wait) = due.checked_sub(wall.elapsed()) {
                 out.flush()?;
