@@ -12,6 +12,14 @@ pub struct Broker {
     pub address: String,
 }
 
+impl Broker {
+    /// Stops the broker now (it is stopped when dropped anyway).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Broker {
     fn drop(&mut self) {
         let _ = self.child.kill();

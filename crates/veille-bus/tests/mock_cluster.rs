@@ -66,7 +66,8 @@ async fn a_batch_resolves_once_every_record_is_acknowledged_and_dead_letters_go_
     records.push(Record::Dead(Box::new(DeadLetter::new(origin, "text is missing", "{}"))));
     let acked = sink.send_batch(&Batch::new("replay", records, Some("51".into()))).await.unwrap();
     assert_eq!((acked.mentions, acked.dead), (50, 1));
-    sink.send_alert("default/acme/crisis", r#"{"status":"firing"}"#).await.unwrap();
+    cluster.create_topic(&config.topics.alerts, 1, 1).unwrap();
+    sink.send_now(&config.topics.alerts, "default/acme/crisis", Some("alert"), r#"{"status":"firing"}"#).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

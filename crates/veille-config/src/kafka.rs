@@ -7,14 +7,17 @@
 //! [bus.kafka]
 //! brokers = ["kafka-0.kafka:9092", "kafka-1.kafka:9092"]
 //! group_id = "veille-process"     # every processor of one deployment joins this group
+//! signals_group_id = "veille-signals"   # every signals owner (`veille signals`) joins this one
 //! compression = "lz4"             # none | gzip | snappy | lz4 | zstd
 //! partitions = 12                 # when veille creates the topics; the most processors that can share the work
 //! replication_factor = 3          # when veille creates the topics
 //! ack_timeout_ms = 30000          # a record not acknowledged by then fails its batch
 //!
 //! [bus.kafka.topics]
-//! mentions = "veille.mentions.raw"
-//! alerts = "veille.alerts"
+//! mentions = "veille.mentions.raw"   # mentions from the ingest workers, keyed by mention key
+//! signals = "veille.signals"         # compact signal facts from the processors, keyed by workspace
+//! alerts = "veille.alerts"           # the alerts' states, from the signals owners (compacted)
+//! keynodes = "veille.keynodes"       # each workspace's key nodes, from the signals owners (compacted)
 //! deadletter = "veille.deadletter"
 //!
 //! [bus.kafka.properties]          # extra librdkafka settings, passed as they are
@@ -57,6 +60,10 @@ pub struct KafkaConfig {
     /// Consumer group the processors join. Default `veille-process`.
     #[serde(default = "default_group_id")]
     pub group_id: String,
+    /// Consumer group the signals owners join: each owns some workspaces (the partitions of
+    /// the signals topic). Default `veille-signals`.
+    #[serde(default = "default_signals_group_id")]
+    pub signals_group_id: String,
     /// Compression of produced batches. Default `lz4`.
     #[serde(default)]
     pub compression: Compression,
@@ -81,9 +88,19 @@ pub struct KafkaTopics {
     /// Mentions from the ingest workers, keyed by mention key. Default `veille.mentions.raw`.
     #[serde(default = "default_mentions_topic")]
     pub mentions: String,
-    /// Alerts raised by the processors. Default `veille.alerts`.
+    /// Compact signal facts (what buckets, detectors and the key-node graph need of each
+    /// mention, not its text), from the processors, keyed by workspace. Default `veille.signals`.
+    #[serde(default = "default_signals_topic")]
+    pub signals: String,
+    /// The state of every alert, from the signals owners, keyed by alert id (compacted): what
+    /// every API server shows. Default `veille.alerts`.
     #[serde(default = "default_alerts_topic")]
     pub alerts: String,
+    /// Each workspace's key nodes and communities, from the signals owners, keyed by workspace
+    /// (compacted): what processors stamp mentions with and API servers show.
+    /// Default `veille.keynodes`.
+    #[serde(default = "default_keynodes_topic")]
+    pub keynodes: String,
     /// Records refused as mentions, with their reason. Default `veille.deadletter`.
     #[serde(default = "default_deadletter_topic")]
     pub deadletter: String,
@@ -125,6 +142,7 @@ impl Default for KafkaConfig {
             brokers: default_brokers(),
             topics: KafkaTopics::default(),
             group_id: default_group_id(),
+            signals_group_id: default_signals_group_id(),
             compression: Compression::default(),
             partitions: default_partitions(),
             replication_factor: default_replication_factor(),
@@ -138,7 +156,9 @@ impl Default for KafkaTopics {
     fn default() -> Self {
         KafkaTopics {
             mentions: default_mentions_topic(),
+            signals: default_signals_topic(),
             alerts: default_alerts_topic(),
+            keynodes: default_keynodes_topic(),
             deadletter: default_deadletter_topic(),
         }
     }
@@ -156,9 +176,20 @@ impl KafkaConfig {
         if self.group_id.trim().is_empty() {
             return Err(("group_id".into(), "is empty".into()));
         }
+        if self.signals_group_id.trim().is_empty() {
+            return Err(("signals_group_id".into(), "is empty".into()));
+        }
+        if self.signals_group_id == self.group_id {
+            return Err((
+                "signals_group_id".into(),
+                format!("`{}` is also `group_id`: processors and signals owners need groups of their own", self.group_id),
+            ));
+        }
         let topics = [
             ("topics.mentions", &self.topics.mentions),
+            ("topics.signals", &self.topics.signals),
             ("topics.alerts", &self.topics.alerts),
+            ("topics.keynodes", &self.topics.keynodes),
             ("topics.deadletter", &self.topics.deadletter),
         ];
         for (i, (key, name)) in topics.iter().enumerate() {
@@ -220,6 +251,9 @@ fn default_brokers() -> Vec<String> {
 fn default_group_id() -> String {
     "veille-process".to_string()
 }
+fn default_signals_group_id() -> String {
+    "veille-signals".to_string()
+}
 fn default_partitions() -> u32 {
     12
 }
@@ -231,6 +265,12 @@ fn default_ack_timeout_ms() -> u64 {
 }
 fn default_mentions_topic() -> String {
     "veille.mentions.raw".to_string()
+}
+fn default_signals_topic() -> String {
+    "veille.signals".to_string()
+}
+fn default_keynodes_topic() -> String {
+    "veille.keynodes".to_string()
 }
 fn default_alerts_topic() -> String {
     "veille.alerts".to_string()
@@ -248,11 +288,14 @@ mod tests {
     }
 
     #[test]
-    fn defaults_name_the_three_stage_topics_and_are_valid() {
+    fn defaults_name_the_stage_topics_and_groups_and_are_valid() {
         let cfg = KafkaConfig::default();
         assert_eq!(cfg.topics.mentions, "veille.mentions.raw");
         assert_eq!(cfg.topics.alerts, "veille.alerts");
         assert_eq!(cfg.topics.deadletter, "veille.deadletter");
+        assert_eq!(cfg.topics.signals, "veille.signals");
+        assert_eq!(cfg.topics.keynodes, "veille.keynodes");
+        assert_eq!(cfg.signals_group_id, "veille-signals");
         assert_eq!(cfg.compression.codec(), "lz4");
         assert_eq!(cfg.validate(), Ok(()));
     }
@@ -283,6 +326,10 @@ mod tests {
         assert_eq!(cfg.validate().unwrap_err().0, "partitions");
         cfg = parse("group_id = \" \"");
         assert_eq!(cfg.validate().unwrap_err().0, "group_id");
+        cfg = parse("signals_group_id = \"veille-process\"");
+        assert_eq!(cfg.validate().unwrap_err().0, "signals_group_id");
+        cfg = parse("[topics]\nkeynodes = \"veille.signals\"");
+        assert_eq!(cfg.validate().unwrap_err().0, "topics.keynodes");
     }
 
     #[test]

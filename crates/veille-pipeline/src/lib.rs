@@ -172,13 +172,17 @@ pub struct Pipeline {
     ignore_cursors: bool,
     alerts: Option<Alerts>,
     key_nodes: Option<KeyNodes>,
+    push: veille_sources::PushHandles,
 }
 
 impl Pipeline {
-    /// A pipeline for the sources in `config`, writing to `index`.
+    /// A pipeline for the sources in `config`, writing to `index`. The handles of its push
+    /// sources are in [`Pipeline::push`], for the API's ingest endpoint.
     pub fn new(config: Config, index: MentionIndex) -> Result<Self, PipelineError> {
-        let sources = config.sources.iter().map(veille_sources::build).collect::<Result<Vec<_>, _>>()?;
-        Self::with_sources(config, index, sources)
+        let built = veille_sources::build_all(&config.sources)?;
+        let mut pipeline = Self::with_sources(config, index, built.sources)?;
+        pipeline.push = built.push;
+        Ok(pipeline)
     }
 
     /// A pipeline reading the given sources instead of the configured ones, with the
@@ -205,7 +209,13 @@ impl Pipeline {
             ignore_cursors: false,
             alerts,
             key_nodes,
+            push: veille_sources::PushHandles::default(),
         })
+    }
+
+    /// The handles of the configured push sources (empty for [`Pipeline::with_sources`]).
+    pub fn push(&self) -> veille_sources::PushHandles {
+        self.push.clone()
     }
 
     /// Adds an enrichment step, run after the ones already added.
@@ -243,7 +253,7 @@ impl Pipeline {
 
     /// Runs until every source is exhausted or `cancel` fires, then commits what was read.
     pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
-        let Pipeline { config, index, sources, enrichers, progress, ignore_cursors, alerts, key_nodes } = self;
+        let Pipeline { config, index, sources, enrichers, progress, ignore_cursors, alerts, key_nodes, push: _ } = self;
         let delivery = match &alerts {
             Some(a) => Some(a.deliver_to(&config)?),
             None => None,

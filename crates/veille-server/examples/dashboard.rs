@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     state.set_ready(true);
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("dashboard at http://{}/ (Ctrl-C stops)", listener.local_addr()?);
-    let server = tokio::spawn(veille_server::serve(listener, state, async {
+    let server = tokio::spawn(veille_server::serve_app(listener, veille_server::router(state), None, async {
         let _ = tokio::signal::ctrl_c().await;
     }));
 

@@ -27,7 +27,9 @@ use serde::Deserialize;
 use veille_auth::Principal;
 use veille_sources::{PushError, PushFormat, PushHandle, PushHandles, MAX_PUSH_BODY_BYTES};
 
-use crate::AppState;
+/// The push sources the ingest endpoint feeds (none: it answers 404).
+#[derive(Clone)]
+pub(crate) struct PushState(pub(crate) Option<PushHandles>);
 
 /// A JSON error in the API's usual shape.
 fn refuse(status: StatusCode, message: String) -> Response {
@@ -108,7 +110,7 @@ fn named(push: &PushHandles, source: Option<&str>) -> Result<PushHandle, Box<Res
 }
 
 pub(crate) async fn ingest(
-    State(state): State<AppState>,
+    State(PushState(push)): State<PushState>,
     principal: Option<Extension<Principal>>,
     params: Result<Query<IngestParams>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
@@ -118,7 +120,7 @@ pub(crate) async fn ingest(
         Ok(Query(p)) => (p.source, p.workspace),
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e.body_text()),
     };
-    let Some(push) = state.push.as_ref().filter(|p| !p.is_empty()) else {
+    let Some(push) = push.as_ref().filter(|p| !p.is_empty()) else {
         return refuse(StatusCode::NOT_FOUND, "no push source is configured: add a `kind = \"push\"` source".into());
     };
     let workspace = match workspace.map(|w| crate::params::workspace(Some(w))).transpose() {

@@ -41,9 +41,9 @@ mod guard;
 mod ingest;
 mod keynodes;
 mod live;
-mod ops;
 mod params;
 mod routes;
+mod serving;
 mod tls;
 mod watches;
 
@@ -56,9 +56,9 @@ use veille_index::MentionIndex;
 
 pub use error::ApiError;
 pub use guard::Guard;
-pub use ops::serve_ops;
 pub use routes::OPENAPI;
-pub use tls::{serve_tls, TlsError};
+pub use serving::{bind, ingest_router, serve_app, ServeError};
+pub use tls::TlsError;
 pub use veille_auth::Principal;
 
 /// What the handlers share.
@@ -124,6 +124,16 @@ impl AppState {
     }
 }
 
+/// `POST /api/v1/ingest` for `push` (a 404 without push sources).
+fn ingest_routes<S>(push: Option<veille_sources::PushHandles>) -> Router<S> {
+    Router::new()
+        .route(
+            "/api/v1/ingest",
+            post(ingest::ingest).layer(axum::extract::DefaultBodyLimit::max(veille_sources::MAX_PUSH_BODY_BYTES)),
+        )
+        .with_state(ingest::PushState(push))
+}
+
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     let guard = Arc::clone(&state.guard);
@@ -149,10 +159,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/analytics/breakdown", get(analytics::breakdown))
         .route("/api/v1/analytics/audit", get(analytics::audit))
         .route("/api/v1/export", get(export::export))
-        .route(
-            "/api/v1/ingest",
-            post(ingest::ingest).layer(axum::extract::DefaultBodyLimit::max(veille_sources::MAX_PUSH_BODY_BYTES)),
-        )
+        .merge(ingest_routes(state.push.clone()))
         .route("/metrics", get(routes::metrics))
         .route("/api/v1/openapi.json", get(routes::openapi))
         .route("/healthz", get(routes::healthz))
@@ -161,18 +168,4 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state);
     guard::secure(routes, guard)
-}
-
-/// Serves the API on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "API listening");
-    }
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
 }

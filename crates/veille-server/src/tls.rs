@@ -6,7 +6,6 @@ use std::time::Duration;
 use axum_server::tls_rustls::RustlsConfig;
 use veille_config::TlsConfig;
 
-use crate::{router, AppState};
 
 /// Why HTTPS could not start.
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +39,11 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
     std::fs::read(path).map_err(|source| TlsError::Read { what, path: path.to_path_buf(), source })
 }
 
-/// Serves the API over HTTPS on `listener` until `shutdown` completes, then lets requests in
+/// Serves `app` over HTTPS on `listener` until `shutdown` completes, then lets requests in
 /// flight finish for up to 10 seconds.
-pub async fn serve_tls(
+pub(crate) async fn serve_tls(
     listener: std::net::TcpListener,
-    state: AppState,
+    app: axum::Router,
     tls: &TlsConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), TlsError> {
@@ -67,7 +66,7 @@ pub async fn serve_tls(
     });
     axum_server::from_tcp_rustls(listener, config)?
         .handle(handle)
-        .serve(router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await?;
     Ok(())
 }

@@ -41,6 +41,47 @@ impl DataArgs {
     }
 }
 
+/// `--config`, `--data-dir` and `--listen`, for the commands that serve the API.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ServerArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address for the API (overrides `server.listen`).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+impl ServerArgs {
+    /// Loads the configuration with `--listen` applied (and checked like the file).
+    pub(crate) fn load(&self) -> Result<Config> {
+        let mut config = self.data.load()?;
+        if let Some(l) = &self.listen {
+            config.server.listen = l.clone();
+            config.validate("command line")?;
+        }
+        Ok(config)
+    }
+}
+
+/// Serves `app` as `[server]` says (address, TLS), until `cancel` fires; `None` when the
+/// configuration turns the API off. The same for every role.
+pub(crate) async fn spawn_api(
+    server: &veille_config::ServerConfig,
+    app: axum::Router,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<Option<tokio::task::JoinHandle<Result<()>>>> {
+    if !server.enabled {
+        return Ok(None);
+    }
+    let listener = veille_server::bind(server).await?;
+    let stop = cancel.clone();
+    let tls = server.tls.clone();
+    Ok(Some(tokio::spawn(async move {
+        veille_server::serve_app(listener, app, tls.as_ref(), async move { stop.cancelled().await }).await?;
+        Ok(())
+    })))
+}
+
 /// Opens (or creates) the index in the data directory.
 pub(crate) fn open_index(data_dir: &Path) -> Result<MentionIndex> {
     std::fs::create_dir_all(data_dir)

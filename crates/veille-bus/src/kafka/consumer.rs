@@ -12,7 +12,7 @@ use veille_config::KafkaConfig;
 
 use super::codec::{decode, Position};
 use super::rebalance::{GroupContext, PartitionOwner};
-use super::{base_config, client_error, metrics, KafkaError, SOURCE_HEADER};
+use super::{base_config, client_error, metrics, KafkaError, KIND_HEADER, SOURCE_HEADER};
 use crate::Record;
 
 /// One record read from the mentions topic, with where it was.
@@ -24,9 +24,28 @@ pub struct Consumed {
     pub offset: i64,
     /// The mention, or a dead letter when the message was not a valid mention.
     pub record: Record,
+    /// The source that read it (the record's source header; `kafka:TOPIC` without one).
+    pub source: String,
 }
 
-/// A member of the processors' consumer group, reading the mentions topic.
+/// One message read raw from a topic (for topics other than the mentions topic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMessage {
+    /// The partition it was read from.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// Its key.
+    pub key: Option<Vec<u8>>,
+    /// Its value (`None` for a tombstone).
+    pub payload: Option<Vec<u8>>,
+    /// The value of its `veille-kind` header, if any.
+    pub kind: Option<String>,
+}
+
+/// A member of a consumer group reading one topic: the processors' group on the mentions
+/// topic ([`KafkaGroupConsumer::join`]), or the signals owners' group on the signals topic
+/// ([`KafkaGroupConsumer::join_signals`]).
 ///
 /// Offsets are neither stored nor committed automatically: the
 /// [`PartitionOwner`] decides where each partition starts, and what is durable.
@@ -45,13 +64,26 @@ impl KafkaGroupConsumer {
     /// Joins the configured group on the mentions topic; `owner` hears about
     /// every assignment and revocation. Joining completes during the first polls.
     pub fn join(config: &KafkaConfig, owner: Arc<dyn PartitionOwner>) -> Result<Self, KafkaError> {
-        let topic = config.topics.mentions.clone();
+        Self::join_group(config, &config.group_id, &config.topics.mentions, "veille-process", owner)
+    }
+
+    /// Joins the signals owners' group on the signals topic (see [`KafkaGroupConsumer::join`]);
+    /// read with [`KafkaGroupConsumer::poll_raw`].
+    pub fn join_signals(config: &KafkaConfig, owner: Arc<dyn PartitionOwner>) -> Result<Self, KafkaError> {
+        Self::join_group(config, &config.signals_group_id, &config.topics.signals, "veille-signals", owner)
+    }
+
+    fn join_group(
+        config: &KafkaConfig,
+        group: &str,
+        topic: &str,
+        client_id: &str,
+        owner: Arc<dyn PartitionOwner>,
+    ) -> Result<Self, KafkaError> {
+        let topic = topic.to_string();
         let defaults = [("auto.offset.reset", "earliest"), ("statistics.interval.ms", "5000")];
-        let mut client = base_config(config, "veille-process", &defaults);
-        client
-            .set("group.id", &config.group_id)
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false");
+        let mut client = base_config(config, client_id, &defaults);
+        client.set("group.id", group).set("enable.auto.commit", "false").set("enable.auto.offset.store", "false");
         let consumer: BaseConsumer<GroupContext> =
             client.create_with_context(GroupContext::new(topic.clone(), owner)).map_err(|e| client_error(config, e))?;
         consumer.subscribe(&[&topic]).map_err(|source| KafkaError::Consumer {
@@ -96,7 +128,10 @@ impl KafkaGroupConsumer {
                     if matches!(record, Record::Dead(_)) {
                         metrics::MALFORMED.with_label_values(&[&self.topic]).inc();
                     }
-                    out.push(Consumed { partition: at.partition, offset: at.offset, record });
+                    let source = source
+                        .map(|s| String::from_utf8_lossy(s).into_owned())
+                        .unwrap_or_else(|| format!("kafka:{}", at.topic));
+                    out.push(Consumed { partition: at.partition, offset: at.offset, record, source });
                 }
                 Some(Err(RdKafkaError::MessageConsumptionFatal(code))) => {
                     return Err(KafkaError::Consumer {
@@ -109,6 +144,39 @@ impl KafkaGroupConsumer {
                     // Transient (a broker restarting, a partition moving): librdkafka retries.
                     tracing::warn!(topic = %self.topic, %error, "consuming");
                 }
+                None if out.is_empty() && Instant::now() < deadline => {}
+                None => break,
+            }
+        }
+        metrics::CONSUMED.with_label_values(&[&self.topic]).inc_by(out.len() as u64);
+        Ok(out)
+    }
+
+    /// Like [`KafkaGroupConsumer::poll`], for a topic whose messages are not mentions: returns
+    /// them as they are, with their key and `veille-kind` header.
+    pub fn poll_raw(&self, max: usize, timeout: Duration) -> Result<Vec<RawMessage>, KafkaError> {
+        let deadline = Instant::now() + timeout;
+        let mut out: Vec<RawMessage> = Vec::new();
+        while out.len() < max.max(1) {
+            let wait = if out.is_empty() { deadline.saturating_duration_since(Instant::now()) } else { Duration::ZERO };
+            let polled = self.consumer.poll(wait);
+            let revoked = self.consumer.context().take_revoked();
+            if !revoked.is_empty() {
+                out.retain(|c| !revoked.contains(&c.partition));
+            }
+            if let Some(source) = self.consumer.context().take_failure() {
+                return Err(KafkaError::Owner { topic: self.topic.clone(), source });
+            }
+            match polled {
+                Some(Ok(message)) => out.push(raw(&message)),
+                Some(Err(RdKafkaError::MessageConsumptionFatal(code))) => {
+                    return Err(KafkaError::Consumer {
+                        topic: self.topic.clone(),
+                        what: "poll",
+                        source: RdKafkaError::MessageConsumptionFatal(code),
+                    });
+                }
+                Some(Err(error)) => tracing::warn!(topic = %self.topic, %error, "consuming"),
                 None if out.is_empty() && Instant::now() < deadline => {}
                 None => break,
             }
@@ -153,5 +221,21 @@ impl KafkaGroupConsumer {
             Some(source) => Err(KafkaError::Owner { topic, source }),
             None => Ok(()),
         }
+    }
+}
+
+/// A message as it is, with its key and `veille-kind` header.
+pub(crate) fn raw<M: Message>(message: &M) -> RawMessage {
+    let kind = message
+        .headers()
+        .and_then(|h| h.iter().find(|h| h.key == KIND_HEADER))
+        .and_then(|h| h.value)
+        .map(|v| String::from_utf8_lossy(v).into_owned());
+    RawMessage {
+        partition: message.partition(),
+        offset: message.offset(),
+        key: message.key().map(<[u8]>::to_vec),
+        payload: message.payload().map(<[u8]>::to_vec),
+        kind,
     }
 }

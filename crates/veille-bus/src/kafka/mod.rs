@@ -74,6 +74,7 @@ mod consumer;
 pub mod metrics;
 mod producer;
 mod rebalance;
+mod table;
 mod topics;
 
 use std::time::Duration;
@@ -81,13 +82,16 @@ use std::time::Duration;
 use rdkafka::config::ClientConfig;
 use veille_config::KafkaConfig;
 
-pub use consumer::{Consumed, KafkaGroupConsumer};
-pub use producer::{Acked, KafkaSink};
+pub use consumer::{Consumed, KafkaGroupConsumer, RawMessage};
+pub use producer::{Acked, KafkaSink, Pending};
+pub use table::TableReader;
 pub use rebalance::{OwnerError, PartitionOwner};
 pub use topics::ensure_topics;
 
 /// Header carrying the name of the source a record came from.
 pub const SOURCE_HEADER: &str = "veille-source";
+/// Header saying what a message of the signals topic is (`fact`, `ack`).
+pub const KIND_HEADER: &str = "veille-kind";
 
 /// Why a Kafka operation failed; each variant names what it was working on.
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,5 @@
-//! The idempotent producer of the ingest role.
+//! The idempotent producer: mentions and dead letters from the ingest role, signal facts from
+//! the processors, alert states and key nodes from the signals owners.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use veille_config::KafkaConfig;
 
 use super::codec::{encode, Stage};
 use super::rebalance::TracingContext;
-use super::{base_config, client_error, metrics, KafkaError, SOURCE_HEADER};
+use super::{base_config, client_error, metrics, KafkaError, KIND_HEADER, SOURCE_HEADER};
 use crate::Batch;
 
 /// Produces batches to the stage topics; every record is written once and
@@ -19,7 +20,6 @@ use crate::Batch;
 pub struct KafkaSink {
     producer: FutureProducer<TracingContext>,
     mentions: String,
-    alerts: String,
     deadletter: String,
 }
 
@@ -54,7 +54,6 @@ impl KafkaSink {
         Ok(KafkaSink {
             producer,
             mentions: config.topics.mentions.clone(),
-            alerts: config.topics.alerts.clone(),
             deadletter: config.topics.deadletter.clone(),
         })
     }
@@ -92,17 +91,67 @@ impl KafkaSink {
         Ok(acked)
     }
 
-    /// Sends one alert (JSON) to the alerts topic, keyed by `key` (its group
-    /// key, so every update of an alert stays in order), and resolves on acknowledgement.
-    pub async fn send_alert(&self, key: &str, json: &str) -> Result<(), KafkaError> {
-        let mut pending = VecDeque::with_capacity(1);
-        let mut acked = Acked::default();
-        let message = FutureRecord::to(self.alerts.as_str()).key(key).payload(json);
-        self.enqueue(Topic::Alerts, message, &mut pending, &mut acked).await?;
-        while let Some(delivery) = pending.pop_front() {
-            self.settle(delivery, &mut acked).await?;
+    /// Sends one message to `topic`, keyed by `key` (with a `veille-kind` header when `kind`
+    /// is given), and resolves once the broker acknowledged it.
+    pub async fn send_now(&self, topic: &str, key: &str, kind: Option<&str>, payload: &str) -> Result<(), KafkaError> {
+        let mut pending = Pending::default();
+        self.send_later(topic, key, kind, payload, &mut pending).await?;
+        self.settle(&mut pending).await.map(|_| ())
+    }
+
+    /// Hands one message for `topic` to the producer without waiting for its acknowledgement
+    /// (it joins `pending`); while librdkafka's queue is full, waits for the oldest pending
+    /// acknowledgement instead of buffering more.
+    pub async fn send_later(
+        &self,
+        topic: &str,
+        key: &str,
+        kind: Option<&str>,
+        payload: &str,
+        pending: &mut Pending,
+    ) -> Result<(), KafkaError> {
+        let mut message = FutureRecord::to(topic).key(key).payload(payload);
+        if let Some(kind) = kind {
+            message = message.headers(OwnedHeaders::new().insert(Header { key: KIND_HEADER, value: Some(kind) }));
         }
-        Ok(())
+        loop {
+            match self.producer.send_result(message) {
+                Ok(delivery) => {
+                    pending.deliveries.push_back((delivery, topic.to_string()));
+                    return Ok(());
+                }
+                Err((RdKafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    message = back;
+                    match pending.deliveries.pop_front() {
+                        Some((delivery, topic)) => settle_one(delivery, &topic).await?,
+                        None => tokio::time::sleep(Duration::from_millis(5)).await,
+                    }
+                }
+                Err((source, _)) => {
+                    metrics::PRODUCE_ERRORS.with_label_values(&[topic]).inc();
+                    return Err(KafkaError::Delivery { topic: topic.to_string(), partition: -1, source });
+                }
+            }
+        }
+    }
+
+    /// Waits until every message of `pending` is acknowledged; returns how many were, or the
+    /// first failure (the others are still waited for, so none is left in flight).
+    pub async fn settle(&self, pending: &mut Pending) -> Result<usize, KafkaError> {
+        let mut acknowledged = 0;
+        let mut first_error = None;
+        while let Some((delivery, topic)) = pending.deliveries.pop_front() {
+            match settle_one(delivery, &topic).await {
+                Ok(()) => acknowledged += 1,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(acknowledged),
+        }
     }
 
     /// Waits until every record sent so far is acknowledged or failed.
@@ -152,7 +201,6 @@ impl KafkaSink {
                 match topic {
                     Topic::Mentions => acked.mentions += 1,
                     Topic::DeadLetter => acked.dead += 1,
-                    Topic::Alerts => {}
                 }
                 Ok(())
             }
@@ -167,9 +215,48 @@ impl KafkaSink {
     fn name(&self, topic: Topic) -> &str {
         match topic {
             Topic::Mentions => &self.mentions,
-            Topic::Alerts => &self.alerts,
             Topic::DeadLetter => &self.deadletter,
         }
+    }
+}
+
+/// Messages handed to the producer whose acknowledgements are awaited (see
+/// [`KafkaSink::send_later`] and [`KafkaSink::settle`]).
+#[derive(Default)]
+pub struct Pending {
+    deliveries: VecDeque<(DeliveryFuture, String)>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").field("messages", &self.deliveries.len()).finish()
+    }
+}
+
+impl Pending {
+    /// Messages still awaiting their acknowledgement.
+    pub fn len(&self) -> usize {
+        self.deliveries.len()
+    }
+
+    /// Whether nothing awaits an acknowledgement.
+    pub fn is_empty(&self) -> bool {
+        self.deliveries.is_empty()
+    }
+}
+
+/// Waits for one acknowledgement and counts it.
+async fn settle_one(delivery: DeliveryFuture, topic: &str) -> Result<(), KafkaError> {
+    match delivery.await {
+        Ok(Ok(_)) => {
+            metrics::PRODUCED.with_label_values(&[topic]).inc();
+            Ok(())
+        }
+        Ok(Err((source, message))) => {
+            metrics::PRODUCE_ERRORS.with_label_values(&[topic]).inc();
+            Err(KafkaError::Delivery { topic: topic.to_string(), partition: message.partition(), source })
+        }
+        Err(_canceled) => Err(KafkaError::Closed { topic: topic.to_string() }),
     }
 }
 
@@ -177,6 +264,5 @@ impl KafkaSink {
 #[derive(Debug, Clone, Copy)]
 enum Topic {
     Mentions,
-    Alerts,
     DeadLetter,
 }

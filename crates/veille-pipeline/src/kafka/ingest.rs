@@ -30,13 +30,23 @@ pub struct IngestWorker {
     config: Config,
     sources: Vec<Box<dyn Source>>,
     progress: Arc<Progress>,
+    push: veille_sources::PushHandles,
 }
 
 impl IngestWorker {
-    /// A worker for the sources of `config` (which must name the Kafka bus).
+    /// A worker for the sources of `config` (which must name the Kafka bus). The handles of
+    /// its push sources are in [`IngestWorker::push`]: a push is answered once the broker
+    /// acknowledged every record of it.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
-        let sources = config.sources.iter().map(veille_sources::build).collect::<Result<Vec<_>, _>>()?;
-        Self::with_sources(config, sources)
+        let built = veille_sources::build_all(&config.sources)?;
+        let mut worker = Self::with_sources(config, built.sources)?;
+        worker.push = built.push;
+        Ok(worker)
+    }
+
+    /// The handles of the configured push sources (empty for [`IngestWorker::with_sources`]).
+    pub fn push(&self) -> veille_sources::PushHandles {
+        self.push.clone()
     }
 
     /// A worker for the given sources instead of the configured ones.
@@ -48,7 +58,7 @@ impl IngestWorker {
             bytes_read: sources.iter().map(|s| (s.name().to_string(), Arc::new(AtomicU64::new(0)))).collect(),
             ..Default::default()
         };
-        Ok(IngestWorker { config, sources, progress: Arc::new(progress) })
+        Ok(IngestWorker { config, sources, progress: Arc::new(progress), push: veille_sources::PushHandles::default() })
     }
 
     /// Live counters: `indexed` counts mentions acknowledged by the broker here.
@@ -59,7 +69,7 @@ impl IngestWorker {
     /// Runs until every source is exhausted or `cancel` fires; returns once every
     /// batch read was acknowledged and its cursor stored.
     pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
-        let IngestWorker { config, sources, progress } = self;
+        let IngestWorker { config, sources, progress, push: _ } = self;
         veille_bus::kafka::ensure_topics(&config.bus.kafka).await?;
         let sink = KafkaSink::new(&config.bus.kafka)?;
         let path = config.data.dir.join(INGEST_CHECKPOINT_FILE);

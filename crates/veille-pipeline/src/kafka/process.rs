@@ -118,7 +118,7 @@ fn consume(
                     e.enrich(m);
                 }
             }
-            match owner.absorb(c.partition, c.offset, &c.record) {
+            match owner.absorb(c.partition, c.offset, &c.record, &c.source) {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::debug!(partition = c.partition, offset = c.offset, "record of a partition no longer owned")

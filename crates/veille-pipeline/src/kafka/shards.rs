@@ -39,6 +39,8 @@ struct OpenShard {
     next: Option<i64>,
     pending_mentions: u64,
     pending_dead: u64,
+    /// Uncommitted records per (source, outcome), for `veille_pipeline_records_total`.
+    pending_by_source: BTreeMap<(String, &'static str), u64>,
     /// Hand-over times (`ingested_at`, seconds) of the uncommitted mentions.
     handed_over: Vec<f64>,
     last_commit: Instant,
@@ -70,7 +72,7 @@ impl ShardOwner {
 
     /// Adds a consumed record to its partition's shard. A record of a partition
     /// this processor does not own (revoked during the poll) is left to its new owner.
-    pub(crate) fn absorb(&self, partition: i32, offset: i64, record: &Record) -> Result<bool, OwnerError> {
+    pub(crate) fn absorb(&self, partition: i32, offset: i64, record: &Record, source: &str) -> Result<bool, OwnerError> {
         let mut open = self.locked();
         let Some(shard) = open.get_mut(&partition) else {
             return Ok(false);
@@ -84,10 +86,12 @@ impl ShardOwner {
                     shard.handed_over.push(t.timestamp_micros() as f64 / 1e6);
                 }
                 shard.pending_mentions += 1;
+                *shard.pending_by_source.entry((source.to_string(), "indexed")).or_default() += 1;
             }
             Record::Dead(d) => {
                 shard.dead.append(d).map_err(|e| fail(format!("dead-letter file: {e}")))?;
                 shard.pending_dead += 1;
+                *shard.pending_by_source.entry((source.to_string(), "deadlettered")).or_default() += 1;
             }
         }
         shard.next = Some(offset + 1);
@@ -124,6 +128,9 @@ impl ShardOwner {
         let now = chrono::Utc::now().timestamp_micros() as f64 / 1e6;
         for t in shard.handed_over.drain(..) {
             metrics::SEARCHABLE.observe((now - t).max(0.0));
+        }
+        for ((source, outcome), n) in std::mem::take(&mut shard.pending_by_source) {
+            metrics::RECORDS.with_label_values(&[&source, outcome]).inc_by(n);
         }
         self.progress.indexed.fetch_add(shard.pending_mentions, Ordering::Relaxed);
         self.progress.deadlettered.fetch_add(shard.pending_dead, Ordering::Relaxed);
@@ -165,6 +172,7 @@ impl ShardOwner {
             next: None,
             pending_mentions: 0,
             pending_dead: 0,
+            pending_by_source: BTreeMap::new(),
             handed_over: Vec::new(),
             last_commit: Instant::now(),
         };

@@ -135,10 +135,9 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
     config.validate("command line")?;
     let index = open_index(&config.data.dir)?;
     let data_dir = config.data.dir.clone();
-    let sources = config.sources.iter().map(veille_sources::build).collect::<Result<Vec<_>, _>>()?;
     let watches = config.clone();
     let counts = Arc::new(Mutex::new(BTreeMap::new()));
-    let pipeline = Pipeline::with_sources(config, index, sources)?
+    let pipeline = Pipeline::new(config, index)?
         .ignore_cursors(common.restart)
         .enrich_with(Box::new(TagCounts(counts.clone())));
     let progress = pipeline.progress();

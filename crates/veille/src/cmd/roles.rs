@@ -1,5 +1,8 @@
 //! `veille ingest` and `veille process`: the two Kafka roles.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use clap::Args;
 use tokio_util::sync::CancellationToken;
@@ -7,54 +10,40 @@ use veille_pipeline::kafka::{shards_root, IngestWorker, Processor};
 use veille_server::AppState;
 
 use super::run::{cancel_on_signal, runtime};
-use crate::context::DataArgs;
+use crate::context::{spawn_api, ServerArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct IngestArgs {
+    /// `--listen`: the address of the push endpoint, `/metrics` and the health endpoints.
     #[command(flatten)]
-    data: DataArgs,
-    /// Address for `/metrics` and the health endpoints (overrides `server.listen`).
-    #[arg(long)]
-    listen: Option<String>,
+    server: ServerArgs,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ProcessArgs {
+    /// `--listen`: the address of the API; every processor answers queries over all shards.
     #[command(flatten)]
-    data: DataArgs,
-    /// Address for the API (overrides `server.listen`); every processor answers
-    /// queries over all shards.
-    #[arg(long)]
-    listen: Option<String>,
+    server: ServerArgs,
 }
 
-/// Runs the configured sources and produces what they read to Kafka.
+/// Runs the configured sources and produces what they read to Kafka; serves the push
+/// endpoint, whose answers wait for the broker's acknowledgement.
 pub(crate) fn ingest(a: IngestArgs) -> Result<()> {
-    let mut config = a.data.load()?;
-    if let Some(l) = a.listen {
-        config.server.listen = l;
-        config.validate("command line")?;
-    }
+    let config = a.server.load()?;
     std::fs::create_dir_all(&config.data.dir)
         .with_context(|| format!("cannot create the data directory {}", config.data.dir.display()))?;
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
         let worker = IngestWorker::new(config.clone())?;
-        // Metrics and health for the orchestrator; an ingest worker answers no queries.
-        let ops = if config.server.enabled {
-            let listener = tokio::net::TcpListener::bind(&config.server.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-            let stop = cancel.clone();
-            Some(tokio::spawn(veille_server::serve_ops(listener, async move { stop.cancelled().await })))
-        } else {
-            None
-        };
+        let ready = Arc::new(AtomicBool::new(false));
+        let app = veille_server::ingest_router(worker.push(), super::keys::guard(&config)?, ready.clone());
+        let server = spawn_api(&config.server, app, &cancel).await?;
+        ready.store(true, Ordering::Relaxed);
         let report = worker.run(cancel.clone()).await;
         cancel.cancel();
-        if let Some(ops) = ops {
-            ops.await.context("metrics task")??;
+        if let Some(server) = server {
+            server.await.context("API task")??;
         }
         let report = report?;
         tracing::info!(
@@ -70,11 +59,7 @@ pub(crate) fn ingest(a: IngestArgs) -> Result<()> {
 
 /// Joins the processors' consumer group and indexes the partitions it is given.
 pub(crate) fn process(a: ProcessArgs) -> Result<()> {
-    let mut config = a.data.load()?;
-    if let Some(l) = a.listen {
-        config.server.listen = l;
-        config.validate("command line")?;
-    }
+    let config = a.server.load()?;
     let root = shards_root(&config.data.dir);
     std::fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
     runtime()?.block_on(async move {
@@ -87,15 +72,7 @@ pub(crate) fn process(a: ProcessArgs) -> Result<()> {
             .with_key_nodes(processor.key_nodes())
             .with_watches(&config.workspaces)
             .with_guard(super::keys::guard(&config)?);
-        let server = if config.server.enabled {
-            let listener = tokio::net::TcpListener::bind(&config.server.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-            let stop = cancel.clone();
-            Some(tokio::spawn(veille_server::serve(listener, state.clone(), async move { stop.cancelled().await })))
-        } else {
-            None
-        };
+        let server = spawn_api(&config.server, veille_server::router(state.clone()), &cancel).await?;
         state.set_ready(true);
         let report = processor.run(cancel.clone()).await;
         match &report {

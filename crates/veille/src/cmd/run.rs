@@ -6,24 +6,18 @@ use tokio_util::sync::CancellationToken;
 use veille_pipeline::Pipeline;
 use veille_server::AppState;
 
-use crate::context::{open_index, DataArgs};
+use crate::context::{open_index, spawn_api, ServerArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     #[command(flatten)]
-    data: DataArgs,
-    /// Address for the API (overrides `server.listen`).
-    #[arg(long)]
-    listen: Option<String>,
+    server: ServerArgs,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     #[command(flatten)]
-    data: DataArgs,
-    /// Address for the API (overrides `server.listen`).
-    #[arg(long)]
-    listen: Option<String>,
+    server: ServerArgs,
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -56,39 +50,20 @@ pub(crate) fn cancel_on_signal(token: CancellationToken) {
     });
 }
 
-/// The configuration with `--listen` applied, and the index it names.
-fn load(data: &DataArgs, listen: Option<String>) -> Result<(veille_config::Config, veille_index::MentionIndex)> {
-    let mut config = data.load()?;
-    if let Some(l) = listen {
-        config.server.listen = l;
-        config.validate("command line")?;
-    }
-    let index = open_index(&config.data.dir)?;
-    Ok((config, index))
-}
-
 pub(crate) fn run(a: RunArgs) -> Result<()> {
-    let (config, index) = load(&a.data, a.listen)?;
+    let config = a.server.load()?;
+    let index = open_index(&config.data.dir)?;
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
-        // Built here rather than by the pipeline so that the push sources' handles reach the API.
-        let sources = veille_sources::build_all(&config.sources)?;
-        let pipeline = Pipeline::with_sources(config.clone(), index.clone(), sources.sources)?;
+        let pipeline = Pipeline::new(config.clone(), index.clone())?;
         let state = AppState::new(index)
             .with_alerts(pipeline.alerts())
             .with_key_nodes(pipeline.key_nodes())
-            .with_push(sources.push)
+            .with_push(pipeline.push())
             .with_watches(&config.workspaces)
             .with_guard(super::keys::guard(&config)?);
-        let server = if config.server.enabled {
-            let listener = bind(&config.server).await?;
-            let stop = cancel.clone();
-            let tls = config.server.tls.clone();
-            Some(tokio::spawn(serve_api(listener, tls, state.clone(), async move { stop.cancelled().await })))
-        } else {
-            None
-        };
+        let server = spawn_api(&config.server, veille_server::router(state.clone()), &cancel).await?;
         state.set_ready(true);
         let report = pipeline.run(cancel.clone()).await;
         match &report {
@@ -114,11 +89,7 @@ pub(crate) fn run(a: RunArgs) -> Result<()> {
 }
 
 pub(crate) fn serve(a: ServeArgs) -> Result<()> {
-    let mut config = a.data.load()?;
-    if let Some(l) = a.listen {
-        config.server.listen = l;
-        config.validate("command line")?;
-    }
+    let config = a.server.load()?;
     // With the Kafka bus, a view over every processor's shards.
     let index = crate::context::open_view(&config)?;
     runtime()?.block_on(async move {
@@ -126,33 +97,10 @@ pub(crate) fn serve(a: ServeArgs) -> Result<()> {
         cancel_on_signal(cancel.clone());
         let state = AppState::new(index).with_watches(&config.workspaces).with_guard(super::keys::guard(&config)?);
         state.set_ready(true);
-        let listener = bind(&config.server).await?;
-        serve_api(listener, config.server.tls.clone(), state, async move { cancel.cancelled().await }).await
+        let server = spawn_api(&config.server, veille_server::router(state), &cancel).await?;
+        match server {
+            Some(server) => server.await.context("API task")?,
+            None => anyhow::bail!("`veille serve` has nothing to do with server.enabled = false"),
+        }
     })
-}
-
-/// The API's listener on `server.listen`; warns when it reaches beyond this machine in plain HTTP.
-async fn bind(server: &veille_config::ServerConfig) -> Result<tokio::net::TcpListener> {
-    let listener = tokio::net::TcpListener::bind(&server.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", server.listen))?;
-    let loopback = listener.local_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
-    if !loopback && server.tls.is_none() {
-        tracing::warn!(listen = %server.listen, "the API listens beyond loopback in plain HTTP: set [server.tls] or put a TLS proxy in front");
-    }
-    Ok(listener)
-}
-
-/// Serves the API on `listener` until `shutdown`, over HTTPS when `[server.tls]` is set.
-async fn serve_api(
-    listener: tokio::net::TcpListener,
-    tls: Option<veille_config::TlsConfig>,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<()> {
-    match tls {
-        Some(tls) => veille_server::serve_tls(listener.into_std()?, state, &tls, shutdown).await?,
-        None => veille_server::serve(listener, state, shutdown).await?,
-    }
-    Ok(())
 }
