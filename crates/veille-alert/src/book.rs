@@ -104,8 +104,10 @@ impl AlertBook {
                     return None;
                 }
                 let explanation = explain::explain(event, &self.recent, self.limits);
-                let id = alert_id(&event.workspace, &event.watch, event.rule, event.at);
-                let incident = self.incident_at(&event.workspace, event.at).unwrap_or_else(|| id.clone());
+                let starts_at = event.started_at.min(event.at);
+                let id = alert_id(&event.workspace, &event.watch, event.rule, starts_at);
+                let incident = self.incident_at(&event.workspace, starts_at).unwrap_or_else(|| id.clone());
+                let delay = (event.decided_at - starts_at).num_milliseconds().max(0) as f64 / 1000.0;
                 let alert = Alert {
                     id,
                     incident,
@@ -114,8 +116,9 @@ impl AlertBook {
                     rule: event.rule,
                     severity: event.severity,
                     state: AlertState::Pending,
-                    starts_at: event.at,
+                    starts_at,
                     detected_at: event.decided_at,
+                    detection_delay_s: delay,
                     ends_at: None,
                     raised_at: now,
                     resolved_at: None,
@@ -250,6 +253,7 @@ fn fire(alert: &mut Alert, now: DateTime<Utc>, url: Option<&String>, metrics: Op
     alert.state = AlertState::Firing;
     if let Some(m) = metrics {
         m.fired.with_label_values(&[alert.rule.as_str()]).inc();
+        m.delay.with_label_values(&[alert.rule.as_str()]).observe(alert.detection_delay_s);
     }
     notice(alert, NoticeKind::Firing, now, url)
 }

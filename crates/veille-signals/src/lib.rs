@@ -86,20 +86,24 @@
 
 mod baseline;
 mod bucket;
+mod detector;
 mod error;
 mod event;
 mod hll;
 mod monitor;
 pub mod nab;
+mod poisson;
 mod rule;
 mod series;
 mod share;
-mod spike;
+mod spike_rule;
 mod window;
 
+pub use baseline::ValueKind;
 pub use bucket::{BucketStats, ClosedBucket};
+pub use detector::{Novelties, Novelty, SpikeAssessment, VolumeDetector, WindowCounts};
 pub use error::Error;
-pub use event::{Evidence, RuleKind, SignalEvent};
+pub use event::{duration_text, Evidence, RuleKind, SignalEvent};
 pub use monitor::{SignalMonitor, SignalOutput};
+pub use poisson::poisson_tail;
 pub use rule::Transition;
-pub use spike::{SpikeAssessment, SpikeDetector};
