@@ -86,7 +86,8 @@ impl AlertBook {
     /// Applies a signal transition; returns the notice to send, if any.
     ///
     /// A fire opens an alert for its group unless one is active (then it is
-    /// folded in: de-duplication); a resolution closes it once every
+    /// folded in: de-duplication; a fire of higher severity escalates the
+    /// active alert and notifies it again); a resolution closes it once every
     /// condition that fired it resolved. Events for groups with no active
     /// alert are ignored and counted ([`AlertBook::ignored_events`]).
     pub fn apply(&mut self, event: &SignalEvent, now: DateTime<Utc>) -> Option<AlertNotice> {
@@ -100,6 +101,14 @@ impl AlertBook {
                     alert.evidence = event.evidence.clone();
                     if event.rule == RuleKind::KeyNodeNegative {
                         alert.explanation = explain::explain(event, &self.recent, self.limits);
+                    }
+                    // A surge that grew to matter escalates its alert: one more notice, now paging.
+                    if event.severity > alert.severity {
+                        alert.severity = event.severity;
+                        alert.explanation = explain::explain(event, &self.recent, self.limits);
+                        if alert.state == AlertState::Firing {
+                            return Some(notice(alert, NoticeKind::Firing, now, self.external_url.as_ref()));
+                        }
                     }
                     return None;
                 }

@@ -535,15 +535,16 @@ impl Default for NegativeSurgeRule {
 rule_settings!(NegativeSurgeRule, |r| r.min_volume, r.for_s);
 
 /// `[signals.rules.key_node_negative]`: an influential author attacks. It
-/// fires on the mention itself (no minimum volume, no "for" duration).
+/// fires on the mention itself (no minimum volume, no "for" duration). One
+/// post is not a crisis in numbers, so its alerts are warnings unless set otherwise.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyNodeRule {
     /// Whether the rule runs. Default true.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
-    /// Severity of its alerts. Default `critical`.
-    #[serde(default = "default_critical")]
+    /// Severity of its alerts. Default `warning`.
+    #[serde(default)]
     pub severity: Severity,
     /// Quiet time per author and watch after firing, in seconds. Default 3,600.
     #[serde(default = "default_u64::<3600>")]
@@ -557,7 +558,7 @@ impl Default for KeyNodeRule {
     fn default() -> Self {
         KeyNodeRule {
             enabled: true,
-            severity: Severity::Critical,
+            severity: Severity::Warning,
             cooldown_s: 3600,
             min_key_node: default_min_key_node(),
         }
@@ -685,7 +686,8 @@ mod tests {
         assert_eq!(cfg.bucket_s, 60);
         assert_eq!(cfg.rollups_s, vec![300, 3600]);
         assert_eq!(cfg.rules.volume_spike.cooldown_s, 6 * 3600);
-        assert_eq!(cfg.rules.key_node_negative.severity, Severity::Critical);
+        assert_eq!(cfg.rules.key_node_negative.severity, Severity::Warning);
+        assert_eq!(cfg.rules.crisis_burst.severity, Severity::Critical);
         assert!(cfg.validate().is_ok());
     }
 

@@ -126,7 +126,7 @@ impl Series {
             rollups: Rollups::new(&st.rollups_s, first_bucket),
             volume: VolumeDetector::new(&st.detector, ValueKind::Count, st.bucket_s),
             crisis: None,
-            daily: DailyVolume::default(),
+            daily: DailyVolume::new(st.bucket_s),
             share: ShareDetector::new(&rules.negative_surge, st.bucket_s),
             volume_rule: SpikeRule::new(volume_settings(rules, kind), st.bucket_s),
             crisis_rule: None,
@@ -409,7 +409,7 @@ impl Series {
             _ => &self.volume,
         };
         match t {
-            crate::spike_rule::SpikeTransition::Fired(fire) => {
+            crate::spike_rule::SpikeTransition::Fired(fire) | crate::spike_rule::SpikeTransition::Escalated(fire) => {
                 self.spike_event(rule, &fire, a, detector, decision, daily, st)
             }
             crate::spike_rule::SpikeTransition::Resolved(fire) => {
@@ -432,18 +432,23 @@ impl Series {
         daily: f64,
         st: &Settings,
     ) -> SignalEvent {
-        let window_s = fire.window_s(&st.detector, st.bucket_s);
+        // At the fire, the window behind the novelty; once the surge grew, the whole surge.
+        let window_s = if fire.surge == fire.window {
+            fire.window_s(&st.detector, st.bucket_s)
+        } else {
+            u64::try_from(a.at + st.bucket_s as i64 - fire.since).unwrap_or_default()
+        };
         let evidence = Evidence::Spike {
             value: a.observed,
             baseline: a.expected,
             z: a.z,
             score: a.score,
             threshold: detector.threshold(),
-            extra_volume: fire.window.extra().max(0.0),
+            extra_volume: fire.surge.extra().max(0.0),
             window_s,
             novelty: Some(fire.novelty),
-            window_observed: fire.window.observed,
-            window_expected: fire.window.expected,
+            window_observed: fire.surge.observed,
+            window_expected: fire.surge.expected,
             daily_volume: daily,
         };
         let mut e = self.event(rule, Transition::Fired, a.at, fire.since, decision, evidence, st);
@@ -493,6 +498,7 @@ impl Series {
             + buckets
             + self.volume.heap_bytes()
             + self.volume_rule.heap_bytes()
+            + self.daily.heap_bytes()
             + self.crisis.as_ref().map_or(0, |c| std::mem::size_of::<VolumeDetector>() + c.heap_bytes())
             + self.crisis_rule.as_ref().map_or(0, |r| std::mem::size_of::<SpikeRule>() + r.heap_bytes())
             + self.share.heap_bytes()

@@ -27,6 +27,11 @@ const HOLD_SLOTS: usize = 12;
 /// A critical alert needs a spike score at least this many times the threshold (or a record).
 const CRITICAL_SCORE_FACTOR: f64 = 2.0;
 
+/// Whether a bucket is far outside the baseline: a record, or a spike score at least twice the threshold.
+fn is_far(a: &SpikeAssessment, threshold: f64) -> bool {
+    a.up.contains(Novelty::Record) || a.score >= CRITICAL_SCORE_FACTOR * threshold
+}
+
 /// The settings of one spike rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SpikeRuleSettings {
@@ -53,6 +58,10 @@ pub(crate) struct Fire {
     pub at: i64,
     /// The severity of the alert.
     pub severity: Severity,
+    /// The counts of the surge so far: the window behind the novelty, then every bucket since.
+    pub surge: WindowCounts,
+    /// Whether the surge went far outside the baseline (a record, or twice the spike threshold).
+    pub far: bool,
 }
 
 impl Fire {
@@ -71,10 +80,16 @@ impl Fire {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum SpikeTransition {
     Fired(Fire),
+    /// A firing warning became critical: the surge grew large enough to matter.
+    Escalated(Fire),
     Resolved(Fire),
 }
 
 /// One spike rule of one series.
+///
+/// A surge that fires as a warning becomes critical (a second, paging
+/// notice) when, while it lasts, it is far outside the baseline and its extra
+/// counts over the excess window reach the critical size.
 ///
 /// It fires when the detector finds upward novelty on a warmed-up series
 /// and the counts behind it are real (at least `min_volume` above the
@@ -121,12 +136,15 @@ impl SpikeRule {
             let window = a.window(novelty);
             let real = window.extra() >= self.settings.min_volume as f64
                 && poisson_tail(window.observed, window.expected) <= FIRE_TAIL;
+            let far = is_far(a, threshold);
             real.then(|| Fire {
                 novelty,
                 window,
                 since: self.last_resolved.map_or(a.since, |resolved| a.since.max(resolved)),
                 at: a.at,
-                severity: self.severity(novelty, a, window, threshold, daily),
+                severity: self.severity(far, window.extra(), daily),
+                surge: window,
+                far,
             })
         })
     }
@@ -135,26 +153,36 @@ impl SpikeRule {
     /// the baseline (a record, or a spike score at least twice the threshold)
     /// and large in absolute numbers (`critical_min_volume` extra counts, and
     /// `critical_share` of the watch's usual daily mentions); otherwise a warning.
-    fn severity(
-        &self,
-        novelty: Novelty,
-        a: &SpikeAssessment,
-        window: WindowCounts,
-        threshold: f64,
-        daily: f64,
-    ) -> Severity {
+    fn severity(&self, far: bool, extra: f64, daily: f64) -> Severity {
         let s = &self.settings;
         if s.severity != Severity::Critical {
             return s.severity;
         }
-        let far = novelty == Novelty::Record || a.score >= CRITICAL_SCORE_FACTOR * threshold;
-        let extra = window.extra();
         let matters = extra >= s.critical_min_volume as f64 && extra >= s.critical_share * daily;
         if far && matters {
             Severity::Critical
         } else {
             Severity::Warning
         }
+    }
+
+    /// Adds a bucket to a firing surge; escalates a warning whose surge is now
+    /// far outside the baseline and large (over the excess window).
+    fn grow(&mut self, a: &SpikeAssessment, threshold: f64, daily: f64) -> Option<SpikeTransition> {
+        let ceiling = self.settings.severity;
+        let fire = self.fire.as_mut().filter(|f| a.at > f.at)?;
+        fire.surge.observed += a.observed;
+        fire.surge.expected += a.expected;
+        if fire.severity == ceiling {
+            return None;
+        }
+        let severity = self.severity(is_far(a, threshold), a.deviating.extra(), daily);
+        let fire = self.fire.as_mut()?;
+        (severity > fire.severity).then(|| {
+            fire.far = true;
+            fire.severity = severity;
+            SpikeTransition::Escalated(*fire)
+        })
     }
 
     /// Whether the hold window keeps a significant surplus over the baseline.
@@ -183,7 +211,7 @@ impl SpikeRule {
                     self.last_resolved = Some(a.at);
                     self.fire.take().map(SpikeTransition::Resolved)
                 }
-                _ => None,
+                _ => self.grow(a, threshold, daily),
             }
         } else {
             let fire = self.candidate(a, threshold, daily);
@@ -219,16 +247,26 @@ impl SpikeRule {
     }
 }
 
-/// The watch's usual mentions a day: the mean of its last complete UTC days (up to a week).
-#[derive(Debug, Clone, Default)]
+/// The watch's mentions a day, as the severity rule weighs a surge against
+/// them: the larger of the mean of its last complete UTC days (up to a week)
+/// and its mentions over the last 24 hours, so that a brand whose volume has
+/// grown (during a long crisis) is judged by what is said about it now.
+#[derive(Debug, Clone)]
 pub(crate) struct DailyVolume {
     day: Option<i64>,
     today: u64,
     days: [u64; 7],
     complete: usize,
+    last_day: SlidingSum<1>,
 }
 
 impl DailyVolume {
+    /// A count for buckets `bucket_s` seconds wide.
+    pub(crate) fn new(bucket_s: u64) -> Self {
+        let steps = (86_400 / bucket_s.max(1)).max(1) as usize;
+        DailyVolume { day: None, today: 0, days: [0; 7], complete: 0, last_day: SlidingSum::covering(steps, 24) }
+    }
+
     /// Counts the mentions of the bucket starting at `at`.
     pub(crate) fn add(&mut self, at: i64, mentions: u64) {
         let day = at.div_euclid(86_400);
@@ -241,15 +279,18 @@ impl DailyVolume {
             self.today = 0;
         }
         self.today += mentions;
+        self.last_day.push([mentions as f64]);
     }
 
-    /// The usual daily mentions (the current day's before a day is complete).
+    /// The watch's mentions a day.
     pub(crate) fn usual(&self) -> f64 {
         let n = self.complete.min(self.days.len());
-        if n == 0 {
-            return self.today as f64;
-        }
-        self.days[..n].iter().sum::<u64>() as f64 / n as f64
+        let mean = if n == 0 { 0.0 } else { self.days[..n].iter().sum::<u64>() as f64 / n as f64 };
+        mean.max(self.last_day.totals()[0])
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.last_day.heap_bytes()
     }
 }
 
@@ -258,18 +299,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn usual_daily_volume_is_the_mean_of_the_last_complete_days() {
-        let mut d = DailyVolume::default();
-        d.add(0, 5);
-        assert_eq!(d.usual(), 5.0);
-        d.add(86_400, 10);
-        d.add(86_400 + 60, 10);
-        assert_eq!(d.usual(), 5.0);
-        d.add(2 * 86_400, 1);
-        assert_eq!(d.usual(), 12.5);
-        for day in 3..20 {
-            d.add(day * 86_400, 100);
+    fn daily_volume_is_the_larger_of_the_last_days_and_the_last_24_hours() {
+        let hour = 3_600;
+        let mut d = DailyVolume::new(hour as u64);
+        // A week at 24 mentions a day.
+        for h in 0..7 * 24 {
+            d.add(h * hour, 1);
         }
-        assert_eq!(d.usual(), 100.0, "only the last week counts");
+        assert_eq!(d.usual(), 24.0);
+        // A surge: the last 24 hours count once they exceed the usual days.
+        for h in 7 * 24..7 * 24 + 12 {
+            d.add(h * hour, 10);
+        }
+        assert_eq!(d.usual(), 12.0 + 120.0);
+        // A week later, quiet again: only the last week counts.
+        for h in 7 * 24 + 12..21 * 24 {
+            d.add(h * hour, 1);
+        }
+        assert_eq!(d.usual(), 24.0);
     }
 }

@@ -2,7 +2,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{daily_rate, mention, start, stream, Noise};
-use veille_config::signals::SignalsConfig;
+use veille_config::signals::{Severity, SignalsConfig};
 use veille_model::{Mention, TermHit, WatchKind, WatchMatch};
 use veille_signals::{Evidence, RuleKind, SignalEvent, SignalMonitor, SignalOutput, Transition};
 
@@ -293,4 +293,36 @@ fn a_brand_heard_ten_times_a_day_waits_for_thirty_busy_minutes() {
         events(&out, RuleKind::VolumeSpike).into_iter().filter(|e| e.transition == Transition::Fired).collect();
     assert_eq!(fired.len(), 1, "{fired:#?}");
     assert!(fired[0].at >= minute(late.start) && fired[0].at < minute(late.end), "{}", fired[0].at);
+}
+
+#[test]
+fn a_crisis_that_grows_to_matter_escalates_its_warning_to_critical() {
+    // A brand heard about 6,000 times a day; for ninety minutes volume triples and most posts carry the crisis term.
+    let burst = 3 * DAY + 600..3 * DAY + 690;
+    let mut mentions = stream("acme", 2.0, 3 * DAY + 780, 31, |m| if burst.contains(&m) { 3.0 } else { 1.0 });
+    let mut noise = Noise::new(8);
+    for m in mentions.iter_mut() {
+        let minute = (m.created_at - start()).num_minutes();
+        let p = if burst.contains(&minute) { 0.8 } else { 0.005 };
+        if noise.uniform() < p {
+            m.tags.push(WatchMatch {
+                watch: "recall".into(),
+                kind: WatchKind::Crisis,
+                hits: vec![TermHit { term: "recall".into(), start: 0, end: 6 }],
+            });
+        }
+    }
+    let mut monitor = SignalMonitor::new(&SignalsConfig::default()).unwrap();
+    let out = run(&mut monitor, &mentions);
+    let crisis: Vec<_> = events(&out, RuleKind::CrisisBurst).into_iter().filter(|e| e.watch == "acme").collect();
+    let fired: Vec<_> = crisis.iter().filter(|e| e.transition == Transition::Fired).collect();
+    assert_eq!(fired.len(), 2, "a fire, then its escalation: {crisis:#?}");
+    let (first, escalation) = (fired[0], fired[1]);
+    assert!(first.at >= minute(burst.start) && first.at < minute(burst.start + 10), "{}", first.at);
+    assert_eq!(first.severity, Severity::Warning, "a few dozen hits are not yet a share of the brand's day");
+    assert_eq!(escalation.severity, Severity::Critical);
+    assert_eq!(escalation.started_at, first.started_at, "the same surge");
+    let Evidence::Spike { extra_volume, daily_volume, .. } = escalation.evidence else { panic!("{escalation:?}") };
+    assert!(extra_volume >= 0.1 * daily_volume, "{:?}", escalation.evidence);
+    assert_eq!(crisis.iter().filter(|e| e.transition == Transition::Resolved).count(), 1, "{crisis:#?}");
 }
