@@ -6,10 +6,32 @@ use chrono::Duration;
 use common::{key_node, mention, spike, t0};
 use veille_alert::{AckError, AlertBook, AlertScope, AlertState, NoticeKind};
 use veille_config::alerts::AlertsConfig;
+use veille_config::signals::Severity;
 use veille_signals::Transition;
 
 fn book() -> AlertBook {
     AlertBook::new(&AlertsConfig::default())
+}
+
+#[test]
+fn a_warning_that_grows_to_matter_escalates_once_and_pages() {
+    let mut b = book();
+    let mut warning = spike("acme", Transition::Fired, t0(), 60.0);
+    warning.severity = Severity::Warning;
+    let fired = b.apply(&warning, t0()).expect("a notice");
+    assert_eq!(fired.alert.severity, Severity::Warning);
+
+    // The same surge, grown: the alert becomes critical and is notified again (the page).
+    let later = t0() + Duration::minutes(20);
+    let grown = spike("acme", Transition::Fired, later, 900.0);
+    let escalated = b.apply(&grown, later).expect("the escalation is notified");
+    assert_eq!((escalated.kind, escalated.sequence), (NoticeKind::Firing, 1));
+    assert_eq!(escalated.alert.id, fired.alert.id, "one alert for the surge");
+    assert_eq!(escalated.alert.severity, Severity::Critical);
+    assert!(escalated.alert.explanation.summary.starts_with("[critical]"), "{}", escalated.alert.explanation.summary);
+    // Further fires of the same severity fold in silently.
+    assert!(b.apply(&spike("acme", Transition::Fired, later + Duration::minutes(1), 950.0), later).is_none());
+    assert_eq!(b.list(AlertScope::Active, None).len(), 1);
 }
 
 #[test]

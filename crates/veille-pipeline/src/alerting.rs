@@ -11,11 +11,20 @@
 //! book then runs on the wall clock, and a ticker moves the watermark forward
 //! every second so buckets close (and the flat-line rule sees silence) even
 //! when nothing arrives. A replay of older mentions runs on event time only.
+//!
+//! Restart: before the sources start, [`Alerts::rebuild`] replays the last
+//! `[signals] rebuild_s` of indexed history (stored tags and scores) through
+//! the monitor, so every series has its baseline and warm-up back and a
+//! restart neither goes blind nor judges on a cold baseline. What the replay
+//! decides goes into the alert book silently: the run that indexed those
+//! mentions decided the same and notified it (its outbox keeps what it could
+//! not deliver).
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, Duration, Utc};
 use veille_alert::{AlertBook, AlertMetrics, AlertNotice, Dispatcher, DispatcherHandle};
+use veille_index::MentionIndex;
 use veille_model::Mention;
 use veille_signals::{SignalMonitor, SignalOutput};
 
@@ -119,6 +128,42 @@ impl Alerts {
         st.publish();
         let notices = st.book.tick(now);
         st.send(notices);
+    }
+
+    /// Replays the last `rebuild_s` seconds of every configured workspace's
+    /// indexed history (before its newest indexed mention) through the
+    /// monitor, silently; returns the mentions replayed.
+    pub fn rebuild(&self, index: &MentionIndex, config: &veille_config::Config) -> Result<u64, PipelineError> {
+        let span = Duration::seconds(i64::try_from(config.signals.rebuild_s).unwrap_or(i64::MAX / 1000));
+        if span <= Duration::zero() {
+            return Ok(0);
+        }
+        let mut state = self.lock();
+        let st = &mut *state;
+        let mut replayed = 0;
+        for workspace in config.workspaces.iter().map(|w| w.name.as_str()) {
+            let newest = index.search(&veille_index::SearchRequest {
+                limit: 1,
+                ..veille_index::SearchRequest::new(workspace, "*")
+            })?;
+            let Some(last) = newest.hits.first().map(|h| h.mention.created_at) else { continue };
+            let from = last - span;
+            let started = std::time::Instant::now();
+            let n = index.scan(workspace, "*", Some(from), None, |mention| {
+                st.watermark = Some(st.watermark.map_or(mention.created_at, |w| w.max(mention.created_at)));
+                st.book.observe(&mention);
+                st.monitor.observe(&mention, &mut st.out);
+                for event in st.out.events.drain(..) {
+                    // Decided and notified by the run that indexed these mentions.
+                    let _ = st.book.apply(&event, event.decided_at);
+                }
+                st.out.buckets.clear();
+                true
+            })?;
+            tracing::info!(workspace, mentions = n, from = %from, to = %last, seconds = started.elapsed().as_secs_f64(), "signals rebuilt from the index");
+            replayed += n;
+        }
+        Ok(replayed)
     }
 
     /// Closes every open bucket, as at the end of a finite replay.

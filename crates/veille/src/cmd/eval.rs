@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use indicatif::ProgressBar;
 use veille_graph::{pagerank, EdgeList, PageRankOptions};
 use veille_sentiment::dataset::{read_airline_csv, read_labels, read_texts, LabelledTexts};
 use veille_sentiment::eval::evaluate;
@@ -15,7 +16,8 @@ use veille_sentiment::{LearnedScorer, Model, Scorer, Vader};
 pub(crate) enum EvalCommand {
     /// PageRank of a TSV edge list (source TAB target [TAB weight]), printed as one JSON object {node: score}.
     Pagerank(PagerankArgs),
-    /// Run the volume detector, streaming, over NAB-format CSVs and print NAB scores as JSON.
+    /// Run the volume detector, streaming, over the Numenta Anomaly Benchmark (or files in its format) and
+    /// print NAB's scores per file, per category and overall, for its three profiles.
     Nab(NabArgs),
     /// Score labelled posts with a sentiment scorer and print accuracy, macro-F1, per-class figures and
     /// throughput as JSON.
@@ -24,18 +26,83 @@ pub(crate) enum EvalCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct NabArgs {
-    /// Folder of NAB-format CSV files (`timestamp,value`).
+    /// NAB's data folder (`DIR/<category>/<file>.csv`, `timestamp,value`), or one category folder.
     #[arg(long)]
     data: PathBuf,
-    /// NAB label windows (`combined_windows.json`).
+    /// NAB label windows, keyed `<category>/<file>.csv` [default: DIR/labels/combined_windows.json].
     #[arg(long)]
-    windows: PathBuf,
-    /// Scoring profile: standard, reward_low_FP_rate or reward_low_FN_rate.
-    #[arg(long, default_value = "standard")]
-    profile: String,
-    /// Also write the detector's output per file in NAB's results format here.
+    windows: Option<PathBuf>,
+    /// Also write the detector's alarms per file in NAB's results format here (`OUT/<category>/veille_<file>.csv`).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the whole report as JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+fn eval_nab(a: NabArgs) -> Result<()> {
+    use veille_signals::nab::{default_windows, evaluate, NabCorpus, NabDetector, NabProfile, Tally};
+
+    let windows = a.windows.unwrap_or_else(|| default_windows(&a.data));
+    let corpus = NabCorpus::load(&a.data, &windows)?;
+    let bar = ProgressBar::new_spinner().with_message(format!("scoring {} NAB files", corpus.files.len()));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let report = evaluate(&corpus, &NabDetector::default(), a.out.as_deref())?;
+    bar.finish_and_clear();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let score = |t: Option<Tally>| t.and_then(|t| t.score()).map_or_else(|| "-".to_string(), |s| format!("{s:.2}"));
+    let header = |first: &str| {
+        println!(
+            "{first:<48} {:>9} {:>5} {:>9} {:>19} {:>19}",
+            "windows", "fp", "standard", "reward_low_FP_rate", "reward_low_FN_rate"
+        );
+    };
+    header("file");
+    for (key, file) in &report.files {
+        let s =
+            |p: NabProfile| file.scores.get(&p).and_then(|s| s.normalized()).map_or("-".into(), |x| format!("{x:.2}"));
+        let standard = file.scores.get(&NabProfile::Standard);
+        println!(
+            "{key:<48} {:>4}/{:<4} {:>5} {:>9} {:>19} {:>19}",
+            standard.map_or(0, |s| s.detected_windows),
+            standard.map_or(0, |s| s.windows),
+            standard.map_or(0, |s| s.fp),
+            s(NabProfile::Standard),
+            s(NabProfile::RewardLowFpRate),
+            s(NabProfile::RewardLowFnRate),
+        );
+    }
+    println!();
+    header("category");
+    let categories: Vec<String> =
+        report.profiles.get(&NabProfile::Standard).map(|p| p.categories.keys().cloned().collect()).unwrap_or_default();
+    let rows = categories.iter().map(|c| Some(c.as_str())).chain([None]);
+    for category in rows {
+        let tally = |p: NabProfile| {
+            report.profiles.get(&p).and_then(|s| match category {
+                Some(c) => s.categories.get(c).copied(),
+                None => Some(s.total),
+            })
+        };
+        let t = tally(NabProfile::Standard).unwrap_or_default();
+        println!(
+            "{:<48} {:>4}/{:<4} {:>5} {:>9} {:>19} {:>19}",
+            category.unwrap_or("all files"),
+            t.detected_windows,
+            t.windows,
+            t.false_positives,
+            score(tally(NabProfile::Standard)),
+            score(tally(NabProfile::RewardLowFpRate)),
+            score(tally(NabProfile::RewardLowFnRate)),
+        );
+    }
+    if let Some(out) = &a.out {
+        println!("\nNAB results files written under {}", out.display());
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -56,12 +123,7 @@ pub(crate) struct PagerankArgs {
 
 pub(crate) fn run(cmd: EvalCommand) -> Result<()> {
     match cmd {
-        EvalCommand::Nab(a) => {
-            let profile: veille_signals::nab::NabProfile = a.profile.parse()?;
-            let report = veille_signals::nab::eval_nab(&a.data, &a.windows, profile, a.out.as_deref())?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(())
-        }
+        EvalCommand::Nab(a) => eval_nab(a),
         EvalCommand::Sentiment(a) => eval_sentiment(a),
         EvalCommand::Pagerank(a) => {
             let file = File::open(&a.edges).with_context(|| format!("cannot open {}", a.edges.display()))?;
