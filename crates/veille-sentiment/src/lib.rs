@@ -59,6 +59,7 @@ mod fold;
 mod lang;
 mod learned;
 mod lexicon;
+pub mod mask;
 mod scorer;
 mod text;
 mod vader;

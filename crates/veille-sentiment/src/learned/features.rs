@@ -23,6 +23,7 @@ const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
 /// Seed of token hashes (shared with the lexicon cue table).
 pub(crate) const WORD_SEED: u64 = 0x57;
 const BIGRAM_SEED: u64 = 0x42;
+const TRIGRAM_SEED: u64 = 0x33;
 const CHAR_SEED: u64 = 0x43;
 const NEGATED_SEED: u64 = 0x4e;
 
@@ -41,6 +42,13 @@ pub(crate) struct FeatureSpec {
     pub(crate) lexicon_weight: f32,
     /// Word tokens after a negation whose unigrams are marked negated.
     pub(crate) negation_scope: u8,
+    /// Whether a hashtag also counts as its word ("#happy" as "happy"),
+    /// for the unigrams and the lexicon.
+    pub(crate) hashtag_words: bool,
+    /// Number of equal bins of the lexicon compound score in [-1, 1], one
+    /// feature each, after the lexicon figures (0 for none): lets the
+    /// linear model weigh a mild and a strong lexicon score differently.
+    pub(crate) lexicon_bins: u8,
 }
 
 impl FeatureSpec {
@@ -49,9 +57,9 @@ impl FeatureSpec {
         1 << self.hash_bits
     }
 
-    /// Number of feature slots: buckets, then the lexicon features.
+    /// Number of feature slots: buckets, then the lexicon features and bins.
     pub(crate) fn width(&self) -> usize {
-        self.buckets() + LEXICON_FEATURES
+        self.buckets() + LEXICON_FEATURES + usize::from(self.lexicon_bins)
     }
 }
 
@@ -273,23 +281,36 @@ impl Features {
 
         let bits = spec.hash_bits;
         let mut previous: u64 = BIGRAM_SEED;
+        let mut before_previous: u64 = TRIGRAM_SEED;
         let mut negated = 0u8;
         for t in &self.tokens {
             let token = &self.text[t.start as usize..t.end as usize];
             let h = hash_bytes(WORD_SEED, token.as_bytes());
-            let cue = match cues {
+            let mut cue = match cues {
                 Some(cues) => cues.get(h, token, &mut self.folded),
                 None => None,
             };
-            if t.word && negated > 0 {
-                self.indices.push(bucket(mix(h, NEGATED_SEED), bits));
+            let marked = t.word && negated > 0;
+            let unigram = |h: u64| if marked { bucket(mix(h, NEGATED_SEED), bits) } else { bucket(h, bits) };
+            self.indices.push(unigram(h));
+            if spec.hashtag_words && token.len() > 1 && token.starts_with('#') {
+                let word = &token[1..];
+                let hw = hash_bytes(WORD_SEED, word.as_bytes());
+                self.indices.push(unigram(hw));
+                if cue.is_none() {
+                    cue = cues.and_then(|c| c.get(hw, word, &mut self.folded));
+                }
+            }
+            if marked {
                 negated -= 1;
-            } else {
-                self.indices.push(bucket(h, bits));
             }
             if spec.word_ngrams >= 2 {
                 self.indices.push(bucket(mix(previous, h), bits));
             }
+            if spec.word_ngrams >= 3 {
+                self.indices.push(bucket(mix(mix(before_previous, previous), h), bits));
+            }
+            before_previous = previous;
             previous = h;
             match cue {
                 Some(cue) => {
@@ -340,6 +361,12 @@ impl Features {
                 self.indices.push(base + k as u32);
                 self.values.push(v * spec.lexicon_weight);
             }
+            if spec.lexicon_bins > 0 {
+                let bins = f32::from(spec.lexicon_bins);
+                let bin = (((figures[0] + 1.0) / 2.0 * bins) as u32).min(u32::from(spec.lexicon_bins) - 1);
+                self.indices.push(base + LEXICON_FEATURES as u32 + bin);
+                self.values.push(spec.lexicon_weight);
+            }
         }
     }
 
@@ -365,7 +392,16 @@ mod tests {
     use crate::vader::Vader;
 
     fn spec() -> FeatureSpec {
-        FeatureSpec { hash_bits: 16, word_ngrams: 2, char_min: 2, char_max: 4, lexicon_weight: 1.0, negation_scope: 3 }
+        FeatureSpec {
+            hash_bits: 16,
+            word_ngrams: 2,
+            char_min: 2,
+            char_max: 4,
+            lexicon_weight: 1.0,
+            negation_scope: 3,
+            hashtag_words: false,
+            lexicon_bins: 0,
+        }
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub struct TrainOptions {
     pub lang: String,
     /// log2 of the number of hash buckets (10 to 24).
     pub hash_bits: u8,
-    /// Word n-grams: 1 for unigrams, 2 for unigrams and bigrams.
+    /// Word n-grams: 1 for unigrams, 2 adds bigrams, 3 adds trigrams.
     pub word_ngrams: u8,
     /// Shortest and longest character (byte) n-gram; `(0, 0)` for none.
     pub char_ngrams: (u8, u8),
@@ -47,9 +47,18 @@ pub struct TrainOptions {
     /// Number of word tokens after a negation ("not", "pas") whose
     /// unigrams are marked as negated (0 for none; needs the lexicon).
     pub negation_scope: u8,
+    /// Whether a hashtag also counts as the word it holds ("#happy" as
+    /// "happy"), for the n-grams and the lexicon.
+    pub hashtag_words: bool,
+    /// Bins of the lexicon compound score, one feature each (0 for none).
+    pub lexicon_bins: u8,
     /// Inverse regularisation strength (larger fits the training set more
     /// closely).
     pub c: f64,
+    /// Offsets added to the negative, neutral and positive log-odds after
+    /// fitting: a shift of the class priors, chosen by cross-validation
+    /// ([`crate::eval::tune_class_offsets`]) for macro-F1.
+    pub class_offsets: [f32; 3],
     /// Upper bound on optimiser iterations. Default 300.
     pub max_iterations: usize,
 }
@@ -68,7 +77,10 @@ impl TrainOptions {
             char_ngrams,
             lexicon_weight: 3.0,
             negation_scope: 3,
+            hashtag_words: false,
+            lexicon_bins: 0,
             c,
+            class_offsets: [0.0; 3],
             max_iterations: 300,
         }
     }
@@ -89,8 +101,8 @@ pub(crate) fn check_spec(spec: &FeatureSpec) -> Result<(), String> {
     if !(10..=24).contains(&spec.hash_bits) {
         return Err(format!("hash_bits {} is not within 10..=24", spec.hash_bits));
     }
-    if !(1..=2).contains(&spec.word_ngrams) {
-        return Err(format!("word_ngrams {} is not 1 or 2", spec.word_ngrams));
+    if !(1..=3).contains(&spec.word_ngrams) {
+        return Err(format!("word_ngrams {} is not 1, 2 or 3", spec.word_ngrams));
     }
     if (spec.char_min == 0) != (spec.char_max == 0) || spec.char_min > spec.char_max {
         return Err(format!(
@@ -240,7 +252,12 @@ pub fn train_with_progress<S: AsRef<str>>(
         char_max: options.char_ngrams.1,
         negation_scope: options.negation_scope,
         lexicon_weight: options.lexicon_weight,
+        hashtag_words: options.hashtag_words,
+        lexicon_bins: options.lexicon_bins,
     };
+    if options.class_offsets.iter().any(|o| !o.is_finite()) {
+        return Err(SentimentError::Training("class_offsets must be finite".into()));
+    }
     check_spec(&spec).map_err(SentimentError::Training)?;
     let lexicon = lexicon_for(&options.lang);
     let cues = cues_for(lexicon);
@@ -284,7 +301,8 @@ pub fn train_with_progress<S: AsRef<str>>(
             *w = *fitted as f32;
         }
     }
-    Ok(Model { lang: options.lang.clone(), spec, lexicon, bias: fit.bias.map(|b| b as f32), weights })
+    let bias = std::array::from_fn(|k| fit.bias[k] as f32 + options.class_offsets[k]);
+    Ok(Model { lang: options.lang.clone(), spec, lexicon, bias, weights })
 }
 
 thread_local! {
