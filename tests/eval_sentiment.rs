@@ -162,6 +162,32 @@ fn a_trained_model_evaluates_through_model() {
     assert!(summary["epochs"].as_u64().expect("epochs") > 0);
     assert_eq!(summary["bytes"].as_u64(), Some(std::fs::metadata(&model).unwrap().len()));
     assert!(f64_of(&summary, "train_macro_f1") >= 0.9, "a linear model fits 30 posts: {summary}");
+    assert_eq!(summary["masked"], "handles");
+
+    // Twice the same file: the second copy is left out; three folds cross-validate the 30 posts.
+    let folded = json(&veille_ok(&[
+        "train",
+        "sentiment",
+        "--train",
+        s(&text),
+        "--labels",
+        s(&labels),
+        "--train",
+        s(&text),
+        "--labels",
+        s(&labels),
+        "--lang",
+        "en",
+        "--folds",
+        "3",
+        "--out",
+        s(&dir.path().join("folded.vsm")),
+    ]));
+    assert_eq!((folded["posts"].as_u64(), folded["duplicates"].as_u64()), (Some(30), Some(30)));
+    let cv = folded["cross_validation"].as_array().expect("cross_validation");
+    assert_eq!(cv.len(), 1, "one entry per --train file that brought posts");
+    let mean = f64_of(&cv[0], "macro_f1_mean");
+    assert!((0.0..=1.0).contains(&mean) && f64_of(&cv[0], "macro_f1_spread") >= 0.0, "{folded}");
 
     let report = eval(&text, &labels, &["--scorer", "learned", "--model", s(&model)]);
     assert_eq!(report["scorer"], "learned");

@@ -8,7 +8,7 @@
 //!     --labels ../shared/data/xlmt_sentiment/english/train_labels.txt \
 //!     --train ../shared/data/tweeteval_sentiment/train_text.txt \
 //!     --labels ../shared/data/tweeteval_sentiment/train_labels.txt \
-//!     --folds 5 --offsets balanced \
+//!     --folds 5 --tune-offsets \
 //!     --val ../shared/data/xlmt_sentiment/english/val_text.txt \
 //!     --val-labels ../shared/data/xlmt_sentiment/english/val_labels.txt \
 //!     --out crates/veille-sentiment/data/models/en.vsm
@@ -23,7 +23,9 @@
 //! posts of each `--train` file, as trained and with class offsets tuned on
 //! the other folds; `--tune-offsets` then tunes the final model's class
 //! offsets on all out-of-fold probabilities, for the mean macro-F1 of the
-//! `--train` files. `--balanced` trains with class-balanced weights. `--c`,
+//! `--train` files. `--balanced` weighs the `--train` posts so that their classes weigh alike;
+//! `--balance-classes` does it inside training, over every training post
+//! (`TrainOptions::balance_classes`). `--c`,
 //! `--lexicon-weight`, `--hash-bits`, `--chars MIN,MAX`, `--words N`,
 //! `--negation-scope N`, `--hashtag-words` and `--bins N` override the
 //! training options. `--probe-airline FILE` scores the airline set, never
@@ -47,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut val_text, mut val_labels) = (None, None);
     let (mut airline, mut out, mut folds, mut probe) = (None, None, None, None);
     let (mut airline_weight, mut tune_offsets, mut balanced, mut name) = (1.0f32, false, false, String::new());
+    let mut balance_all = false;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -63,6 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--folds" => folds = Some(value()?.parse::<usize>()?),
             "--tune-offsets" => tune_offsets = true,
             "--balanced" => balanced = true,
+            "--balance-classes" => balance_all = true,
             "--c" => options.c = value()?.parse()?,
             "--lexicon-weight" => options.lexicon_weight = value()?.parse()?,
             "--hash-bits" => options.hash_bits = value()?.parse()?,
@@ -91,6 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("{} training posts", data.len());
     let weights: Vec<f32> =
         if balanced { balanced_weights(&data.labels, data.len() as f32) } else { vec![1.0; data.len()] };
+    options.balance_classes |= balance_all;
     let (mut extra, mut extra_weights) = (LabelledTexts::default(), Vec::new());
     if let Some(path) = airline {
         let part = read_airline_csv(&path)?;

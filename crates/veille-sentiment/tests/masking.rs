@@ -59,28 +59,32 @@ fn score(analyzer: &SentimentAnalyzer, mention: &Mention) -> veille_model::Senti
 
 #[test]
 fn the_brand_name_never_makes_a_complaint_positive() {
-    // The default scorer (learned) reads the complaint as one.
-    let learned = config("scorer = \"learned\"");
-    let analyzer = SentimentAnalyzer::for_config(&learned).unwrap();
-    let m = tagged(&learned, "United lost my bag");
-    assert!(m.tags.iter().any(|t| t.watch == "united"), "tagged");
-    let s = score(&analyzer, &m);
-    assert_eq!(s.scorer, "learned");
-    assert_ne!(s.label, SentimentLabel::Positive, "read as {s:?}");
-    // VADER reads "United" as praise (1.8): masked, the name adds nothing.
+    for scorer in ["learned", "vader"] {
+        let config = config(&format!("scorer = \"{scorer}\""));
+        let analyzer = SentimentAnalyzer::for_config(&config).unwrap();
+        let m = tagged(&config, "United lost my bag");
+        assert!(m.tags.iter().any(|t| t.watch == "united"), "tagged");
+        let s = score(&analyzer, &m);
+        assert_eq!(s.scorer, scorer);
+        assert_eq!(s.label, SentimentLabel::Negative, "{scorer}: {s:?}");
+        assert_eq!(m.text, "United lost my bag", "the mention's own text is unchanged");
+        // The name, as a handle or a word, weighs what any other account's handle weighs: nothing.
+        let plain = |text: &str| analyzer.score(text, Some("en")).expect("scored").compound;
+        for text in ["@united thanks for nothing", "United thanks for nothing", "thanks for nothing @united"] {
+            let masked = score(&analyzer, &tagged(&config, text)).compound;
+            let other = text.replace("@united", "@someone").replace("United", "@someone");
+            assert_eq!(masked, plain(&other), "{scorer}: {text}");
+        }
+    }
+    // VADER reads "United" as praise (1.8): masking is what turns the complaint negative.
+    let vader = Vader::english();
+    assert_eq!(vader.score("United lost my bag").label, SentimentLabel::Positive);
     let config = config("scorer = \"vader\"");
     let analyzer = SentimentAnalyzer::for_config(&config).unwrap();
-    let vader = Vader::english();
     let m = tagged(&config, "United lost my bag");
-    assert_eq!(vader.score(&m.text).label, SentimentLabel::Positive);
     assert_eq!(analyzer.scored_text(&m), format!("{PLACEHOLDER} lost my bag"));
-    assert_eq!(score(&analyzer, &m).label, SentimentLabel::Negative);
-    assert_eq!(m.text, "United lost my bag", "the mention's own text is unchanged");
-    // "thanks" stays VADER's word of praise, sarcastic or not; the name no longer adds to it.
     let m = tagged(&config, "@united thanks for nothing");
-    let masked = score(&analyzer, &m).compound;
-    assert!(masked < vader.score(&m.text).compound);
-    assert_eq!(masked, vader.score("@someone thanks for nothing").compound);
+    assert!(score(&analyzer, &m).compound < vader.score(&m.text).compound, "the name no longer adds praise");
 }
 
 #[test]

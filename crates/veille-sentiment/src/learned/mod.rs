@@ -55,6 +55,9 @@ pub struct TrainOptions {
     /// Inverse regularisation strength (larger fits the training set more
     /// closely).
     pub c: f64,
+    /// Whether each class weighs the same in the loss, whatever its count
+    /// (each post's weight is scaled by the inverse of its class's total).
+    pub balance_classes: bool,
     /// Offsets added to the negative, neutral and positive log-odds after
     /// fitting: a shift of the class priors, chosen by cross-validation
     /// ([`crate::eval::tune_class_offsets`]) for macro-F1.
@@ -64,22 +67,27 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
-    /// The options the shipped models were trained with: word unigrams and
-    /// bigrams, negation marking over 3 tokens, lexicon weight 3; for
-    /// English `c` 1, 2^17 buckets and no character n-grams, for French
-    /// (and others) `c` 3, 2^16 buckets and character 3- and 4-grams.
+    /// The options the shipped models were trained with (chosen by
+    /// cross-validation, see `data/models/README.md`): word unigrams and
+    /// bigrams, lexicon weight 3, `c` 1 for English and 3 for French
+    /// (and others); for English 2^18 buckets, negation marking over 4
+    /// tokens, hashtags read as their words too, classes balanced in the
+    /// loss and no character n-grams; for French 2^16 buckets, negation
+    /// marking over 3 tokens and character 3- and 4-grams. Class offsets
+    /// are tuned separately (`veille train sentiment --folds`).
     pub fn for_lang(lang: &str) -> TrainOptions {
-        let (c, hash_bits, char_ngrams) = if lang == "en" { (1.0, 17, (0, 0)) } else { (3.0, 16, (3, 4)) };
+        let english = lang == "en";
         TrainOptions {
             lang: lang.to_string(),
-            hash_bits,
+            hash_bits: if english { 18 } else { 16 },
             word_ngrams: 2,
-            char_ngrams,
+            char_ngrams: if english { (0, 0) } else { (3, 4) },
             lexicon_weight: 3.0,
-            negation_scope: 3,
-            hashtag_words: false,
+            negation_scope: if english { 4 } else { 3 },
+            hashtag_words: english,
             lexicon_bins: 0,
-            c,
+            c: if english { 1.0 } else { 3.0 },
+            balance_classes: english,
             class_offsets: [0.0; 3],
             max_iterations: 300,
         }
@@ -197,6 +205,27 @@ fn cues_for(dialect: Option<Dialect>) -> Option<Cues> {
     })
 }
 
+/// The weight of each post in the loss: `weights` (1 each when `None`),
+/// scaled when `balance` so that each class weighs a third of the total.
+fn class_weights(labels: &[SentimentLabel], weights: Option<&[f32]>, balance: bool) -> Vec<f64> {
+    let mut out: Vec<f64> = match weights {
+        Some(w) => w.iter().map(|w| f64::from(*w)).collect(),
+        None => vec![1.0; labels.len()],
+    };
+    if balance {
+        let mut totals = [0.0f64; CLASSES];
+        labels.iter().zip(&out).for_each(|(l, w)| totals[label_index(*l)] += w);
+        let all: f64 = totals.iter().sum();
+        for (l, w) in labels.iter().zip(&mut out) {
+            let total = totals[label_index(*l)];
+            if total > 0.0 {
+                *w *= all / (CLASSES as f64 * total);
+            }
+        }
+    }
+    out
+}
+
 /// Where training stands, reported after each optimiser iteration.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainProgress {
@@ -270,10 +299,7 @@ pub fn train_with_progress<S: AsRef<str>>(
         cols: Vec::new(),
         vals: Vec::new(),
         labels: labels.iter().map(|l| label_index(*l)).collect(),
-        weights: match weights {
-            Some(w) => w.iter().map(|w| f64::from(*w)).collect(),
-            None => vec![1.0; texts.len()],
-        },
+        weights: class_weights(labels, weights, options.balance_classes),
         columns: 0,
     };
     let mut features = Features::default();
