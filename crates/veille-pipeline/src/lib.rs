@@ -148,7 +148,7 @@ impl Stages {
             enrichers.push(Box::new(Tagging::new(veille_match::Matcher::compile(config)?)));
         }
         if config.sentiment.enabled {
-            enrichers.push(Box::new(Sentiment::new(&config.sentiment)?));
+            enrichers.push(Box::new(Sentiment::new(config)?));
         }
         let key_nodes = if config.graph.enabled { Some(KeyNodes::new(&config.graph)?) } else { None };
         if let Some(k) = &key_nodes {
