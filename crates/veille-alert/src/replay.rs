@@ -75,6 +75,19 @@ impl Replay {
         }
     }
 
+    /// Moves event time to `now` with no mention, as the live ticker does:
+    /// buckets it completes are evaluated and closed, so silence is seen
+    /// (the flat-line rule) when it happens, not when the next mention comes.
+    pub fn advance_to(&mut self, now: DateTime<Utc>) {
+        self.monitor.advance_to(now, &mut self.out);
+        self.drain();
+        if now.timestamp().div_euclid(60) != self.last_tick {
+            self.last_tick = now.timestamp().div_euclid(60);
+            let notices = self.book.tick(now);
+            self.note(notices);
+        }
+    }
+
     /// Closes every open bucket and returns what the replay raised.
     pub fn finish(mut self) -> ReplayOutcome {
         self.monitor.flush(&mut self.out);

@@ -81,6 +81,8 @@ fn run_inner(
             generate(p, b, bucket_start, bucket_s, &workspace, &mut batch);
         }
         batch.sort_by_key(|m| m.created_at);
+        // Event time moves on at every bucket, mentions or not, as in live mode.
+        replay.advance_to(bucket_start);
         for m in &batch {
             replay.observe(m);
         }
