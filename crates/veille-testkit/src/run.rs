@@ -282,7 +282,7 @@ fn run_baseline(case: &BaselineCase, file: &TestFile, subject: &Subject) -> (Out
             fire_time(&outcome, a).format("%Y-%m-%d %H:%M"),
             a.explanation.summary
         );
-        msg += &around(&outcome, &a.workspace, &a.watch, a.rule, fire_time(&outcome, a), None, subject);
+        msg += &around(&outcome, &a.workspace, &a.watch, a.rule, fire_time(&outcome, a), None, None, subject);
     }
     if n > 5 {
         msg += &format!("... and {} more\n", n - 5);

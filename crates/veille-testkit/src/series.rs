@@ -279,7 +279,9 @@ fn check_expect(
             };
             msg += &format!("it fired at {} ({how}): {}\n", stamp(start, t), a.explanation.summary);
         }
-        msg += &around(outcome, ws, &e.watch, e.rule, at, Some(start), subject);
+        // Show the values up to the first fire after the expected time, so a late alert's surge is in view.
+        let later = of_group.iter().map(|a| fire_time(outcome, a)).filter(|&t| t > at).min();
+        msg += &around(outcome, ws, &e.watch, e.rule, at, later, Some(start), subject);
         msg += &others(outcome, ws, start, e);
         return Ok(Some(msg.trim_end().to_string()));
     };
@@ -363,21 +365,23 @@ fn check_never(
                 a.severity.as_str(),
                 a.explanation.summary
             );
-            msg += &around(outcome, ws, &a.watch, a.rule, t, Some(start), subject);
+            msg += &around(outcome, ws, &a.watch, a.rule, t, None, Some(start), subject);
             out.push(msg.trim_end().to_string());
         }
     }
     Ok(out)
 }
 
-/// The series values around `at` against the usual level (the mean of the
-/// day before), for the figure the rule watches.
+/// The series values around `at` (and on to `until`, at most 30 buckets)
+/// against the usual level (the mean of the day before), for the figure the rule watches.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn around(
     outcome: &ReplayOutcome,
     ws: &str,
     watch: &str,
     rule: RuleKind,
     at: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
     start: Option<DateTime<Utc>>,
     subject: &Subject,
 ) -> String {
@@ -396,7 +400,9 @@ pub(crate) fn around(
         _ => "mentions",
     };
     let from = at - Duration::seconds(4 * bucket_s);
-    let to = at + Duration::seconds(8 * bucket_s);
+    let to = (at + Duration::seconds(8 * bucket_s))
+        .max(until.map_or(at, |u| u + Duration::seconds(2 * bucket_s)))
+        .min(at + Duration::seconds(26 * bucket_s));
     let day_before: Vec<f64> =
         of_watch.iter().filter(|b| b.start < from && b.start >= from - Duration::days(1)).map(|b| value(b)).collect();
     let usual = match of_watch.first() {
