@@ -115,7 +115,8 @@ impl AlertBook {
                 let explanation = explain::explain(event, &self.recent, self.limits);
                 let starts_at = event.started_at.min(event.at);
                 let id = alert_id(&event.workspace, &event.watch, event.rule, starts_at);
-                let incident = self.incident_at(&event.workspace, starts_at).unwrap_or_else(|| id.clone());
+                let incident =
+                    self.incident_at(&event.workspace, starts_at, event.decided_at).unwrap_or_else(|| id.clone());
                 let delay = (event.decided_at - starts_at).num_milliseconds().max(0) as f64 / 1000.0;
                 let alert = Alert {
                     id,
@@ -175,17 +176,24 @@ impl AlertBook {
     }
 
     /// The incident a new alert of `workspace` whose condition started at
-    /// `starts_at` (event time) joins: that of the workspace's latest-starting
-    /// active alert that started within the incident window of it. Event
-    /// time, so that a replay groups as the live stream did, and a backlog
-    /// caught up at once does not make one incident of days of alerts.
-    fn incident_at(&self, workspace: &str, starts_at: DateTime<Utc>) -> Option<String> {
+    /// `starts_at` and was detected at `detected_at` (event time) joins: that
+    /// of the workspace's latest-starting active alert that started, or was
+    /// detected, within the incident window of it (a burst of crisis words
+    /// that simmered for half an hour before the volume jumped is still the
+    /// same crisis). Event time, so that a replay groups as the live stream
+    /// did, and a backlog caught up at once does not make one incident of
+    /// days of alerts.
+    fn incident_at(&self, workspace: &str, starts_at: DateTime<Utc>, detected_at: DateTime<Utc>) -> Option<String> {
         if self.incident_window <= Duration::zero() {
             return None;
         }
+        let near = |a: &Alert| {
+            (starts_at - a.starts_at).abs() <= self.incident_window
+                || (detected_at - a.detected_at).abs() <= self.incident_window
+        };
         self.active
             .values()
-            .filter(|a| a.workspace == workspace && (starts_at - a.starts_at).abs() <= self.incident_window)
+            .filter(|a| a.workspace == workspace && near(a))
             .max_by(|a, b| a.starts_at.cmp(&b.starts_at).then_with(|| b.id.cmp(&a.id)))
             .map(|a| a.incident_id().to_string())
     }

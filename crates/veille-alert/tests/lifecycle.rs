@@ -248,3 +248,16 @@ fn a_key_node_alert_shows_the_post_first() {
     assert_eq!(first.excerpt, "Acme lied to us");
     assert!(n.alert.explanation.summary.contains("@bigvoice (key node 0.93)"), "{}", n.alert.explanation.summary);
 }
+
+#[test]
+fn a_burst_that_simmered_before_the_volume_jumped_joins_the_volume_alert_incident() {
+    let mut b = book(); // incident_window_s 900
+    let at = t0() + Duration::minutes(40);
+    let volume = b.apply(&spike("acme", Transition::Fired, at, 400.0), at).unwrap().alert;
+    // Crisis words trickled in for half an hour, then surged with the volume: detected together.
+    let mut simmered = spike("acme-crisis", Transition::Fired, at, 90.0);
+    simmered.started_at = t0() + Duration::minutes(8);
+    let burst = b.apply(&simmered, at).unwrap().alert;
+    assert!(volume.starts_at - burst.starts_at > Duration::minutes(15), "{burst:?}");
+    assert_eq!(burst.incident, volume.incident, "detected in the same minute: one incident");
+}

@@ -301,11 +301,14 @@ pub struct RulesConfig {
 
 impl RulesConfig {
     fn validate(&self) -> Result<(), (String, String)> {
-        for (key, share) in
-            [("volume_spike", self.volume_spike.critical_share), ("crisis_burst", self.crisis_burst.critical_share)]
-        {
+        for (key, share) in [
+            ("volume_spike.critical_share", self.volume_spike.critical_share),
+            ("crisis_burst.critical_share", self.crisis_burst.critical_share),
+            ("volume_spike.min_share", self.volume_spike.min_share),
+            ("crisis_burst.min_share", self.crisis_burst.min_share),
+        ] {
             if !(share >= 0.0 && share.is_finite()) {
-                return Err((format!("{key}.critical_share"), "must be zero or a positive number".into()));
+                return Err((key.into(), "must be zero or a positive number".into()));
             }
         }
         for (key, hold) in
@@ -377,8 +380,8 @@ macro_rules! rule_settings {
 /// The rule fires when the detector finds upward novelty (a record, a new
 /// level, a seasonal novelty or a spike) on a warmed-up series and the counts
 /// behind it are real: at least `min_volume` mentions above the baseline in
-/// the detector's window, and improbable under the baseline as a Poisson
-/// count. It stays one alert for as long as the surge lasts and resolves once
+/// the detector's window, and at least `min_share` of the watch's usual daily
+/// mentions, and improbable under the baseline as a Poisson count. It stays one alert for as long as the surge lasts and resolves once
 /// the last `resolve_after_s` hold no significant surplus; it then cannot
 /// open a new alert for `cooldown_s`.
 ///
@@ -399,6 +402,12 @@ pub struct VolumeSpikeRule {
     /// Least number of mentions above the baseline behind the detection. Default 20.
     #[serde(default = "default_u64::<20>")]
     pub min_volume: u64,
+    /// Least number of mentions above the baseline behind the detection, as a
+    /// share of the watch's usual daily mentions: a one-minute blip of a busy
+    /// brand is not a surge. Default 0.002 (60 extra mentions for a brand
+    /// heard 30,000 times a day).
+    #[serde(default = "default_min_share")]
+    pub min_share: f64,
     /// How long the surge must last before the rule fires, in seconds. Default 0.
     #[serde(default)]
     pub for_s: u64,
@@ -423,6 +432,7 @@ impl Default for VolumeSpikeRule {
             enabled: true,
             severity: Severity::Warning,
             min_volume: 20,
+            min_share: default_min_share(),
             for_s: 0,
             cooldown_s: 21600,
             resolve_after_s: 3600,
@@ -452,6 +462,10 @@ pub struct CrisisBurstRule {
     /// Least number of crisis-term hits above the baseline behind the detection. Default 10.
     #[serde(default = "default_u64::<10>")]
     pub min_volume: u64,
+    /// Least number of crisis-term hits above the baseline behind the
+    /// detection, as a share of the watch's usual daily mentions. Default 0.002.
+    #[serde(default = "default_min_share")]
+    pub min_share: f64,
     /// How long the burst must last before the rule fires, in seconds. Default 0.
     #[serde(default)]
     pub for_s: u64,
@@ -476,6 +490,7 @@ impl Default for CrisisBurstRule {
             enabled: true,
             severity: Severity::Critical,
             min_volume: 10,
+            min_share: default_min_share(),
             for_s: 0,
             cooldown_s: 21600,
             resolve_after_s: 3600,
@@ -639,6 +654,9 @@ fn default_threshold() -> f64 {
 }
 fn default_min_reference() -> f64 {
     8.0
+}
+fn default_min_share() -> f64 {
+    0.002
 }
 fn default_volume_critical_share() -> f64 {
     0.2

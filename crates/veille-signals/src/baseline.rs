@@ -98,6 +98,8 @@ pub(crate) struct Deviation {
 pub(crate) struct SeasonalBaseline {
     level: Option<f64>,
     hour: [f64; 24],
+    /// Buckets learned per hour-of-day slot.
+    hour_learned: [u32; 24],
     scale: f64,
     /// Buckets learned, up to the number where the scale's own rate takes over.
     learned: u32,
@@ -105,7 +107,7 @@ pub(crate) struct SeasonalBaseline {
 
 impl Default for SeasonalBaseline {
     fn default() -> Self {
-        SeasonalBaseline { level: None, hour: [0.0; 24], scale: 0.0, learned: 0 }
+        SeasonalBaseline { level: None, hour: [0.0; 24], hour_learned: [0; 24], scale: 0.0, learned: 0 }
     }
 }
 
@@ -156,7 +158,13 @@ impl SeasonalBaseline {
         let bound = rates.clip * self.scale(rates);
         let clipped = residual.clamp(-bound, bound);
         self.level = Some(level + rates.level * clipped);
-        self.hour[hour] += rates.hour * clipped;
+        // Each hour-of-day offset is a plain average of its residuals while
+        // its history is short, then an exponential one: an average that starts
+        // from zero would take days to learn the daily cycle, and a young series
+        // would read every busy afternoon as a surge.
+        self.hour_learned[hour] = self.hour_learned[hour].saturating_add(1);
+        let hour_weight = rates.hour.max(1.0 / (f64::from(self.hour_learned[hour]) + 1.0));
+        self.hour[hour] += hour_weight * clipped;
         // The scale starts from the first residual and then grows by at most
         // `clip` times itself a bucket, so that early outliers cannot inflate
         // it (a new series is judged strictly at first, which the warm-up

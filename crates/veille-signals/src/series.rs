@@ -91,6 +91,7 @@ fn volume_settings(rules: &RulesConfig, kind: WatchKind) -> SpikeRuleSettings {
         enabled: r.enabled && kind != WatchKind::Crisis,
         severity: r.severity,
         min_volume: r.min_volume,
+        min_share: r.min_share,
         for_s: r.for_s,
         cooldown_s: r.cooldown_s,
         resolve_after_s: r.resolve_after_s,
@@ -105,6 +106,7 @@ fn crisis_settings(rules: &RulesConfig) -> SpikeRuleSettings {
         enabled: r.enabled,
         severity: r.severity,
         min_volume: r.min_volume,
+        min_share: r.min_share,
         for_s: r.for_s,
         cooldown_s: r.cooldown_s,
         resolve_after_s: r.resolve_after_s,
@@ -128,7 +130,7 @@ impl Series {
             crisis: None,
             daily: DailyVolume::new(st.bucket_s),
             share: ShareDetector::new(&rules.negative_surge, st.bucket_s),
-            volume_rule: SpikeRule::new(volume_settings(rules, kind), st.bucket_s),
+            volume_rule: SpikeRule::new(volume_settings(rules, kind), &st.detector, st.bucket_s),
             crisis_rule: None,
             share_gate: gate(rules.negative_surge.settings()),
             // The silence duration is part of the flat-line condition itself.
@@ -284,7 +286,7 @@ impl Series {
 
         if acc.crisis_terms > 0 && self.crisis.is_none() {
             self.crisis = Some(Box::new(self.silent_crisis_detector(at, st)));
-            self.crisis_rule = Some(Box::new(SpikeRule::new(crisis_settings(rules), st.bucket_s)));
+            self.crisis_rule = Some(Box::new(SpikeRule::new(crisis_settings(rules), &st.detector, st.bucket_s)));
         }
         if let (Some(crisis), Some(rule)) = (self.crisis.as_mut(), self.crisis_rule.as_mut()) {
             let c = crisis.observe(at, acc.crisis_terms as f64);

@@ -10,8 +10,21 @@ use crate::rule::{RuleGate, Transition};
 use crate::window::SlidingSum;
 
 /// A surge fires only when counting at least what was counted over its
-/// window is this improbable under the baseline (Poisson).
+/// window is improbable under the baseline (Poisson): at most this
+/// probability per day of windows of its width. A day holds 1,440 one-minute
+/// buckets but only eight three-hour windows, so a one-bucket record must be
+/// far less probable than a three-hour surge to be believed: the test accounts
+/// for how many windows of its width a day offers (a Bonferroni bound), which
+/// keeps the false alarms of a series per day the same at any bucket width.
+const FIRE_TAIL_PER_DAY: f64 = 0.03;
+
+/// ... and never more probable than this over one window, however wide.
 const FIRE_TAIL: f64 = 1e-3;
+
+/// The Poisson tail a window `width_s` seconds wide must reach to fire.
+fn fire_tail(width_s: u64) -> f64 {
+    (FIRE_TAIL_PER_DAY * width_s.max(1) as f64 / 86_400.0).min(FIRE_TAIL)
+}
 
 /// A firing alert holds while its hold window keeps a surplus this
 /// improbable under the baseline (Poisson) ...
@@ -38,6 +51,7 @@ pub(crate) struct SpikeRuleSettings {
     pub enabled: bool,
     pub severity: Severity,
     pub min_volume: u64,
+    pub min_share: f64,
     pub for_s: u64,
     pub cooldown_s: u64,
     pub resolve_after_s: u64,
@@ -67,12 +81,17 @@ pub(crate) struct Fire {
 impl Fire {
     /// Width of the window behind the novelty, in seconds.
     pub(crate) fn window_s(&self, cfg: &DetectorConfig, bucket_s: u64) -> u64 {
-        match self.novelty {
-            Novelty::Spike => cfg.excess_window_s,
-            Novelty::Record => bucket_s,
-            Novelty::Level => cfg.level_window_s,
-            Novelty::Seasonal => cfg.seasonal_window_s,
-        }
+        novelty_window_s(self.novelty, cfg, bucket_s)
+    }
+}
+
+/// Width of the window behind a novelty, in seconds.
+fn novelty_window_s(novelty: Novelty, cfg: &DetectorConfig, bucket_s: u64) -> u64 {
+    match novelty {
+        Novelty::Spike => cfg.excess_window_s,
+        Novelty::Record => bucket_s,
+        Novelty::Level => cfg.level_window_s,
+        Novelty::Seasonal => cfg.seasonal_window_s,
     }
 }
 
@@ -92,7 +111,7 @@ pub(crate) enum SpikeTransition {
 /// counts over the excess window reach the critical size.
 ///
 /// It fires when the detector finds upward novelty on a warmed-up series
-/// and the counts behind it are real (at least `min_volume` above the
+/// and the counts behind it are real (at least `min_volume` and `min_share` of a usual day above the
 /// baseline, and improbable as a Poisson count). Once firing it holds for at
 /// least `resolve_after_s` (the hold period), then for as long as the last
 /// `resolve_after_s` keep a significant surplus over the baseline, whatever
@@ -108,17 +127,21 @@ pub(crate) struct SpikeRule {
     fire: Option<Fire>,
     /// The bucket where the last alert resolved: a new surge starts after it.
     last_resolved: Option<i64>,
+    /// The Poisson tail each novelty's window must reach to fire, in [`Novelty::ALL`] order.
+    tails: [f64; 4],
 }
 
 impl SpikeRule {
-    pub(crate) fn new(settings: SpikeRuleSettings, bucket_s: u64) -> Self {
+    pub(crate) fn new(settings: SpikeRuleSettings, detector: &DetectorConfig, bucket_s: u64) -> Self {
         let steps = (settings.resolve_after_s / bucket_s.max(1)).max(1) as usize;
+        let tails = Novelty::ALL.map(|novelty| fire_tail(novelty_window_s(novelty, detector, bucket_s)));
         SpikeRule {
             settings,
             gate: RuleGate::new(settings.for_s, settings.cooldown_s),
             hold: SlidingSum::covering(steps, HOLD_SLOTS),
             fire: None,
             last_resolved: None,
+            tails,
         }
     }
 
@@ -134,8 +157,9 @@ impl SpikeRule {
         }
         a.up.iter().find_map(|novelty| {
             let window = a.window(novelty);
-            let real = window.extra() >= self.settings.min_volume as f64
-                && poisson_tail(window.observed, window.expected) <= FIRE_TAIL;
+            let tail = Novelty::ALL.iter().position(|n| *n == novelty).map_or(FIRE_TAIL, |i| self.tails[i]);
+            let least = (self.settings.min_volume as f64).max(self.settings.min_share * daily);
+            let real = window.extra() >= least && poisson_tail(window.observed, window.expected) <= tail;
             let far = is_far(a, threshold);
             real.then(|| Fire {
                 novelty,
