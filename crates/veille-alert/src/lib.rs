@@ -32,7 +32,8 @@
 //!   a one-line summary and a description ([`Explanation`]).
 //!
 //! The book does no I/O and follows the caller's clock, so a replay
-//! (backtesting) drives it with event time and gets the same alerts.
+//! (backtesting, watch tests) drives it with event time and gets the same
+//! alerts: [`Replay`] does exactly that.
 //!
 //! # Delivery
 //!
@@ -98,6 +99,7 @@ mod explain;
 mod metrics;
 mod notify;
 mod outbox;
+mod replay;
 mod sample;
 
 pub use alert::{alert_id, Ack, Alert, AlertNotice, AlertScope, AlertState, NoticeKind};
@@ -109,3 +111,4 @@ pub use metrics::AlertMetrics;
 pub use notify::{
     from_config as notifiers_from_config, webhook, AlertmanagerNotifier, Notifier, SlackNotifier, WebhookNotifier,
 };
+pub use replay::{Replay, ReplayOutcome};

@@ -7,9 +7,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use veille_alert::{Alert, AlertBook, AlertScope};
+use veille_alert::{Alert, Replay};
 use veille_config::signals::Severity;
-use veille_signals::{SignalMonitor, SignalOutput};
 
 use crate::context::{open_view, time, DataArgs};
 
@@ -50,43 +49,25 @@ pub(crate) fn run(a: BacktestArgs) -> Result<()> {
     let mut alerts = Vec::new();
     let mut replayed = 0u64;
     for workspace in &workspaces {
-        let mut monitor = SignalMonitor::new(&config.signals).context("[signals]")?;
-        let mut book = AlertBook::new(&config.alerts);
-        let mut out = SignalOutput::default();
+        let mut replay = Replay::new(&config.signals, &config.alerts).context("[signals]")?;
         let total = index.count(workspace, "*", from, to)?;
         let bar = ProgressBar::new(total as u64).with_style(
             ProgressStyle::with_template("{spinner} replaying {msg} {bar:30} {pos}/{len} ({per_sec})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(workspace.clone());
-        let mut last_tick = i64::MIN;
         index.scan(workspace, "*", from, to, |mut mention| {
             if let Some(m) = &matcher {
                 mention.tags.clear();
                 m.tag(&mut mention);
             }
-            let at = mention.created_at;
-            book.observe(&mention);
-            monitor.observe(&mention, &mut out);
-            for event in out.events.drain(..) {
-                book.apply(&event, event.at);
-            }
-            out.buckets.clear();
-            // The book's own clock (pending alerts, re-notification) moves once per minute of history.
-            if at.timestamp() / 60 != last_tick {
-                last_tick = at.timestamp() / 60;
-                book.tick(at);
-            }
+            replay.observe(&mention);
             bar.inc(1);
             true
         })?;
-        monitor.flush(&mut out);
-        for event in out.events.drain(..) {
-            book.apply(&event, event.at);
-        }
         bar.finish_and_clear();
         replayed += total as u64;
-        alerts.extend(book.list(AlertScope::All, Some(workspace)));
+        alerts.extend(replay.finish().alerts);
     }
     alerts.sort_by_key(|a| a.starts_at);
     if a.json {
