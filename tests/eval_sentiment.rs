@@ -97,6 +97,51 @@ fn eval_sentiment_reads_the_airline_csv() {
 }
 
 #[test]
+fn masking_the_airline_watches_names_lifts_both_scorers_on_the_airline_set_and_on_united() {
+    let Some(csv) = common::shared("airline/Tweets.csv") else {
+        return;
+    };
+    let config = common::root().join("config/examples/airlines.toml");
+    for scorer in ["vader", "learned"] {
+        let raw = json(&veille_ok(&["eval", "sentiment", "--airline-csv", s(&csv), "--scorer", scorer]));
+        let masked = json(&veille_ok(&[
+            "eval",
+            "sentiment",
+            "--airline-csv",
+            s(&csv),
+            "--scorer",
+            scorer,
+            "--config",
+            s(&config),
+        ]));
+        assert_eq!(raw["masked"], "none");
+        assert_eq!(masked["masked"], "handles and watch names");
+        let (r, m) = (f64_of(&raw, "macro_f1"), f64_of(&masked, "macro_f1"));
+        eprintln!("{scorer}: macro-F1 {r:.4} as written, {m:.4} masked");
+        let airlines = masked["by_airline"].as_object().expect("by_airline");
+        assert_eq!(airlines.len(), 6);
+        for (airline, figures) in airlines {
+            eprintln!(
+                "  {airline:>15}: {:>5} posts, macro-F1 {:.4} as written, {:.4} masked; net human {:+.1}, scored {:+.1} masked",
+                figures["posts"],
+                f64_of(&raw["by_airline"][airline.as_str()], "macro_f1"),
+                f64_of(figures, "macro_f1"),
+                f64_of(figures, "human_net"),
+                f64_of(figures, "scored_net"),
+            );
+        }
+        let united = |v: &Value| f64_of(&v["by_airline"]["United"], "macro_f1");
+        assert!(m > r, "{scorer}: masking lowers macro-F1 from {r} to {m}");
+        assert!(united(&masked) > united(&raw), "{scorer} on United: {} then {}", united(&raw), united(&masked));
+        if scorer == "vader" {
+            assert!(m >= 0.51, "VADER masked: {m}");
+        }
+        let by_watch = masked["by_watch"].as_object().expect("by_watch");
+        assert!(f64_of(&by_watch["united"], "human_net") < -50.0);
+    }
+}
+
+#[test]
 fn a_trained_model_evaluates_through_model() {
     let (text, labels) = fixture();
     let dir = tempfile::tempdir().unwrap();
@@ -117,6 +162,32 @@ fn a_trained_model_evaluates_through_model() {
     assert!(summary["epochs"].as_u64().expect("epochs") > 0);
     assert_eq!(summary["bytes"].as_u64(), Some(std::fs::metadata(&model).unwrap().len()));
     assert!(f64_of(&summary, "train_macro_f1") >= 0.9, "a linear model fits 30 posts: {summary}");
+    assert_eq!(summary["masked"], "handles");
+
+    // Twice the same file: the second copy is left out; three folds cross-validate the 30 posts.
+    let folded = json(&veille_ok(&[
+        "train",
+        "sentiment",
+        "--train",
+        s(&text),
+        "--labels",
+        s(&labels),
+        "--train",
+        s(&text),
+        "--labels",
+        s(&labels),
+        "--lang",
+        "en",
+        "--folds",
+        "3",
+        "--out",
+        s(&dir.path().join("folded.vsm")),
+    ]));
+    assert_eq!((folded["posts"].as_u64(), folded["duplicates"].as_u64()), (Some(30), Some(30)));
+    let cv = folded["cross_validation"].as_array().expect("cross_validation");
+    assert_eq!(cv.len(), 1, "one entry per --train file that brought posts");
+    let mean = f64_of(&cv[0], "macro_f1_mean");
+    assert!((0.0..=1.0).contains(&mean) && f64_of(&cv[0], "macro_f1_spread") >= 0.0, "{folded}");
 
     let report = eval(&text, &labels, &["--scorer", "learned", "--model", s(&model)]);
     assert_eq!(report["scorer"], "learned");

@@ -473,6 +473,10 @@ after_s = 7200
 duration_s = 600
 intensity = 20
 
+# Two hours of stream before the crisis: judge after one (the default waits a day).
+[signals.detector]
+warmup_s = 3600
+
 [alerts]
 backoff_min_ms = 200
 backoff_max_ms = 1000

@@ -143,8 +143,10 @@ try {
   const waitFrom = Date.now();
   while (Date.now() - waitFrom < alertWaitMs) {
     const cards = await page.$$eval('#alert-list li.incident', (l) => l.length);
-    if (cards > 0) break;
-    check(crisisAt === 0 || Date.now() >= crisisAt, `an alert showed before the crisis began (${cards} cards)`);
+    if (cards > 0) {
+      check(crisisAt === 0 || Date.now() >= crisisAt, `an alert showed before the crisis began (${cards} cards)`);
+      break;
+    }
     await sleep(1000);
   }
   await page.waitForSelector('#alert-list li.incident', { timeout: 1000 });

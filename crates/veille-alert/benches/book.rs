@@ -61,6 +61,7 @@ fn bench(c: &mut Criterion) {
         transition: Transition::Fired,
         severity: Severity::Warning,
         at: last - Duration::minutes(1),
+        started_at: last - Duration::minutes(1),
         decided_at: last,
         provisional: false,
         evidence: Evidence::Spike {
@@ -71,6 +72,10 @@ fn bench(c: &mut Criterion) {
             threshold: 1.8,
             extra_volume: 236.0,
             window_s: 21600,
+            novelty: None,
+            window_observed: 0.0,
+            window_expected: 0.0,
+            daily_volume: 0.0,
         },
     };
     c.bench_function("alert_book/fire_and_resolve_with_explanation", |b| {

@@ -54,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         transition: Transition::Fired,
         severity: Severity::Critical,
         at: burst,
+        started_at: burst,
         decided_at: burst + chrono::Duration::minutes(1),
         provisional: true,
         evidence: Evidence::Spike {
@@ -64,6 +65,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             threshold: 1.8,
             extra_volume: 10.5,
             window_s: 21600,
+            novelty: None,
+            window_observed: 0.0,
+            window_expected: 0.0,
+            daily_volume: 0.0,
         },
     };
     // ...which raises an alert that explains itself.

@@ -55,10 +55,15 @@ pub struct Alert {
     pub severity: Severity,
     /// Pending, firing or resolved.
     pub state: AlertState,
-    /// Event time the condition started (start of the bucket that fired).
+    /// Event time the condition started: the first bucket of the surge for
+    /// the volume detector's rules, else the bucket that fired.
     pub starts_at: DateTime<Utc>,
     /// Event time up to which data was seen when the rule fired.
     pub detected_at: DateTime<Utc>,
+    /// Detection delay: from the start of the condition to the data that
+    /// fired the rule (`detected_at - starts_at`), in seconds of event time.
+    #[serde(default)]
+    pub detection_delay_s: f64,
     /// Event time the condition stopped holding, once resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<DateTime<Utc>>,

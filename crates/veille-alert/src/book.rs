@@ -86,7 +86,8 @@ impl AlertBook {
     /// Applies a signal transition; returns the notice to send, if any.
     ///
     /// A fire opens an alert for its group unless one is active (then it is
-    /// folded in: de-duplication); a resolution closes it once every
+    /// folded in: de-duplication; a fire of higher severity escalates the
+    /// active alert and notifies it again); a resolution closes it once every
     /// condition that fired it resolved. Events for groups with no active
     /// alert are ignored and counted ([`AlertBook::ignored_events`]).
     pub fn apply(&mut self, event: &SignalEvent, now: DateTime<Utc>) -> Option<AlertNotice> {
@@ -101,11 +102,22 @@ impl AlertBook {
                     if event.rule == RuleKind::KeyNodeNegative {
                         alert.explanation = explain::explain(event, &self.recent, self.limits);
                     }
+                    // A surge that grew to matter escalates its alert: one more notice, now paging.
+                    if event.severity > alert.severity {
+                        alert.severity = event.severity;
+                        alert.explanation = explain::explain(event, &self.recent, self.limits);
+                        if alert.state == AlertState::Firing {
+                            return Some(notice(alert, NoticeKind::Firing, now, self.external_url.as_ref()));
+                        }
+                    }
                     return None;
                 }
                 let explanation = explain::explain(event, &self.recent, self.limits);
-                let id = alert_id(&event.workspace, &event.watch, event.rule, event.at);
-                let incident = self.incident_at(&event.workspace, event.at).unwrap_or_else(|| id.clone());
+                let starts_at = event.started_at.min(event.at);
+                let id = alert_id(&event.workspace, &event.watch, event.rule, starts_at);
+                let incident =
+                    self.incident_at(&event.workspace, starts_at, event.decided_at).unwrap_or_else(|| id.clone());
+                let delay = (event.decided_at - starts_at).num_milliseconds().max(0) as f64 / 1000.0;
                 let alert = Alert {
                     id,
                     incident,
@@ -114,8 +126,9 @@ impl AlertBook {
                     rule: event.rule,
                     severity: event.severity,
                     state: AlertState::Pending,
-                    starts_at: event.at,
+                    starts_at,
                     detected_at: event.decided_at,
+                    detection_delay_s: delay,
                     ends_at: None,
                     raised_at: now,
                     resolved_at: None,
@@ -163,17 +176,24 @@ impl AlertBook {
     }
 
     /// The incident a new alert of `workspace` whose condition started at
-    /// `starts_at` (event time) joins: that of the workspace's latest-starting
-    /// active alert that started within the incident window of it. Event
-    /// time, so that a replay groups as the live stream did, and a backlog
-    /// caught up at once does not make one incident of days of alerts.
-    fn incident_at(&self, workspace: &str, starts_at: DateTime<Utc>) -> Option<String> {
+    /// `starts_at` and was detected at `detected_at` (event time) joins: that
+    /// of the workspace's latest-starting active alert that started, or was
+    /// detected, within the incident window of it (a burst of crisis words
+    /// that simmered for half an hour before the volume jumped is still the
+    /// same crisis). Event time, so that a replay groups as the live stream
+    /// did, and a backlog caught up at once does not make one incident of
+    /// days of alerts.
+    fn incident_at(&self, workspace: &str, starts_at: DateTime<Utc>, detected_at: DateTime<Utc>) -> Option<String> {
         if self.incident_window <= Duration::zero() {
             return None;
         }
+        let near = |a: &Alert| {
+            (starts_at - a.starts_at).abs() <= self.incident_window
+                || (detected_at - a.detected_at).abs() <= self.incident_window
+        };
         self.active
             .values()
-            .filter(|a| a.workspace == workspace && (starts_at - a.starts_at).abs() <= self.incident_window)
+            .filter(|a| a.workspace == workspace && near(a))
             .max_by(|a, b| a.starts_at.cmp(&b.starts_at).then_with(|| b.id.cmp(&a.id)))
             .map(|a| a.incident_id().to_string())
     }
@@ -250,6 +270,7 @@ fn fire(alert: &mut Alert, now: DateTime<Utc>, url: Option<&String>, metrics: Op
     alert.state = AlertState::Firing;
     if let Some(m) = metrics {
         m.fired.with_label_values(&[alert.rule.as_str()]).inc();
+        m.delay.with_label_values(&[alert.rule.as_str()]).observe(alert.detection_delay_s);
     }
     notice(alert, NoticeKind::Firing, now, url)
 }

@@ -109,7 +109,7 @@ fn lookback(evidence: &Evidence) -> Duration {
 /// Builds the explanation of a fired `event` from the recent mentions.
 pub(crate) fn explain(event: &SignalEvent, recent: &RecentMentions, limits: Limits) -> Explanation {
     let to = event.decided_at.max(event.at);
-    let from = event.at.min(to - lookback(&event.evidence));
+    let from = event.started_at.min(event.at).min(to - lookback(&event.evidence));
     let window = recent.window(&event.workspace, &event.watch, from, to);
 
     let mut terms: HashMap<&str, u32> = HashMap::new();
@@ -248,10 +248,15 @@ pub(crate) fn summary(event: &SignalEvent) -> String {
         (Evidence::Spike { value, baseline, .. }, Transition::Resolved) => {
             format!("back to {value:.0} per bucket vs {baseline:.1} expected")
         }
-        (Evidence::Spike { value, baseline, score, threshold, extra_volume, .. }, Transition::Fired) => {
+        (
+            Evidence::Spike { window_observed, window_expected, extra_volume, window_s, novelty, .. },
+            Transition::Fired,
+        ) => {
             let unit = if event.rule == RuleKind::CrisisBurst { "crisis-term hits" } else { "mentions" };
+            let what = novelty.map_or("surge", veille_signals::Novelty::as_str);
             format!(
-                "{value:.0} {unit} in one bucket vs {baseline:.1} expected, {extra_volume:.0} extra, score {score:.2} (threshold {threshold})"
+                "{window_observed:.0} {unit} over {} vs {window_expected:.1} expected ({extra_volume:.0} extra, {what})",
+                veille_signals::duration_text(*window_s)
             )
         }
         (Evidence::Share { value, baseline, negative, scored, .. }, _) => {
@@ -332,10 +337,24 @@ fn author_line(a: &AuthorActivity) -> String {
 
 fn series_line(evidence: &Evidence) -> String {
     match evidence {
-        Evidence::Spike { value, baseline, z, score, threshold, extra_volume, window_s } => format!(
-            "Series: {value:.0} in the bucket against a baseline of {baseline:.1} (deviation {z:.1} scales); \
-             {extra_volume:.0} above baseline over {} h; spike score {score:.2} against a threshold of {threshold}.",
-            window_s / 3600
+        Evidence::Spike {
+            value,
+            baseline,
+            z,
+            score,
+            threshold,
+            extra_volume,
+            window_s,
+            novelty,
+            window_observed,
+            window_expected,
+            daily_volume,
+        } => format!(
+            "Series: {} over {}: {window_observed:.0} against {window_expected:.1} expected ({extra_volume:.0} extra; \
+             the watch usually has {daily_volume:.0} mentions a day). Last bucket {value:.0} against a baseline of {baseline:.1} \
+             (deviation {z:.1} scales); spike score {score:.2} against a threshold of {threshold}.",
+            novelty.map_or("surge", veille_signals::Novelty::as_str),
+            veille_signals::duration_text(*window_s)
         ),
         Evidence::Share { value, baseline, negative, scored, z, window_s } => format!(
             "Series: {:.1}% negative ({negative:.0} of {scored:.0} scored mentions over {} min) against a baseline of {:.1}% (z {z:.1}).",

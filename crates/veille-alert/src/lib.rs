@@ -32,7 +32,8 @@
 //!   a one-line summary and a description ([`Explanation`]).
 //!
 //! The book does no I/O and follows the caller's clock, so a replay
-//! (backtesting) drives it with event time and gets the same alerts.
+//! (backtesting, watch tests) drives it with event time and gets the same
+//! alerts: [`Replay`] does exactly that.
 //!
 //! # Delivery
 //!
@@ -57,7 +58,7 @@
 //! use chrono::{TimeZone, Utc};
 //! use veille_alert::{AlertBook, AlertScope, AlertState, NoticeKind};
 //! use veille_config::{alerts::AlertsConfig, signals::Severity};
-//! use veille_signals::{Evidence, RuleKind, SignalEvent, Transition};
+//! use veille_signals::{Evidence, Novelty, RuleKind, SignalEvent, Transition};
 //!
 //! let mut book = AlertBook::new(&AlertsConfig::default());
 //! let at = Utc.with_ymd_and_hms(2026, 1, 5, 10, 0, 0).unwrap();
@@ -68,11 +69,14 @@
 //!     transition: Transition::Fired,
 //!     severity: Severity::Critical,
 //!     at,
+//!     started_at: at,
 //!     decided_at: at + chrono::Duration::minutes(1),
 //!     provisional: true,
 //!     evidence: Evidence::Spike {
 //!         value: 412.0, baseline: 18.0, z: 9.5, score: 4.2,
-//!         threshold: 1.8, extra_volume: 394.0, window_s: 21600,
+//!         threshold: 1.8, extra_volume: 394.0, window_s: 10800,
+//!         novelty: Some(Novelty::Spike), window_observed: 412.0, window_expected: 18.0,
+//!         daily_volume: 900.0,
 //!     },
 //! };
 //! let fired = book.apply(&event, at).unwrap();
@@ -95,6 +99,7 @@ mod explain;
 mod metrics;
 mod notify;
 mod outbox;
+mod replay;
 mod sample;
 
 pub use alert::{alert_id, Ack, Alert, AlertNotice, AlertScope, AlertState, NoticeKind};
@@ -106,3 +111,4 @@ pub use metrics::AlertMetrics;
 pub use notify::{
     from_config as notifiers_from_config, webhook, AlertmanagerNotifier, Notifier, SlackNotifier, WebhookNotifier,
 };
+pub use replay::{Replay, ReplayOutcome};

@@ -14,6 +14,7 @@ pub struct AlertMetrics {
     pub(crate) depth: IntGaugeVec,
     pub(crate) bytes: IntGaugeVec,
     pub(crate) latency: HistogramVec,
+    pub(crate) delay: HistogramVec,
 }
 
 impl AlertMetrics {
@@ -50,6 +51,14 @@ impl AlertMetrics {
                 .buckets(vec![0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0]),
                 &["receiver"],
             )?,
+            delay: HistogramVec::new(
+                HistogramOpts::new(
+                    "veille_alert_detection_delay_seconds",
+                    "From the start of an alert's condition (the first bucket of a surge) to the data that fired it, in event time, by rule",
+                )
+                .buckets(vec![0.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0]),
+                &["rule"],
+            )?,
         };
         registry.register(Box::new(m.fired.clone()))?;
         registry.register(Box::new(m.sent.clone()))?;
@@ -59,6 +68,7 @@ impl AlertMetrics {
         registry.register(Box::new(m.depth.clone()))?;
         registry.register(Box::new(m.bytes.clone()))?;
         registry.register(Box::new(m.latency.clone()))?;
+        registry.register(Box::new(m.delay.clone()))?;
         Ok(m)
     }
 }

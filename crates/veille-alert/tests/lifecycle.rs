@@ -6,10 +6,32 @@ use chrono::Duration;
 use common::{key_node, mention, spike, t0};
 use veille_alert::{AckError, AlertBook, AlertScope, AlertState, NoticeKind};
 use veille_config::alerts::AlertsConfig;
+use veille_config::signals::Severity;
 use veille_signals::Transition;
 
 fn book() -> AlertBook {
     AlertBook::new(&AlertsConfig::default())
+}
+
+#[test]
+fn a_warning_that_grows_to_matter_escalates_once_and_pages() {
+    let mut b = book();
+    let mut warning = spike("acme", Transition::Fired, t0(), 60.0);
+    warning.severity = Severity::Warning;
+    let fired = b.apply(&warning, t0()).expect("a notice");
+    assert_eq!(fired.alert.severity, Severity::Warning);
+
+    // The same surge, grown: the alert becomes critical and is notified again (the page).
+    let later = t0() + Duration::minutes(20);
+    let grown = spike("acme", Transition::Fired, later, 900.0);
+    let escalated = b.apply(&grown, later).expect("the escalation is notified");
+    assert_eq!((escalated.kind, escalated.sequence), (NoticeKind::Firing, 1));
+    assert_eq!(escalated.alert.id, fired.alert.id, "one alert for the surge");
+    assert_eq!(escalated.alert.severity, Severity::Critical);
+    assert!(escalated.alert.explanation.summary.starts_with("[critical]"), "{}", escalated.alert.explanation.summary);
+    // Further fires of the same severity fold in silently.
+    assert!(b.apply(&spike("acme", Transition::Fired, later + Duration::minutes(1), 950.0), later).is_none());
+    assert_eq!(b.list(AlertScope::Active, None).len(), 1);
 }
 
 #[test]
@@ -225,4 +247,17 @@ fn a_key_node_alert_shows_the_post_first() {
     assert_eq!(first.key, "x:bigvoice-post");
     assert_eq!(first.excerpt, "Acme lied to us");
     assert!(n.alert.explanation.summary.contains("@bigvoice (key node 0.93)"), "{}", n.alert.explanation.summary);
+}
+
+#[test]
+fn a_burst_that_simmered_before_the_volume_jumped_joins_the_volume_alert_incident() {
+    let mut b = book(); // incident_window_s 900
+    let at = t0() + Duration::minutes(40);
+    let volume = b.apply(&spike("acme", Transition::Fired, at, 400.0), at).unwrap().alert;
+    // Crisis words trickled in for half an hour, then surged with the volume: detected together.
+    let mut simmered = spike("acme-crisis", Transition::Fired, at, 90.0);
+    simmered.started_at = t0() + Duration::minutes(8);
+    let burst = b.apply(&simmered, at).unwrap().alert;
+    assert!(volume.starts_at - burst.starts_at > Duration::minutes(15), "{burst:?}");
+    assert_eq!(burst.incident, volume.incident, "detected in the same minute: one incident");
 }

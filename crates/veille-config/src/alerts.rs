@@ -11,7 +11,7 @@
 //! enabled = true
 //! renotify_s = 3600              # re-send a firing, unacknowledged alert this often
 //! pending_s = 0                  # hold a new alert this long before notifying (0: at once)
-//! incident_window_s = 900        # alerts of a workspace starting this close together share an incident
+//! incident_window_s = 900        # alerts of a workspace starting or detected this close together share an incident
 //! history_size = 1000            # resolved alerts kept for the API
 //! outbox_max_bytes = 16777216    # undelivered notifications kept per receiver
 //! backoff_min_ms = 500           # first retry delay
@@ -53,8 +53,9 @@ pub struct AlertsConfig {
     #[serde(default)]
     pub pending_s: u64,
     /// A new alert joins the incident of the workspace's latest-starting
-    /// active alert when their conditions started at most this far apart
-    /// (event time, in seconds); otherwise it opens an incident of its own.
+    /// active alert when their conditions started, or were detected, at most
+    /// this far apart (event time, in seconds); otherwise it opens an
+    /// incident of its own.
     /// Alerts of one
     /// incident carry its id (the `incident` label in Alertmanager), so that
     /// one crisis tripping several rules and watches pages once when

@@ -11,7 +11,7 @@
 //! allowed_lateness_s = 120
 //!
 //! [signals.detector]
-//! threshold = 1.8
+//! threshold = 2.8
 //!
 //! [signals.rules.volume_spike]
 //! severity = "critical"
@@ -62,6 +62,12 @@ pub struct SignalsConfig {
     /// arrive and still count in its bucket, in seconds. Default 120.
     #[serde(default = "default_u64::<120>")]
     pub allowed_lateness_s: u64,
+    /// At start, `veille run` replays this much of the indexed history (before
+    /// the newest indexed mention) through the detectors before it evaluates
+    /// anything new, so a restart neither goes blind nor judges on a cold
+    /// baseline; in seconds, 0 to start cold. Default 604,800 (7 days).
+    #[serde(default = "default_u64::<604800>")]
+    pub rebuild_s: u64,
     /// The streaming baseline and spike detector shared by the volume and crisis rules.
     #[serde(default)]
     pub detector: DetectorConfig,
@@ -77,6 +83,7 @@ impl Default for SignalsConfig {
             bucket_s: 60,
             rollups_s: default_rollups_s(),
             allowed_lateness_s: 120,
+            rebuild_s: 604_800,
             detector: DetectorConfig::default(),
             rules: RulesConfig::default(),
         }
@@ -108,57 +115,93 @@ impl SignalsConfig {
     }
 }
 
-/// `[signals.detector]`: the robust seasonal baseline and the spike score.
+/// `[signals.detector]`: the volume detector every count series (mention
+/// volume, crisis-term hits) runs, and `veille eval nab` scores.
 ///
-/// Counts are variance-stabilised (`value^power`), compared with a baseline
-/// made of a level, an hour-of-day profile and a day-of-week profile, and
-/// divided by a robust scale to give a deviation `z`. Buckets whose `z`
-/// exceeds `excess_cutoff` add `z - excess_cutoff` to a sliding sum over
-/// `excess_window_s`; the spike score is that sum divided by the median of the
-/// sum's daily maxima over the last `reference_days`. A score of 1 means "as
-/// unusual as the most unusual moment of a typical day". Residuals are clipped
-/// before they update the baseline, so a spike never inflates it.
+/// It looks for four kinds of novelty, each against the series' own history,
+/// so that one set of numbers suits a brand heard ten times a day and one
+/// heard ten times a second:
+///
+/// * **record**: a bucket beyond everything seen so far, by `record_margin`
+///   of the range seen;
+/// * **level**: the mean over `level_window_s` beyond every earlier such mean,
+///   by `level_margin` of their range;
+/// * **seasonal**: the mean over `seasonal_window_s` beyond what was seen at
+///   the same hour of day (once `seasonal_min_days` days of it were seen), by
+///   `seasonal_margin` of the range seen;
+/// * **spike**: counts are variance-stabilised (`value^power`) and compared
+///   with a baseline made of a level and an hour-of-day profile; the
+///   deviation `z` is the residual over a robust scale. Buckets whose `z`
+///   exceeds `excess_cutoff` add `z - excess_cutoff` to a sliding sum over
+///   `excess_window_s`; the spike score is that sum divided by the median of
+///   its daily maxima over the last `reference_days` (at least
+///   `min_reference`), and the spike holds from `threshold`. Residuals are
+///   clipped to `clip` scales before they update the baseline, so a spike
+///   never inflates it.
+///
+/// A series raises nothing before its warm-up: `warmup_s` of event time and
+/// `warmup_buckets` buckets that held at least one mention.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectorConfig {
-    /// Exponent of the variance-stabilising power transform. Default 0.7.
+    /// Exponent of the variance-stabilising transform of counts
+    /// (`2 (count + 3/8)^power`); series of real values are compared as they are. Default 0.7.
     #[serde(default = "default_power")]
     pub power: f64,
-    /// Time constant of the level, in seconds. Default 30,000 (about 8 hours).
+    /// Time constant of the baseline's level, in seconds. Default 30,000 (about 8 hours).
     #[serde(default = "default_level_memory_s")]
     pub level_memory_s: f64,
-    /// Time constant of each hour-of-day offset, in days of history. Default 0.8.
+    /// Time constant of each hour-of-day offset, in days of history. Default 3.
     #[serde(default = "default_seasonal_memory_days")]
     pub seasonal_memory_days: f64,
-    /// Time constant of each day-of-week offset, in weeks of history. Default 0.5.
-    #[serde(default = "default_weekly_memory_weeks")]
-    pub weekly_memory_weeks: f64,
     /// Time constant of the robust scale (mean absolute deviation), in seconds. Default 30,000.
     #[serde(default = "default_scale_memory_s")]
     pub scale_memory_s: f64,
-    /// Residuals are clipped to this many scales before they update the baseline. Default 4.
+    /// Residuals are clipped to this many scales before they update the baseline. Default 5.
     #[serde(default = "default_clip")]
     pub clip: f64,
-    /// Deviation (in scales) above which a bucket counts as excess. Default 3.
+    /// Deviation (in scales) above which a bucket counts as excess. Default 4.
     #[serde(default = "default_excess_cutoff")]
     pub excess_cutoff: f64,
-    /// Width of the sliding window that sums excess, in seconds. Default 21,600 (6 hours).
-    #[serde(default = "default_u64::<21600>")]
+    /// Width of the sliding window that sums excess, in seconds. Default 10,800 (3 hours).
+    #[serde(default = "default_u64::<10800>")]
     pub excess_window_s: u64,
     /// Days of daily maxima the reference (their median) is taken over. Default 28.
     #[serde(default = "default_reference_days")]
     pub reference_days: usize,
-    /// Spike score at or above which the volume and crisis rules hold. Default 1.8.
+    /// Spike score from which the spike holds. Default 2.8.
     #[serde(default = "default_threshold")]
     pub threshold: f64,
     /// Least reference (typical daily maximum of the excess sum), so a series
-    /// whose days are perfectly calm is not alarmed by one odd bucket. Default 5.
+    /// whose days are perfectly calm is not alarmed by one odd bucket. Default 8.
     #[serde(default = "default_min_reference")]
     pub min_reference: f64,
-    /// Before the first full day of history there is no reference: the rules
-    /// then hold only when the excess sum reaches this many scales. Default 60.
-    #[serde(default = "default_cold_start_excess")]
-    pub cold_start_excess: f64,
+    /// How far beyond the range seen a record must go, as a share of that range. Default 0.03.
+    #[serde(default = "default_record_margin")]
+    pub record_margin: f64,
+    /// Width of the window whose mean the level novelty follows, in seconds. Default 7,200 (2 hours).
+    #[serde(default = "default_u64::<7200>")]
+    pub level_window_s: u64,
+    /// How far beyond the range of earlier window means a new level must go, as a share of it. Default 0.05.
+    #[serde(default = "default_level_margin")]
+    pub level_margin: f64,
+    /// Width of the window whose mean the seasonal novelty follows, in seconds. Default 21,600 (6 hours).
+    #[serde(default = "default_u64::<21600>")]
+    pub seasonal_window_s: u64,
+    /// How far beyond what was seen at the same hour of day a mean must go,
+    /// as a share of the whole range seen. Default 0.03.
+    #[serde(default = "default_seasonal_margin")]
+    pub seasonal_margin: f64,
+    /// Days an hour of day must have been seen before it judges. Default 10.
+    #[serde(default = "default_u64::<10>")]
+    pub seasonal_min_days: u64,
+    /// Event time a series must have been followed before it raises anything, in seconds. Default 86,400.
+    #[serde(default = "default_u64::<86400>")]
+    pub warmup_s: u64,
+    /// Buckets holding at least one mention a series must have had before it
+    /// raises anything (a brand heard ten times a day waits about three days). Default 30.
+    #[serde(default = "default_u64::<30>")]
+    pub warmup_buckets: u64,
 }
 
 impl Default for DetectorConfig {
@@ -167,15 +210,21 @@ impl Default for DetectorConfig {
             power: default_power(),
             level_memory_s: default_level_memory_s(),
             seasonal_memory_days: default_seasonal_memory_days(),
-            weekly_memory_weeks: default_weekly_memory_weeks(),
             scale_memory_s: default_scale_memory_s(),
             clip: default_clip(),
             excess_cutoff: default_excess_cutoff(),
-            excess_window_s: 21600,
+            excess_window_s: 10800,
             reference_days: default_reference_days(),
             threshold: default_threshold(),
             min_reference: default_min_reference(),
-            cold_start_excess: default_cold_start_excess(),
+            record_margin: default_record_margin(),
+            level_window_s: 7200,
+            level_margin: default_level_margin(),
+            seasonal_window_s: 21600,
+            seasonal_margin: default_seasonal_margin(),
+            seasonal_min_days: 10,
+            warmup_s: 86400,
+            warmup_buckets: 30,
         }
     }
 }
@@ -187,12 +236,10 @@ impl DetectorConfig {
             ("power", self.power),
             ("level_memory_s", self.level_memory_s),
             ("seasonal_memory_days", self.seasonal_memory_days),
-            ("weekly_memory_weeks", self.weekly_memory_weeks),
             ("scale_memory_s", self.scale_memory_s),
             ("clip", self.clip),
             ("threshold", self.threshold),
             ("min_reference", self.min_reference),
-            ("cold_start_excess", self.cold_start_excess),
         ];
         for (key, value) in positive {
             if !(value > 0.0 && value.is_finite()) {
@@ -202,11 +249,26 @@ impl DetectorConfig {
         if self.power > 1.0 {
             return Err(("power".to_string(), "must be in (0, 1]".to_string()));
         }
-        if !(self.excess_cutoff >= 0.0 && self.excess_cutoff.is_finite()) {
-            return Err(("excess_cutoff".to_string(), "must be zero or a positive number".to_string()));
+        let non_negative = [
+            ("excess_cutoff", self.excess_cutoff),
+            ("record_margin", self.record_margin),
+            ("level_margin", self.level_margin),
+            ("seasonal_margin", self.seasonal_margin),
+        ];
+        for (key, value) in non_negative {
+            if !(value >= 0.0 && value.is_finite()) {
+                return Err((key.to_string(), "must be zero or a positive number".to_string()));
+            }
         }
-        if self.excess_window_s == 0 {
-            return Err(("excess_window_s".to_string(), "must be at least 1".to_string()));
+        let widths = [
+            ("excess_window_s", self.excess_window_s),
+            ("level_window_s", self.level_window_s),
+            ("seasonal_window_s", self.seasonal_window_s),
+        ];
+        for (key, value) in widths {
+            if value == 0 || value > 7 * 86_400 {
+                return Err((key.to_string(), "must be between 1 and 604800 (a week)".to_string()));
+            }
         }
         if self.reference_days == 0 || self.reference_days > 366 {
             return Err(("reference_days".to_string(), "must be between 1 and 366".to_string()));
@@ -239,6 +301,23 @@ pub struct RulesConfig {
 
 impl RulesConfig {
     fn validate(&self) -> Result<(), (String, String)> {
+        for (key, share) in [
+            ("volume_spike.critical_share", self.volume_spike.critical_share),
+            ("crisis_burst.critical_share", self.crisis_burst.critical_share),
+            ("volume_spike.min_share", self.volume_spike.min_share),
+            ("crisis_burst.min_share", self.crisis_burst.min_share),
+        ] {
+            if !(share >= 0.0 && share.is_finite()) {
+                return Err((key.into(), "must be zero or a positive number".into()));
+            }
+        }
+        for (key, hold) in
+            [("volume_spike", self.volume_spike.resolve_after_s), ("crisis_burst", self.crisis_burst.resolve_after_s)]
+        {
+            if hold == 0 || hold > 86_400 {
+                return Err((format!("{key}.resolve_after_s"), "must be between 1 and 86400 (a day)".into()));
+            }
+        }
         let n = &self.negative_surge;
         if !(n.min_z > 0.0 && n.min_z.is_finite()) {
             return Err(("negative_surge.min_z".into(), "must be a positive number".into()));
@@ -273,7 +352,7 @@ pub struct RuleSettings {
     pub min_volume: u64,
     /// How long the condition must hold before the rule fires, in seconds (0 fires at once).
     pub for_s: u64,
-    /// After firing, the rule stays quiet this long for the same watch, in seconds.
+    /// After an alert of the rule resolved, it opens no new one for the same watch this long, in seconds.
     pub cooldown_s: u64,
 }
 
@@ -296,30 +375,55 @@ macro_rules! rule_settings {
     };
 }
 
-/// `[signals.rules.volume_spike]`: the spike score of mention counts.
+/// `[signals.rules.volume_spike]`: the volume detector on mention counts.
+///
+/// The rule fires when the detector finds upward novelty (a record, a new
+/// level, a seasonal novelty or a spike) on a warmed-up series and the counts
+/// behind it are real: at least `min_volume` mentions above the baseline in
+/// the detector's window, and at least `min_share` of the watch's usual daily
+/// mentions, and improbable under the baseline as a Poisson count. It stays one alert for as long as the surge lasts and resolves once
+/// the last `resolve_after_s` hold no significant surplus; it then cannot
+/// open a new alert for `cooldown_s`.
+///
+/// Severity: `severity` is the most an alert of the rule can be. A critical
+/// alert needs the surge far outside the baseline (a record, or a spike score
+/// at least twice the threshold) and to matter in absolute numbers: at least
+/// `critical_min_volume` extra counts and at least `critical_share` of the
+/// watch's usual daily mentions. Any other alert of the rule is a warning.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VolumeSpikeRule {
     /// Whether the rule runs. Default true.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
-    /// Severity of its alerts. Default `warning`.
+    /// The highest severity of its alerts. Default `warning`.
     #[serde(default)]
     pub severity: Severity,
-    /// Least number of mentions above the baseline, summed over the buckets of
-    /// the excess window that deviate past the cutoff. Default 20.
+    /// Least number of mentions above the baseline behind the detection. Default 20.
     #[serde(default = "default_u64::<20>")]
     pub min_volume: u64,
-    /// How long the spike must last before the rule fires, in seconds. Default 0.
+    /// Least number of mentions above the baseline behind the detection, as a
+    /// share of the watch's usual daily mentions: a one-minute blip of a busy
+    /// brand is not a surge. Default 0.002 (60 extra mentions for a brand
+    /// heard 30,000 times a day).
+    #[serde(default = "default_min_share")]
+    pub min_share: f64,
+    /// How long the surge must last before the rule fires, in seconds. Default 0.
     #[serde(default)]
     pub for_s: u64,
-    /// Quiet time after firing, in seconds. Default 21,600 (6 hours).
+    /// After an alert resolved, the rule opens no new one for the watch this long, in seconds. Default 21,600 (6 hours).
     #[serde(default = "default_u64::<21600>")]
     pub cooldown_s: u64,
-    /// A firing alert resolves once no bucket has deviated above the excess
-    /// cutoff for this long, in seconds. Default 600.
-    #[serde(default = "default_u64::<600>")]
+    /// Hold period: a firing alert resolves once this many seconds of the
+    /// series hold no significant surplus over the baseline. Default 3,600.
+    #[serde(default = "default_u64::<3600>")]
     pub resolve_after_s: u64,
+    /// Least extra mentions for a critical alert. Default 100.
+    #[serde(default = "default_u64::<100>")]
+    pub critical_min_volume: u64,
+    /// Least extra mentions for a critical alert, as a share of the watch's usual daily mentions. Default 0.2.
+    #[serde(default = "default_volume_critical_share")]
+    pub critical_share: f64,
 }
 
 impl Default for VolumeSpikeRule {
@@ -328,39 +432,56 @@ impl Default for VolumeSpikeRule {
             enabled: true,
             severity: Severity::Warning,
             min_volume: 20,
+            min_share: default_min_share(),
             for_s: 0,
             cooldown_s: 21600,
-            resolve_after_s: 600,
+            resolve_after_s: 3600,
+            critical_min_volume: 100,
+            critical_share: default_volume_critical_share(),
         }
     }
 }
 
 rule_settings!(VolumeSpikeRule, |r| r.min_volume, r.for_s);
 
-/// `[signals.rules.crisis_burst]`: the spike score of crisis-term hits.
+/// `[signals.rules.crisis_burst]`: the volume detector on crisis-term hits.
+///
+/// Same lifecycle and severity rule as `volume_spike`, on the count of
+/// crisis-term hits in the watch's mentions (the share is of the watch's
+/// usual daily mentions, so a burst matters when it is a visible part of
+/// what people say about the brand).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrisisBurstRule {
     /// Whether the rule runs. Default true.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
-    /// Severity of its alerts. Default `critical`.
+    /// The highest severity of its alerts. Default `critical`.
     #[serde(default = "default_critical")]
     pub severity: Severity,
-    /// Least number of crisis-term hits above the baseline, summed over the
-    /// buckets of the excess window that deviate past the cutoff. Default 10.
+    /// Least number of crisis-term hits above the baseline behind the detection. Default 10.
     #[serde(default = "default_u64::<10>")]
     pub min_volume: u64,
+    /// Least number of crisis-term hits above the baseline behind the
+    /// detection, as a share of the watch's usual daily mentions. Default 0.002.
+    #[serde(default = "default_min_share")]
+    pub min_share: f64,
     /// How long the burst must last before the rule fires, in seconds. Default 0.
     #[serde(default)]
     pub for_s: u64,
-    /// Quiet time after firing, in seconds. Default 21,600 (6 hours).
+    /// After an alert resolved, the rule opens no new one for the watch this long, in seconds. Default 21,600 (6 hours).
     #[serde(default = "default_u64::<21600>")]
     pub cooldown_s: u64,
-    /// A firing alert resolves once no bucket has deviated above the excess
-    /// cutoff for this long, in seconds. Default 600.
-    #[serde(default = "default_u64::<600>")]
+    /// Hold period: a firing alert resolves once this many seconds of the
+    /// series hold no significant surplus over the baseline. Default 3,600.
+    #[serde(default = "default_u64::<3600>")]
     pub resolve_after_s: u64,
+    /// Least extra crisis-term hits for a critical alert. Default 30.
+    #[serde(default = "default_u64::<30>")]
+    pub critical_min_volume: u64,
+    /// Least extra hits for a critical alert, as a share of the watch's usual daily mentions. Default 0.1.
+    #[serde(default = "default_crisis_critical_share")]
+    pub critical_share: f64,
 }
 
 impl Default for CrisisBurstRule {
@@ -369,9 +490,12 @@ impl Default for CrisisBurstRule {
             enabled: true,
             severity: Severity::Critical,
             min_volume: 10,
+            min_share: default_min_share(),
             for_s: 0,
             cooldown_s: 21600,
-            resolve_after_s: 600,
+            resolve_after_s: 3600,
+            critical_min_volume: 30,
+            critical_share: default_crisis_critical_share(),
         }
     }
 }
@@ -426,15 +550,16 @@ impl Default for NegativeSurgeRule {
 rule_settings!(NegativeSurgeRule, |r| r.min_volume, r.for_s);
 
 /// `[signals.rules.key_node_negative]`: an influential author attacks. It
-/// fires on the mention itself (no minimum volume, no "for" duration).
+/// fires on the mention itself (no minimum volume, no "for" duration). One
+/// post is not a crisis in numbers, so its alerts are warnings unless set otherwise.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyNodeRule {
     /// Whether the rule runs. Default true.
     #[serde(default = "default_enabled")]
     pub enabled: bool,
-    /// Severity of its alerts. Default `critical`.
-    #[serde(default = "default_critical")]
+    /// Severity of its alerts. Default `warning`.
+    #[serde(default)]
     pub severity: Severity,
     /// Quiet time per author and watch after firing, in seconds. Default 3,600.
     #[serde(default = "default_u64::<3600>")]
@@ -448,7 +573,7 @@ impl Default for KeyNodeRule {
     fn default() -> Self {
         KeyNodeRule {
             enabled: true,
-            severity: Severity::Critical,
+            severity: Severity::Warning,
             cooldown_s: 3600,
             min_key_node: default_min_key_node(),
         }
@@ -510,31 +635,43 @@ fn default_level_memory_s() -> f64 {
     30_000.0
 }
 fn default_seasonal_memory_days() -> f64 {
-    0.8
-}
-fn default_weekly_memory_weeks() -> f64 {
-    0.5
+    3.0
 }
 fn default_scale_memory_s() -> f64 {
     30_000.0
 }
 fn default_clip() -> f64 {
-    4.0
+    5.0
 }
 fn default_excess_cutoff() -> f64 {
-    3.0
+    4.0
 }
 fn default_reference_days() -> usize {
     28
 }
 fn default_threshold() -> f64 {
-    1.8
+    2.8
 }
 fn default_min_reference() -> f64 {
-    5.0
+    8.0
 }
-fn default_cold_start_excess() -> f64 {
-    60.0
+fn default_min_share() -> f64 {
+    0.002
+}
+fn default_volume_critical_share() -> f64 {
+    0.2
+}
+fn default_crisis_critical_share() -> f64 {
+    0.1
+}
+fn default_record_margin() -> f64 {
+    0.03
+}
+fn default_level_margin() -> f64 {
+    0.05
+}
+fn default_seasonal_margin() -> f64 {
+    0.03
 }
 fn default_share_min_z() -> f64 {
     4.0
@@ -567,7 +704,8 @@ mod tests {
         assert_eq!(cfg.bucket_s, 60);
         assert_eq!(cfg.rollups_s, vec![300, 3600]);
         assert_eq!(cfg.rules.volume_spike.cooldown_s, 6 * 3600);
-        assert_eq!(cfg.rules.key_node_negative.severity, Severity::Critical);
+        assert_eq!(cfg.rules.key_node_negative.severity, Severity::Warning);
+        assert_eq!(cfg.rules.crisis_burst.severity, Severity::Critical);
         assert!(cfg.validate().is_ok());
     }
 
@@ -581,7 +719,7 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.allowed_lateness_s, 30);
         assert_eq!(cfg.detector.threshold, 2.5);
-        assert_eq!(cfg.detector.excess_cutoff, 3.0);
+        assert_eq!(cfg.detector.excess_cutoff, 4.0);
         assert_eq!(cfg.rules.volume_spike.severity, Severity::Critical);
         assert_eq!(cfg.rules.volume_spike.min_volume, 50);
         assert_eq!(cfg.rules.volume_spike.cooldown_s, 6 * 3600, "unnamed fields keep the rule's own default");

@@ -10,12 +10,26 @@
 //! Time: a stream whose event time is close to the wall clock is *live*; the
 //! book then runs on the wall clock, and a ticker moves the watermark forward
 //! every second so buckets close (and the flat-line rule sees silence) even
-//! when nothing arrives. A replay of older mentions runs on event time only.
+//! when nothing arrives. The ticker moves event time on by the wall-clock time
+//! that passed since the last mention arrived, never past the wall clock: a
+//! source catching up on its backlog (mentions arriving back to back, minutes
+//! or hours old) keeps its buckets open until their mentions are in, while a
+//! source that went silent sees its buckets close as the clock runs. A replay
+//! of older mentions runs on event time only.
+//!
+//! Restart: before the sources start, [`Alerts::rebuild`] replays the last
+//! `[signals] rebuild_s` of indexed history (stored tags and scores) through
+//! the monitor, so every series has its baseline and warm-up back and a
+//! restart neither goes blind nor judges on a cold baseline. What the replay
+//! decides goes into the alert book silently: the run that indexed those
+//! mentions decided the same and notified it (its outbox keeps what it could
+//! not deliver).
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, Duration, Utc};
 use veille_alert::{AlertBook, AlertMetrics, AlertNotice, Dispatcher, DispatcherHandle};
+use veille_index::MentionIndex;
 use veille_model::Mention;
 use veille_signals::{SignalMonitor, SignalOutput};
 
@@ -47,6 +61,8 @@ struct State {
     dispatcher: Option<DispatcherHandle>,
     /// Newest event time seen.
     watermark: Option<DateTime<Utc>>,
+    /// When (wall clock) the last mention arrived.
+    last_arrival: Option<std::time::Instant>,
 }
 
 impl Alerts {
@@ -55,7 +71,14 @@ impl Alerts {
     pub fn new(config: &veille_config::Config) -> Result<Self, PipelineError> {
         let monitor = SignalMonitor::new(&config.signals)?;
         let book = AlertBook::new(&config.alerts).with_metrics(alert_metrics()?);
-        let state = State { monitor, book, out: SignalOutput::default(), dispatcher: None, watermark: None };
+        let state = State {
+            monitor,
+            book,
+            out: SignalOutput::default(),
+            dispatcher: None,
+            watermark: None,
+            last_arrival: None,
+        };
         Ok(Alerts { inner: Arc::new(Mutex::new(state)) })
     }
 
@@ -110,15 +133,53 @@ impl Alerts {
     pub(crate) fn tick(&self) {
         let now = Utc::now();
         let mut state = self.lock();
-        let live = state.watermark.is_some_and(|w| (now - w).abs() <= LIVE_HORIZON);
-        if !live {
+        let Some(watermark) = state.watermark.filter(|w| (now - *w).abs() <= LIVE_HORIZON) else {
             return;
-        }
+        };
+        // Event time moves on by the silence since the last arrival, up to the wall clock.
+        let silence = state.last_arrival.and_then(|t| Duration::from_std(t.elapsed()).ok()).unwrap_or(LIVE_HORIZON);
+        let to = now.min(watermark + silence);
         let st = &mut *state;
-        st.monitor.advance_to(now, &mut st.out);
+        st.monitor.advance_to(to, &mut st.out);
         st.publish();
         let notices = st.book.tick(now);
         st.send(notices);
+    }
+
+    /// Replays the last `rebuild_s` seconds of every configured workspace's
+    /// indexed history (before its newest indexed mention) through the
+    /// monitor, silently; returns the mentions replayed.
+    pub fn rebuild(&self, index: &MentionIndex, config: &veille_config::Config) -> Result<u64, PipelineError> {
+        let span = Duration::seconds(i64::try_from(config.signals.rebuild_s).unwrap_or(i64::MAX / 1000));
+        if span <= Duration::zero() {
+            return Ok(0);
+        }
+        let mut state = self.lock();
+        let st = &mut *state;
+        let mut replayed = 0;
+        for workspace in config.workspaces.iter().map(|w| w.name.as_str()) {
+            let newest = index.search(&veille_index::SearchRequest {
+                limit: 1,
+                ..veille_index::SearchRequest::new(workspace, "*")
+            })?;
+            let Some(last) = newest.hits.first().map(|h| h.mention.created_at) else { continue };
+            let from = last - span;
+            let started = std::time::Instant::now();
+            let n = index.scan(workspace, "*", Some(from), None, |mention| {
+                st.watermark = Some(st.watermark.map_or(mention.created_at, |w| w.max(mention.created_at)));
+                st.book.observe(&mention);
+                st.monitor.observe(&mention, &mut st.out);
+                for event in st.out.events.drain(..) {
+                    // Decided and notified by the run that indexed these mentions.
+                    let _ = st.book.apply(&event, event.decided_at);
+                }
+                st.out.buckets.clear();
+                true
+            })?;
+            tracing::info!(workspace, mentions = n, from = %from, to = %last, seconds = started.elapsed().as_secs_f64(), "signals rebuilt from the index");
+            replayed += n;
+        }
+        Ok(replayed)
     }
 
     /// Closes every open bucket, as at the end of a finite replay.
@@ -186,6 +247,7 @@ impl Enricher for Alerts {
         let mut state = self.lock();
         let st = &mut *state;
         st.watermark = Some(st.watermark.map_or(mention.created_at, |w| w.max(mention.created_at)));
+        st.last_arrival = Some(std::time::Instant::now());
         st.book.observe(mention);
         st.monitor.observe(mention, &mut st.out);
         st.publish();

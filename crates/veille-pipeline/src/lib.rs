@@ -148,7 +148,7 @@ impl Stages {
             enrichers.push(Box::new(Tagging::new(veille_match::Matcher::compile(config)?)));
         }
         if config.sentiment.enabled {
-            enrichers.push(Box::new(Sentiment::new(&config.sentiment)?));
+            enrichers.push(Box::new(Sentiment::new(config)?));
         }
         let key_nodes = if config.graph.enabled { Some(KeyNodes::new(&config.graph)?) } else { None };
         if let Some(k) = &key_nodes {
@@ -254,6 +254,13 @@ impl Pipeline {
     /// Runs until every source is exhausted or `cancel` fires, then commits what was read.
     pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
         let Pipeline { config, index, sources, enrichers, progress, ignore_cursors, alerts, key_nodes, push: _ } = self;
+        // Series get their history back before anything new is judged.
+        if let Some(a) = alerts.clone() {
+            let (idx, cfg) = (index.clone(), config.clone());
+            tokio::task::spawn_blocking(move || a.rebuild(&idx, &cfg))
+                .await
+                .map_err(|_| PipelineError::Stage("signals rebuild"))??;
+        }
         let delivery = match &alerts {
             Some(a) => Some(a.deliver_to(&config)?),
             None => None,

@@ -1,25 +1,34 @@
 //! The enrichment step: language, sentiment and per-brand sentiment of a mention.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use veille_config::sentiment::{ScorerKind, SentimentConfig};
+use veille_config::Config;
 use veille_model::{Mention, Sentiment};
 
 use crate::brand::brand_sentiments;
 use crate::error::SentimentError;
 use crate::lang::LanguageDetector;
 use crate::learned::{LearnedScorer, Model};
+use crate::mask::{handle_spans, mask_text, WatchTerms};
 use crate::scorer::Scorer;
 use crate::vader::Vader;
 
 /// Picks a scorer per language and writes sentiment into mentions.
+///
+/// With masking on (the default), scorers read the mention with its
+/// @handles, and the names of the brand, competitor and campaign watches
+/// that tagged it, replaced by a neutral placeholder (see [`crate::mask`]).
 #[derive(Clone)]
 pub struct SentimentAnalyzer {
     enabled: bool,
+    mask: bool,
     detector: LanguageDetector,
     fallback_lang: String,
     scorers: BTreeMap<String, Arc<dyn Scorer>>,
+    watch_terms: Option<WatchTerms>,
 }
 
 impl std::fmt::Debug for SentimentAnalyzer {
@@ -27,6 +36,8 @@ impl std::fmt::Debug for SentimentAnalyzer {
         let scorers: BTreeMap<&str, &str> = self.scorers.iter().map(|(lang, s)| (lang.as_str(), s.name())).collect();
         f.debug_struct("SentimentAnalyzer")
             .field("enabled", &self.enabled)
+            .field("mask", &self.mask)
+            .field("watch_terms", &self.watch_terms.is_some())
             .field("fallback_lang", &self.fallback_lang)
             .field("scorers", &scorers)
             .finish()
@@ -39,10 +50,35 @@ impl SentimentAnalyzer {
     pub fn new<S: AsRef<str>>(languages: &[S], fallback_lang: &str) -> Result<Self, SentimentError> {
         Ok(SentimentAnalyzer {
             enabled: true,
+            mask: true,
             detector: LanguageDetector::new(languages)?,
             fallback_lang: fallback_lang.to_string(),
             scorers: BTreeMap::new(),
+            watch_terms: None,
         })
+    }
+
+    /// Turns masking on (the default) or off: off, scorers read mentions as written.
+    pub fn with_masking(mut self, on: bool) -> Self {
+        self.mask = on;
+        self
+    }
+
+    /// Masks the names of the brand, competitor and campaign watches of
+    /// `terms` in the mentions they tag.
+    pub fn with_watch_terms(mut self, terms: WatchTerms) -> Self {
+        self.watch_terms = Some(terms);
+        self
+    }
+
+    /// The analyzer of a whole configuration: `[sentiment]`, masking the
+    /// names of its watches.
+    pub fn for_config(config: &Config) -> Result<Self, SentimentError> {
+        let analyzer = SentimentAnalyzer::from_config(&config.sentiment)?;
+        if !analyzer.mask || config.workspaces.iter().all(|w| w.watches.is_empty()) {
+            return Ok(analyzer);
+        }
+        Ok(analyzer.with_watch_terms(WatchTerms::from_config(config)?))
     }
 
     /// Sets the scorer of `lang` (ISO 639-1), replacing any previous one.
@@ -56,6 +92,7 @@ impl SentimentAnalyzer {
         config.validate().map_err(|(key, reason)| SentimentError::Config { key, reason })?;
         let mut analyzer = SentimentAnalyzer::new(&config.languages, &config.fallback_lang)?;
         analyzer.enabled = config.enabled;
+        analyzer.mask = config.mask;
         for (lang, choice) in &config.scorers {
             let scorer: Arc<dyn Scorer> = match (choice.scorer, &choice.model) {
                 (ScorerKind::Vader, _) => Arc::new(Vader::for_lang(lang)?),
@@ -85,6 +122,37 @@ impl SentimentAnalyzer {
         self.scorer(lang).map(|s| s.score(text))
     }
 
+    /// The byte ranges of `mention.text` that scorers do not read: its
+    /// @handles and the names of the masked watches that tagged it (none
+    /// when masking is off).
+    pub fn masked_spans(&self, mention: &Mention) -> Vec<Range<usize>> {
+        let mut spans = Vec::new();
+        if self.mask {
+            handle_spans(&mention.text, &mut spans);
+            if let Some(terms) = &self.watch_terms {
+                terms.spans(mention, &mut spans);
+            }
+        }
+        spans
+    }
+
+    /// What the scorers read of `mention`: its text (its title when the
+    /// text is empty), masked.
+    pub fn scored_text(&self, mention: &Mention) -> String {
+        let mut out = String::new();
+        if mention.text.trim().is_empty() {
+            let title = mention.title.as_deref().unwrap_or_default();
+            let mut spans = Vec::new();
+            if self.mask {
+                handle_spans(title, &mut spans);
+            }
+            mask_text(title, &spans, &mut out);
+        } else {
+            mask_text(&mention.text, &self.masked_spans(mention), &mut out);
+        }
+        out
+    }
+
     /// Sets `mention.scores.sentiment` (with per-brand sentiment when the
     /// mention matched several brand or competitor watches), and
     /// `mention.lang` when it was unknown and detection found it.
@@ -95,21 +163,22 @@ impl SentimentAnalyzer {
         if !self.enabled {
             return;
         }
-        let text = if mention.text.trim().is_empty() {
-            mention.title.as_deref().unwrap_or_default()
-        } else {
-            mention.text.as_str()
-        };
         if mention.lang.is_none() {
+            let text = if mention.text.trim().is_empty() {
+                mention.title.as_deref().unwrap_or_default()
+            } else {
+                mention.text.as_str()
+            };
             mention.lang = self.detect_lang(text).map(str::to_string);
         }
         let lang = mention.lang.as_deref().unwrap_or(&self.fallback_lang);
         let Some(scorer) = self.scorers.get(lang) else {
             return;
         };
-        let mut sentiment = scorer.score(text);
+        let mut sentiment = scorer.score(&self.scored_text(mention));
         if !mention.text.trim().is_empty() {
-            sentiment.brands = brand_sentiments(&**scorer, &mention.text, &mention.tags);
+            let spans = self.masked_spans(mention);
+            sentiment.brands = brand_sentiments(&**scorer, &mention.text, &mention.tags, &spans);
         }
         mention.scores.sentiment = Some(sentiment);
     }

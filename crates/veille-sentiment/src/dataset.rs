@@ -39,6 +39,62 @@ impl LabelledTexts {
     pub fn is_empty(&self) -> bool {
         self.texts.is_empty()
     }
+
+    /// Appends the posts of `other` that are not already here (same
+    /// [`duplicate_key`]), and returns how many were left out as
+    /// duplicates. A post repeated with another label is left out too:
+    /// the first label read stands.
+    pub fn extend_unique(&mut self, other: LabelledTexts) -> usize {
+        let mut seen: std::collections::HashSet<String> = self.texts.iter().map(|t| duplicate_key(t)).collect();
+        let mut duplicates = 0;
+        for (text, label) in other.texts.into_iter().zip(other.labels) {
+            if seen.insert(duplicate_key(&text)) {
+                self.texts.push(text);
+                self.labels.push(label);
+            } else {
+                duplicates += 1;
+            }
+        }
+        self.skipped += other.skipped;
+        duplicates
+    }
+}
+
+/// The form under which two posts count as the same post: `\uXXXX`
+/// escapes decoded, typographic apostrophes as `'`, doubled quotes as one,
+/// wrapping quotes dropped, lower case, white space collapsed. The same
+/// tweet packaged by two data sets differs in exactly these ways.
+pub fn duplicate_key(text: &str) -> String {
+    let mut decoded = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\\u") {
+        decoded.push_str(&rest[..at]);
+        match rest.get(at + 2..at + 6).and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32) {
+            Some(c) => {
+                decoded.push(c);
+                rest = &rest[at + 6..];
+            }
+            None => {
+                decoded.push_str("\\u");
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    decoded.push_str(rest);
+    let decoded = decoded.replace("\"\"", "\"");
+    let trimmed = decoded.trim();
+    let inner = trimmed.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(trimmed);
+    let mut key = String::with_capacity(inner.len());
+    for word in inner.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        for c in word.chars() {
+            let c = if matches!(c, '\u{2019}' | '\u{2018}') { '\'' } else { c };
+            key.extend(c.to_lowercase());
+        }
+    }
+    key
 }
 
 /// Weights that give each class of `labels` the same total, `total / 3`
@@ -100,18 +156,34 @@ pub fn read_labelled(texts: &Path, labels: &Path) -> Result<LabelledTexts, Senti
     LabelledTexts::new(read_texts(texts)?, read_labels(labels)?)
 }
 
-/// Reads the airline CSV: the `text` column, labelled by `airline_sentiment`.
-///
-/// Rows whose label is not `negative`, `neutral` or `positive` (some rows of
-/// the published file have shifted fields) are skipped and counted.
-pub fn read_airline_csv(path: &Path) -> Result<LabelledTexts, SentimentError> {
+/// One labelled row of the airline CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AirlineRow {
+    /// The tweet (`text`).
+    pub text: String,
+    /// The human label (`airline_sentiment`).
+    pub label: SentimentLabel,
+    /// The airline the tweet was collected for (`airline`).
+    pub airline: String,
+    /// The author's handle (`name`).
+    pub author: String,
+    /// When it was posted, as written (`tweet_created`: `2015-02-24 11:35:52 -0800`).
+    pub created: String,
+}
+
+/// Reads the airline CSV's labelled rows, and how many rows were skipped
+/// because their label is not `negative`, `neutral` or `positive` (some
+/// rows of the published file have shifted fields).
+pub fn read_airline_rows(path: &Path) -> Result<(Vec<AirlineRow>, usize), SentimentError> {
     let csv_error = |reason: String| SentimentError::Csv { path: PathBuf::from(path), reason };
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| csv_error(e.to_string()))?;
     let headers = reader.headers().map_err(|e| csv_error(e.to_string()))?.clone();
     let column =
         |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| csv_error(format!("no `{name}` column")));
     let (label_col, text_col) = (column("airline_sentiment")?, column("text")?);
-    let mut data = LabelledTexts::default();
+    let optional = |name: &str| headers.iter().position(|h| h == name);
+    let (airline_col, author_col, created_col) = (optional("airline"), optional("name"), optional("tweet_created"));
+    let (mut rows, mut skipped) = (Vec::new(), 0);
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(e.to_string()))?;
         let label = match record.get(label_col) {
@@ -119,19 +191,47 @@ pub fn read_airline_csv(path: &Path) -> Result<LabelledTexts, SentimentError> {
             Some("neutral") => SentimentLabel::Neutral,
             Some("positive") => SentimentLabel::Positive,
             _ => {
-                data.skipped += 1;
+                skipped += 1;
                 continue;
             }
         };
-        data.texts.push(record.get(text_col).unwrap_or_default().to_string());
-        data.labels.push(label);
+        let field = |col: Option<usize>| col.and_then(|c| record.get(c)).unwrap_or_default().to_string();
+        rows.push(AirlineRow {
+            text: field(Some(text_col)),
+            label,
+            airline: field(airline_col),
+            author: field(author_col),
+            created: field(created_col),
+        });
     }
-    Ok(data)
+    Ok((rows, skipped))
+}
+
+/// Reads the airline CSV: the `text` column, labelled by `airline_sentiment`.
+///
+/// Rows whose label is not `negative`, `neutral` or `positive` are skipped
+/// and counted (see [`read_airline_rows`]).
+pub fn read_airline_csv(path: &Path) -> Result<LabelledTexts, SentimentError> {
+    let (rows, skipped) = read_airline_rows(path)?;
+    let (texts, labels) = rows.into_iter().map(|r| (r.text, r.label)).unzip();
+    Ok(LabelledTexts { texts, labels, skipped })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_post_packaged_twice_is_kept_once() {
+        use SentimentLabel::{Negative, Positive};
+        assert_eq!(duplicate_key("\"I\\u2019m  OK\\u002c really\" "), duplicate_key("i’m ok, really"));
+        assert_ne!(duplicate_key("ok"), duplicate_key("not ok"));
+        let mut a = LabelledTexts::new(vec!["Great day".into()], vec![Positive]).unwrap();
+        let b = LabelledTexts::new(vec!["great  day ".into(), "awful day".into()], vec![Positive, Negative]).unwrap();
+        assert_eq!(a.extend_unique(b), 1);
+        assert_eq!(a.texts, ["Great day", "awful day"]);
+        assert_eq!(a.labels, [Positive, Negative]);
+    }
 
     #[test]
     fn lines_drop_only_the_final_line_end() {

@@ -23,7 +23,8 @@
 //!   computed from the VADER lexicons in the same pass over the text. Its
 //!   label is the most probable class, its compound P(positive) −
 //!   P(negative). Models for English and French ship with the crate
-//!   ([`Model::builtin`]); it scores several times faster than VADER.
+//!   ([`Model::builtin`]) and are the default scorers: they beat VADER on
+//!   every set measured, at 80–90 % of its speed.
 //!
 //! [`LanguageDetector`] finds a post's language (ISO 639-1) among the
 //! languages a deployment listens to. [`SentimentAnalyzer`] ties it
@@ -31,7 +32,9 @@
 //! of a [`veille_model::Mention`] when the platform gave none, scores it
 //! with that language's scorer, and, when the mention names several
 //! brands, scores the sentences holding each brand's hits
-//! ([`brand::brand_sentiments`]).
+//! ([`brand::brand_sentiments`]). Scorers read the mention with its
+//! @handles and the names of the watches that tagged it masked
+//! ([`mask`]): a brand's own name is not an opinion about it.
 //!
 //! [`eval::evaluate`] measures a scorer against human labels (accuracy,
 //! macro-F1, per-class precision and recall, posts per second) on data read
@@ -59,6 +62,7 @@ mod fold;
 mod lang;
 mod learned;
 mod lexicon;
+pub mod mask;
 mod scorer;
 mod text;
 mod vader;

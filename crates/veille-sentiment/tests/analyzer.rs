@@ -22,7 +22,7 @@ fn enrichment_detects_language_and_scores_with_its_scorer() {
     assert_eq!(m.lang.as_deref(), Some("fr"));
     let s = m.scores.sentiment.expect("scored");
     assert_eq!(s.lang.as_deref(), Some("fr"));
-    assert_eq!(s.scorer, "vader");
+    assert_eq!(s.scorer, "learned", "the shipped model scores French by default");
     assert_eq!(s.label, SentimentLabel::Negative);
 }
 
@@ -57,9 +57,11 @@ fn disabled_sentiment_leaves_mentions_untouched() {
 #[test]
 fn learned_scorers_come_from_the_shipped_model_or_a_file() {
     let mut config = SentimentConfig::default();
-    config.scorers.insert("en".into(), LanguageScorer { scorer: ScorerKind::Learned, model: None });
     let analyzer = SentimentAnalyzer::from_config(&config).unwrap();
     assert_eq!(analyzer.scorer("en").unwrap().name(), "learned");
+    assert_eq!(analyzer.scorer("fr").unwrap().name(), "learned");
+    config.scorers.insert("fr".into(), LanguageScorer { scorer: ScorerKind::Vader, model: None });
+    let analyzer = SentimentAnalyzer::from_config(&config).unwrap();
     assert_eq!(analyzer.scorer("fr").unwrap().name(), "vader");
 
     config

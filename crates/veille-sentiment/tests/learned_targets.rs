@@ -1,9 +1,10 @@
-//! The learned scorer beats VADER by at least 8 points of macro-F1 on the
-//! xlmt validation sets, trained on the training sets only.
+//! The learned scorers beat VADER on the xlmt validation sets, trained on
+//! the training sets only.
 //!
 //! Targets (from VADER's own figures): English ≥ 0.685 (VADER 0.605),
-//! French ≥ 0.601 (VADER-FR 0.521). French meets it and is checked here; the
-//! English scorer reaches 0.657 and is not yet held to its target.
+//! French ≥ 0.601 (VADER-FR 0.521). French meets it and is checked here. The
+//! shipped English model, trained on xlmt and TweetEval, scores 0.667: it is
+//! held to beating VADER by 6 points, not yet to its target.
 
 mod common;
 
@@ -33,6 +34,19 @@ fn check(data: &Path, folder: &str, lang: &str, target: f64) {
     let shipped = evaluate(&LearnedScorer::new(Model::builtin(lang).expect("shipped model")), &val);
     println!("xlmt {folder} val: shipped {lang} model macro-F1 {:.4}", shipped.macro_f1);
     assert!(shipped.macro_f1 >= target, "shipped {lang} model: {}", shipped.macro_f1);
+}
+
+#[test]
+fn the_shipped_english_model_beats_vader_by_six_points() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    let dir = data.join("xlmt_sentiment/english");
+    let val = read_labelled(&dir.join("val_text.txt"), &dir.join("val_labels.txt")).expect("val files");
+    let shipped = evaluate(&LearnedScorer::new(Model::builtin("en").expect("shipped model")), &val);
+    let vader = evaluate(&Vader::english(), &val);
+    println!("xlmt english val: shipped model macro-F1 {:.4}, vader {:.4}", shipped.macro_f1, vader.macro_f1);
+    assert!(shipped.macro_f1 >= vader.macro_f1 + 0.06, "{} against VADER {}", shipped.macro_f1, vader.macro_f1);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use veille_config::signals::Severity;
 use veille_model::MentionKey;
 
+use crate::detector::Novelty;
 use crate::rule::Transition;
 
 /// The rules signals evaluate.
@@ -57,7 +58,7 @@ impl fmt::Display for RuleKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
-    /// A spike score (volume spike, crisis burst).
+    /// The volume detector (volume spike, crisis burst).
     Spike {
         /// Count in the bucket (mentions or crisis-term hits).
         value: f64,
@@ -65,14 +66,26 @@ pub enum Evidence {
         baseline: f64,
         /// Robust deviation of the bucket, in scales.
         z: f64,
-        /// Spike score: excess over the window / typical daily maximum of that excess.
+        /// Spike score: excess over the excess window / typical daily maximum of that excess.
         score: f64,
-        /// The score the rule needs.
+        /// The spike score a spike needs.
         threshold: f64,
-        /// Counts above the baseline over the excess window.
+        /// Counts above the baseline over the window behind the novelty.
         extra_volume: f64,
-        /// Width of the excess window, in seconds.
+        /// Width of the window behind the novelty, in seconds.
         window_s: u64,
+        /// The novelty that fired the rule (absent on older events).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        novelty: Option<Novelty>,
+        /// Counts observed over the window behind the novelty.
+        #[serde(default)]
+        window_observed: f64,
+        /// Counts the baseline expected over that window.
+        #[serde(default)]
+        window_expected: f64,
+        /// The watch's usual mentions a day, against which the surge's size is judged.
+        #[serde(default)]
+        daily_volume: f64,
     },
     /// The negative share over a sliding window.
     Share {
@@ -112,6 +125,17 @@ pub enum Evidence {
     },
 }
 
+/// A duration in seconds, in words: `45 s`, `15 min`, `3 h`.
+pub fn duration_text(s: u64) -> String {
+    if s >= 3600 && s.is_multiple_of(3600) {
+        format!("{} h", s / 3600)
+    } else if s >= 60 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
 /// One rule transition for one watch of one workspace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignalEvent {
@@ -127,6 +151,9 @@ pub struct SignalEvent {
     pub severity: Severity,
     /// Start of the bucket that decided (the mention's time for key-node events).
     pub at: DateTime<Utc>,
+    /// When the condition started: for a fire of the volume detector, the
+    /// first bucket of the surge; else `at`.
+    pub started_at: DateTime<Utc>,
     /// Event time up to which data was seen when deciding (the bucket's end,
     /// or later when the decision waited for late mentions).
     pub decided_at: DateTime<Utc>,
@@ -155,9 +182,13 @@ impl fmt::Display for SignalEvent {
             Evidence::Spike { value, baseline, .. } if self.transition == Transition::Resolved => {
                 write!(f, "back to {value:.0} in the bucket vs {baseline:.1} expected")
             }
-            Evidence::Spike { value, baseline, score, threshold, extra_volume, .. } => write!(
+            Evidence::Spike {
+                window_observed, window_expected, extra_volume, window_s, novelty, score, threshold, ..
+            } => write!(
                 f,
-                "{value:.0} in the bucket vs {baseline:.1} expected, {extra_volume:.0} extra over the window, score {score:.2} (threshold {threshold})"
+                "{} over {}: {window_observed:.0} vs {window_expected:.1} expected ({extra_volume:.0} extra), spike score {score:.2} (threshold {threshold})",
+                novelty.map_or("surge", Novelty::as_str),
+                duration_text(*window_s),
             ),
             Evidence::Share { value, baseline, negative, scored, z, .. } => write!(
                 f,

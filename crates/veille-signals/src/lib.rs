@@ -21,19 +21,21 @@
 //!
 //! # Detectors
 //!
-//! * **Spike score** ([`SpikeDetector`], volume and crisis-term series).
-//!   Counts are variance-stabilised (`2 (x + 3/8)^0.7`) and compared with a
-//!   baseline made of a level, an hour-of-day profile and a day-of-week
-//!   profile, all in event time; the residual over a robust scale (mean
-//!   absolute deviation) is the deviation `z`. Residuals are clipped to 4
-//!   scales before they update the baseline, so a spike never inflates it.
-//!   Buckets with `z` above 3 add `z − 3` to a sliding sum over 6 hours (the
-//!   *excess*), and the score is the excess divided by the median of its
-//!   daily maxima over the last 28 days (at least 5): a score of 1 is "as
-//!   unusual as a typical day's most unusual moment". Each series thus
-//!   calibrates itself:
-//!   the same threshold (1.8) suits a brand heard ten times a day and one
-//!   heard ten times a second.
+//! * **Volume detector** ([`VolumeDetector`], volume and crisis-term series).
+//!   It looks for four kinds of [`Novelty`] against the series' own history:
+//!   a *record* bucket beyond everything seen (by 3 % of the range seen), a
+//!   *level* (the two-hour mean beyond every earlier one), a *seasonal*
+//!   novelty (the six-hour mean beyond what this hour of day has seen) and a
+//!   *spike*: counts are variance-stabilised (`2 (x + 3/8)^0.7`) and compared
+//!   with a robust baseline (a level and an hour-of-day profile, clipped
+//!   updates, mean-absolute-deviation scale); buckets more than 4 scales
+//!   above it add their excess to a sum over 3 hours, and the spike score is
+//!   that sum over the median of its daily maxima (28 days): a spike is 2.8
+//!   times as unusual as a typical day's most unusual moment. Every margin is
+//!   relative to the series, so the same settings suit a brand heard ten
+//!   times a day and one heard ten times a second. Nothing is novel before a
+//!   warm-up (a day of event time and 30 buckets holding a mention). Real
+//!   values ([`ValueKind::Real`], as in NAB) are compared as they are.
 //! * **Negative share**: the share of negative mentions over a sliding window
 //!   (15 minutes) against an exponentially weighted baseline share (one-day
 //!   memory, clipped updates), as a binomial z-score and a lift in points.
@@ -46,9 +48,13 @@
 //!
 //! Each rule has a severity, a minimum volume, a "for" duration and a
 //! cooldown (`[signals.rules]`), and emits a [`SignalEvent`] when it fires
-//! and when it resolves, carrying [`Evidence`]: the series value against its
-//! baseline and the score against the threshold, so the alert layer can
-//! explain it.
+//! and when it resolves, carrying [`Evidence`]: the series against its
+//! baseline and the novelty that fired, so the alert layer can explain it.
+//! The volume detector's rules fire only on counts that are real (a minimum
+//! extra volume, improbable as a Poisson count: [`poisson_tail`]), keep one
+//! alert for as long as the surge lasts, cool down after resolving, and are
+//! critical only when the surge is far outside the baseline and large in
+//! absolute numbers (see `DESIGN.md`).
 //!
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
@@ -82,24 +88,29 @@
 //! # Evaluation
 //!
 //! [`nab`] scores the volume detector on the Numenta Anomaly Benchmark,
-//! streaming and without look-ahead, with NAB's own scoring rules.
+//! streaming and without look-ahead, with NAB's own scoring rules;
+//! `examples/nab_cv.rs` cross-validates its settings.
 
 mod baseline;
 mod bucket;
+mod detector;
 mod error;
 mod event;
 mod hll;
 mod monitor;
 pub mod nab;
+mod poisson;
 mod rule;
 mod series;
 mod share;
-mod spike;
+mod spike_rule;
 mod window;
 
+pub use baseline::ValueKind;
 pub use bucket::{BucketStats, ClosedBucket};
+pub use detector::{Novelties, Novelty, SpikeAssessment, VolumeDetector, WindowCounts};
 pub use error::Error;
-pub use event::{Evidence, RuleKind, SignalEvent};
+pub use event::{duration_text, Evidence, RuleKind, SignalEvent};
 pub use monitor::{SignalMonitor, SignalOutput};
+pub use poisson::poisson_tail;
 pub use rule::Transition;
-pub use spike::{SpikeAssessment, SpikeDetector};

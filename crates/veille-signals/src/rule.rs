@@ -22,8 +22,8 @@ enum GateState {
 /// Turns a per-bucket condition into fired and resolved transitions.
 ///
 /// The condition must hold over buckets spanning `for_s` seconds (0: the
-/// first bucket fires), and a rule that fired stays quiet for `cooldown_s`
-/// after firing. A condition that keeps holding through the cooldown fires as
+/// first bucket fires), and once a firing rule resolved it stays quiet for
+/// `cooldown_s`. A condition that keeps holding through the cooldown fires as
 /// soon as the cooldown ends. Times are bucket starts in Unix seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RuleGate {
@@ -31,6 +31,7 @@ pub(crate) struct RuleGate {
     cooldown_s: i64,
     state: GateState,
     last_fired: Option<i64>,
+    last_resolved: Option<i64>,
 }
 
 impl RuleGate {
@@ -40,6 +41,7 @@ impl RuleGate {
             cooldown_s: i64::try_from(cooldown_s).unwrap_or(i64::MAX),
             state: GateState::Idle,
             last_fired: None,
+            last_resolved: None,
         }
     }
 
@@ -50,7 +52,7 @@ impl RuleGate {
 
     fn ready(&self, since: i64, at: i64, step_s: u64) -> bool {
         let held = at.saturating_add(step_s as i64).saturating_sub(since);
-        let cooled = self.last_fired.is_none_or(|last| at.saturating_sub(last) >= self.cooldown_s);
+        let cooled = self.last_resolved.is_none_or(|last| at.saturating_sub(last) >= self.cooldown_s);
         held >= self.for_s && cooled
     }
 
@@ -62,6 +64,7 @@ impl RuleGate {
             (GateState::Firing, true) => None,
             (GateState::Firing, false) => {
                 self.state = GateState::Idle;
+                self.last_resolved = Some(at);
                 Some(Transition::Resolved)
             }
             (GateState::Idle, false) | (GateState::Pending { .. }, false) => {
@@ -127,13 +130,21 @@ mod tests {
     }
 
     #[test]
-    fn cooldown_delays_a_second_fire_until_it_ends() {
+    fn cooldown_after_a_resolution_delays_a_second_fire_until_it_ends() {
         let mut g = RuleGate::new(0, 300);
-        let t = run(&mut g, &[true, false, true, true, true, true, true]);
+        let t = run(&mut g, &[true, false, true, true, true, true, true, true]);
         assert_eq!(t[0], Some(Transition::Fired));
         assert_eq!(t[1], Some(Transition::Resolved));
-        assert_eq!(&t[2..5], &[None, None, None], "quiet for 300 s after the fire at 0");
-        assert_eq!(t[5], Some(Transition::Fired));
+        assert_eq!(&t[2..6], &[None, None, None, None], "quiet for 300 s after the resolution at 60");
+        assert_eq!(t[6], Some(Transition::Fired));
+    }
+
+    #[test]
+    fn a_condition_that_persists_keeps_one_fire() {
+        let mut g = RuleGate::new(0, 300);
+        let t = run(&mut g, &[true; 50]);
+        assert_eq!(t.iter().flatten().count(), 1, "{t:?}");
+        assert!(g.is_firing());
     }
 
     #[test]

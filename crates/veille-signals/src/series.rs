@@ -4,20 +4,27 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use veille_config::signals::{DetectorConfig, RuleSettings, RulesConfig};
+use veille_config::signals::{DetectorConfig, RuleSettings, RulesConfig, Severity};
 use veille_model::{Mention, WatchKind};
 
+use crate::baseline::ValueKind;
 use crate::bucket::{Accumulator, ClosedBucket, MentionFacts, Rollups};
+use crate::detector::{SpikeAssessment, VolumeDetector};
 use crate::event::{Evidence, RuleKind, SignalEvent};
 use crate::rule::{RuleGate, Transition};
 use crate::share::{ShareAssessment, ShareDetector};
-use crate::spike::{SpikeAssessment, SpikeDetector};
+use crate::spike_rule::{DailyVolume, SpikeRule, SpikeRuleSettings};
 use crate::SignalOutput;
 
 /// A series silent longer than this is fast-forwarded instead of fed one
 /// empty bucket at a time (a stream resumed after days would otherwise cost
 /// a bucket per series per minute of the gap).
 const MAX_FILL_S: i64 = 86_400;
+
+/// How much silent history a crisis-term detector created late is fed, so
+/// that its baseline knows the watch had no crisis terms (a week covers the
+/// seasonal novelty's days).
+const SILENT_HISTORY_S: i64 = 7 * 86_400;
 
 /// Settings every series shares.
 #[derive(Debug, Clone)]
@@ -37,7 +44,7 @@ pub(crate) struct Decision {
     pub provisional: bool,
 }
 
-fn time(at: i64) -> DateTime<Utc> {
+pub(crate) fn time(at: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(at, 0).unwrap_or_default()
 }
 
@@ -56,15 +63,14 @@ pub(crate) struct Series {
     /// Open buckets, contiguous from `next_close`.
     open: VecDeque<Accumulator>,
     next_close: i64,
+    first_bucket: i64,
     rollups: Rollups,
-    volume: SpikeDetector,
-    crisis: Option<Box<SpikeDetector>>,
+    volume: VolumeDetector,
+    crisis: Option<Box<VolumeDetector>>,
+    daily: DailyVolume,
     share: ShareDetector,
-    volume_gate: RuleGate,
-    crisis_gate: RuleGate,
-    /// Start of the last bucket whose volume (crisis) deviation passed the excess cutoff.
-    volume_excess_at: Option<i64>,
-    crisis_excess_at: Option<i64>,
+    volume_rule: SpikeRule,
+    crisis_rule: Option<Box<SpikeRule>>,
     share_gate: RuleGate,
     flat_gate: RuleGate,
     silent_since: Option<i64>,
@@ -77,6 +83,38 @@ fn gate(r: RuleSettings) -> RuleGate {
     RuleGate::new(r.for_s, r.cooldown_s)
 }
 
+/// The volume rule's settings for a watch: a crisis watch's own volume is
+/// its crisis-term count, so the crisis rule speaks for it instead.
+fn volume_settings(rules: &RulesConfig, kind: WatchKind) -> SpikeRuleSettings {
+    let r = &rules.volume_spike;
+    SpikeRuleSettings {
+        enabled: r.enabled && kind != WatchKind::Crisis,
+        severity: r.severity,
+        min_volume: r.min_volume,
+        min_share: r.min_share,
+        for_s: r.for_s,
+        cooldown_s: r.cooldown_s,
+        resolve_after_s: r.resolve_after_s,
+        critical_min_volume: r.critical_min_volume,
+        critical_share: r.critical_share,
+    }
+}
+
+fn crisis_settings(rules: &RulesConfig) -> SpikeRuleSettings {
+    let r = &rules.crisis_burst;
+    SpikeRuleSettings {
+        enabled: r.enabled,
+        severity: r.severity,
+        min_volume: r.min_volume,
+        min_share: r.min_share,
+        for_s: r.for_s,
+        cooldown_s: r.cooldown_s,
+        resolve_after_s: r.resolve_after_s,
+        critical_min_volume: r.critical_min_volume,
+        critical_share: r.critical_share,
+    }
+}
+
 impl Series {
     pub(crate) fn new(workspace: &str, watch: &str, kind: WatchKind, first_bucket: i64, st: &Settings) -> Self {
         let rules = &st.rules;
@@ -86,29 +124,20 @@ impl Series {
             kind,
             open: VecDeque::new(),
             next_close: first_bucket,
+            first_bucket,
             rollups: Rollups::new(&st.rollups_s, first_bucket),
-            volume: SpikeDetector::new(&st.detector, st.bucket_s),
+            volume: VolumeDetector::new(&st.detector, ValueKind::Count, st.bucket_s),
             crisis: None,
+            daily: DailyVolume::new(st.bucket_s),
             share: ShareDetector::new(&rules.negative_surge, st.bucket_s),
-            volume_gate: gate(rules.volume_spike.settings()),
-            crisis_gate: gate(rules.crisis_burst.settings()),
-            volume_excess_at: None,
-            crisis_excess_at: None,
+            volume_rule: SpikeRule::new(volume_settings(rules, kind), &st.detector, st.bucket_s),
+            crisis_rule: None,
             share_gate: gate(rules.negative_surge.settings()),
             // The silence duration is part of the flat-line condition itself.
             flat_gate: RuleGate::new(0, rules.flat_line.cooldown_s),
             silent_since: None,
             silent_expected: 0.0,
             key_nodes: BTreeMap::new(),
-        }
-    }
-
-    /// The volume rule for this watch: a crisis watch's own volume is its
-    /// crisis-term count, so the crisis rule speaks for it instead.
-    fn volume_rule(&self, rules: &RulesConfig) -> RuleSettings {
-        RuleSettings {
-            enabled: rules.volume_spike.enabled && self.kind != WatchKind::Crisis,
-            ..rules.volume_spike.settings()
         }
     }
 
@@ -144,11 +173,13 @@ impl Series {
             compound: brand_compound(mention, &self.watch).unwrap_or_default(),
             url: mention.url.clone(),
         };
+        let decision = Decision { decided_at: at, provisional: false };
         out.events.push(self.event(
             RuleKind::KeyNodeNegative,
             Transition::Fired,
             at,
-            Decision { decided_at: at, provisional: false },
+            at,
+            decision,
             evidence.clone(),
             st,
         ));
@@ -172,10 +203,9 @@ impl Series {
     /// Evaluates the newest bucket that ends by `on_time` on provisional counts.
     ///
     /// The open buckets before it are not learned yet, so the detectors are
-    /// cloned and fed them first; cheap screens on the current baselines skip
-    /// that work unless a bucket deviates past the excess cutoff (or the
-    /// negative share rises), which is the only way a score can rise. The
-    /// final counts are evaluated exactly when the buckets close.
+    /// cloned and fed them first; cheap screens on the current detectors skip
+    /// that work unless a bucket could be novel (or the negative share
+    /// rises). The final counts are evaluated exactly when the buckets close.
     pub(crate) fn provisional(&mut self, on_time: i64, st: &Settings, out: &mut SignalOutput) {
         let step = st.bucket_s as i64;
         let complete = (((on_time - self.next_close) / step).max(0) as usize).min(self.open.len());
@@ -183,47 +213,35 @@ impl Series {
             return;
         }
         let pending = self.open.range(..complete);
-        let cutoff = st.detector.excess_cutoff;
         let rules = &st.rules;
         let at = self.next_close + (complete as i64 - 1) * step;
         let decision = Decision { decided_at: on_time, provisional: true };
 
-        let volume_hot = !self.volume_gate.is_firing()
-            && pending.clone().any(|a| a.mentions > 0 && self.volume.peek(a.start, a.mentions as f64).z > cutoff);
+        let volume_hot = self.volume_rule.can_fire()
+            && pending.clone().any(|a| a.mentions > 0 && self.volume.could_be_novel(a.start, a.mentions as f64));
         if volume_hot {
             let mut d = self.volume.clone();
             if let Some(v) = pending.clone().map(|a| d.observe(a.start, a.mentions as f64)).last() {
-                let holds = spike_holds(&v, &d, self.volume_rule(rules));
-                if self.volume_gate.update_provisional(at, st.bucket_s, holds).is_some() {
-                    let e = self.event(
-                        RuleKind::VolumeSpike,
-                        Transition::Fired,
-                        at,
-                        decision,
-                        spike_evidence(&v, &d, st),
-                        st,
-                    );
+                let daily = self.daily.usual();
+                if let Some(fire) = self.volume_rule.fire_provisional(&v, d.threshold(), daily, st.bucket_s) {
+                    let e = self.spike_event(RuleKind::VolumeSpike, &fire, &v, &d, decision, daily, st);
                     out.events.push(e);
                 }
             }
         }
 
-        let crisis_hot = !self.crisis_gate.is_firing()
+        let crisis_hot = self.crisis_rule.as_ref().is_some_and(|r| r.can_fire())
             && self.crisis.as_deref().is_some_and(|d| {
-                pending.clone().any(|a| a.crisis_terms > 0 && d.peek(a.start, a.crisis_terms as f64).z > cutoff)
+                pending.clone().any(|a| a.crisis_terms > 0 && d.could_be_novel(a.start, a.crisis_terms as f64))
             });
-        if let Some(mut d) = self.crisis.as_deref().filter(|_| crisis_hot).cloned() {
+        if let (true, Some(detector)) = (crisis_hot, self.crisis.as_deref()) {
+            let mut d = detector.clone();
             if let Some(c) = pending.clone().map(|a| d.observe(a.start, a.crisis_terms as f64)).last() {
-                let holds = spike_holds(&c, &d, rules.crisis_burst.settings());
-                if self.crisis_gate.update_provisional(at, st.bucket_s, holds).is_some() {
-                    let e = self.event(
-                        RuleKind::CrisisBurst,
-                        Transition::Fired,
-                        at,
-                        decision,
-                        spike_evidence(&c, &d, st),
-                        st,
-                    );
+                let daily = self.daily.usual();
+                let fire =
+                    self.crisis_rule.as_mut().and_then(|r| r.fire_provisional(&c, d.threshold(), daily, st.bucket_s));
+                if let Some(fire) = fire {
+                    let e = self.spike_event(RuleKind::CrisisBurst, &fire, &c, &d, decision, daily, st);
                     out.events.push(e);
                 }
             }
@@ -231,6 +249,7 @@ impl Series {
 
         let share_hot = rules.negative_surge.enabled
             && !self.share_gate.is_firing()
+            && self.volume.is_warm()
             && self.share.could_surge(pending.clone().map(|a| (a.negative, a.scored)));
         if share_hot {
             let mut d = self.share.clone();
@@ -240,6 +259,7 @@ impl Series {
                     let e = self.event(
                         RuleKind::NegativeSurge,
                         Transition::Fired,
+                        at,
                         at,
                         decision,
                         share_evidence(&s, st),
@@ -254,68 +274,59 @@ impl Series {
     fn finalize(&mut self, acc: Accumulator, decision: Decision, st: &Settings, out: &mut SignalOutput) {
         let at = acc.start;
         let rules = &st.rules;
+        self.daily.add(at, acc.mentions);
+        let daily = self.daily.usual();
 
-        let calibrated = self.volume.is_calibrated();
-        let volume_rule = self.volume_rule(rules);
+        let warm = self.volume.is_warm();
         let v = self.volume.observe(at, acc.mentions as f64);
-        let holds = spike_condition(
-            &v,
-            &self.volume,
-            volume_rule,
-            Sustain {
-                firing: self.volume_gate.is_firing(),
-                last_excess: &mut self.volume_excess_at,
-                resolve_after_s: rules.volume_spike.resolve_after_s,
-            },
-            st,
-        );
-        if let Some(t) = self.volume_gate.update(at, st.bucket_s, holds) {
-            out.events.push(self.event(
-                RuleKind::VolumeSpike,
-                t,
-                at,
-                decision,
-                spike_evidence(&v, &self.volume, st),
-                st,
-            ));
+        if let Some(t) = self.volume_rule.update(&v, self.volume.threshold(), daily, st.bucket_s) {
+            let e = self.spike_transition(RuleKind::VolumeSpike, t, &v, decision, daily, st);
+            out.events.push(e);
         }
 
         if acc.crisis_terms > 0 && self.crisis.is_none() {
-            self.crisis = Some(Box::new(SpikeDetector::new(&st.detector, st.bucket_s)));
+            self.crisis = Some(Box::new(self.silent_crisis_detector(at, st)));
+            self.crisis_rule = Some(Box::new(SpikeRule::new(crisis_settings(rules), &st.detector, st.bucket_s)));
         }
-        if let Some(crisis) = self.crisis.as_mut() {
+        if let (Some(crisis), Some(rule)) = (self.crisis.as_mut(), self.crisis_rule.as_mut()) {
             let c = crisis.observe(at, acc.crisis_terms as f64);
-            let holds = spike_condition(
-                &c,
-                crisis,
-                rules.crisis_burst.settings(),
-                Sustain {
-                    firing: self.crisis_gate.is_firing(),
-                    last_excess: &mut self.crisis_excess_at,
-                    resolve_after_s: rules.crisis_burst.resolve_after_s,
-                },
-                st,
-            );
-            let evidence = spike_evidence(&c, crisis, st);
-            if let Some(t) = self.crisis_gate.update(at, st.bucket_s, holds) {
-                out.events.push(self.event(RuleKind::CrisisBurst, t, at, decision, evidence, st));
+            if let Some(t) = rule.update(&c, crisis.threshold(), daily, st.bucket_s) {
+                let e = self.spike_transition(RuleKind::CrisisBurst, t, &c, decision, daily, st);
+                out.events.push(e);
             }
         }
 
         let s = self.share.observe(acc.negative as f64, acc.scored as f64);
-        let holds = rules.negative_surge.enabled && self.share.holds(&s);
+        let holds = rules.negative_surge.enabled && warm && self.share.holds(&s);
         if let Some(t) = self.share_gate.update(at, st.bucket_s, holds) {
-            out.events.push(self.event(RuleKind::NegativeSurge, t, at, decision, share_evidence(&s, st), st));
+            out.events.push(self.event(RuleKind::NegativeSurge, t, at, at, decision, share_evidence(&s, st), st));
         }
 
-        self.flat_line(&acc, calibrated.then_some(v.expected), decision, st, out);
+        self.flat_line(&acc, warm.then_some(v.expected), decision, st, out);
         self.expire_key_nodes(at, decision, st, out);
         self.roll_up(acc, st, out);
     }
 
+    /// A crisis-term detector for a watch whose first crisis term falls in the
+    /// bucket at `at`: it learns that the watch had none until then (up to a
+    /// week of silent buckets), and is as warmed up as the watch itself.
+    fn silent_crisis_detector(&self, at: i64, st: &Settings) -> VolumeDetector {
+        let step = st.bucket_s as i64;
+        let mut d = VolumeDetector::new(&st.detector, ValueKind::Count, st.bucket_s);
+        let from = self.first_bucket.max(at - SILENT_HISTORY_S);
+        let from = from - (from - self.first_bucket).rem_euclid(step);
+        let mut t = from;
+        while t < at {
+            d.observe(t, 0.0);
+            t += step;
+        }
+        d.inherit_history(&self.volume);
+        d
+    }
+
     /// Tracks silence. Only brand, competitor and campaign watches are
-    /// expected to talk steadily, and only once their baseline has a day of
-    /// history (`expected` is `None` before).
+    /// expected to talk steadily, and only once past their warm-up
+    /// (`expected` is `None` before).
     fn flat_line(
         &mut self,
         acc: &Accumulator,
@@ -343,7 +354,8 @@ impl Series {
             && self.silent_expected >= rule.min_expected;
         if let Some(t) = self.flat_gate.update(acc.start, st.bucket_s, holds) {
             let evidence = Evidence::Silence { silent_s: silent_s.max(0) as u64, expected: self.silent_expected };
-            out.events.push(self.event(RuleKind::FlatLine, t, acc.start, decision, evidence, st));
+            let started = self.silent_since.unwrap_or(acc.start);
+            out.events.push(self.event(RuleKind::FlatLine, t, acc.start, started, decision, evidence, st));
         }
     }
 
@@ -356,7 +368,15 @@ impl Series {
             std::mem::take(&mut self.key_nodes).into_iter().partition(|(_, k)| at - k.fired_at >= cooldown);
         self.key_nodes = waiting;
         for k in done.into_values() {
-            out.events.push(self.event(RuleKind::KeyNodeNegative, Transition::Resolved, at, decision, k.evidence, st));
+            out.events.push(self.event(
+                RuleKind::KeyNodeNegative,
+                Transition::Resolved,
+                at,
+                at,
+                decision,
+                k.evidence,
+                st,
+            ));
         }
     }
 
@@ -376,17 +396,81 @@ impl Series {
         });
     }
 
+    /// The event of a spike rule's transition decided on final counts.
+    fn spike_transition(
+        &self,
+        rule: RuleKind,
+        t: crate::spike_rule::SpikeTransition,
+        a: &SpikeAssessment,
+        decision: Decision,
+        daily: f64,
+        st: &Settings,
+    ) -> SignalEvent {
+        let detector = match rule {
+            RuleKind::CrisisBurst => self.crisis.as_deref().unwrap_or(&self.volume),
+            _ => &self.volume,
+        };
+        match t {
+            crate::spike_rule::SpikeTransition::Fired(fire) | crate::spike_rule::SpikeTransition::Escalated(fire) => {
+                self.spike_event(rule, &fire, a, detector, decision, daily, st)
+            }
+            crate::spike_rule::SpikeTransition::Resolved(fire) => {
+                let mut e = self.spike_event(rule, &fire, a, detector, decision, daily, st);
+                e.transition = Transition::Resolved;
+                e.at = time(a.at);
+                e
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spike_event(
+        &self,
+        rule: RuleKind,
+        fire: &crate::spike_rule::Fire,
+        a: &SpikeAssessment,
+        detector: &VolumeDetector,
+        decision: Decision,
+        daily: f64,
+        st: &Settings,
+    ) -> SignalEvent {
+        // At the fire, the window behind the novelty; once the surge grew, the whole surge.
+        let window_s = if fire.surge == fire.window {
+            fire.window_s(&st.detector, st.bucket_s)
+        } else {
+            u64::try_from(a.at + st.bucket_s as i64 - fire.since).unwrap_or_default()
+        };
+        let evidence = Evidence::Spike {
+            value: a.observed,
+            baseline: a.expected,
+            z: a.z,
+            score: a.score,
+            threshold: detector.threshold(),
+            extra_volume: fire.surge.extra().max(0.0),
+            window_s,
+            novelty: Some(fire.novelty),
+            window_observed: fire.surge.observed,
+            window_expected: fire.surge.expected,
+            daily_volume: daily,
+        };
+        let mut e = self.event(rule, Transition::Fired, a.at, fire.since, decision, evidence, st);
+        e.severity = fire.severity;
+        e
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn event(
         &self,
         rule: RuleKind,
         t: Transition,
         at: i64,
+        started_at: i64,
         d: Decision,
         evidence: Evidence,
         st: &Settings,
     ) -> SignalEvent {
         let r = &st.rules;
-        let severity = match rule {
+        let severity: Severity = match rule {
             RuleKind::VolumeSpike => r.volume_spike.severity,
             RuleKind::CrisisBurst => r.crisis_burst.severity,
             RuleKind::NegativeSurge => r.negative_surge.severity,
@@ -400,6 +484,7 @@ impl Series {
             transition: t,
             severity,
             at: time(at),
+            started_at: time(started_at.min(at)),
             decided_at: time(d.decided_at),
             provisional: d.provisional,
             evidence,
@@ -414,55 +499,11 @@ impl Series {
             + self.open.capacity() * std::mem::size_of::<Accumulator>()
             + buckets
             + self.volume.heap_bytes()
-            + self.crisis.as_ref().map_or(0, |c| std::mem::size_of::<SpikeDetector>() + c.heap_bytes())
+            + self.volume_rule.heap_bytes()
+            + self.daily.heap_bytes()
+            + self.crisis.as_ref().map_or(0, |c| std::mem::size_of::<VolumeDetector>() + c.heap_bytes())
+            + self.crisis_rule.as_ref().map_or(0, |r| std::mem::size_of::<SpikeRule>() + r.heap_bytes())
             + self.share.heap_bytes()
-    }
-}
-
-fn spike_holds(a: &SpikeAssessment, d: &SpikeDetector, rule: RuleSettings) -> bool {
-    rule.enabled && a.score >= d.threshold() && a.extra_volume >= rule.min_volume as f64
-}
-
-/// What keeps a firing spike rule firing.
-struct Sustain<'a> {
-    firing: bool,
-    last_excess: &'a mut Option<i64>,
-    resolve_after_s: u64,
-}
-
-/// The spike condition of a final bucket: the score fires the rule; once it
-/// fires, the rule holds while deviations above the excess cutoff keep
-/// coming (the score itself stays high for a whole excess window after a
-/// burst, far longer than the burst).
-fn spike_condition(
-    a: &SpikeAssessment,
-    d: &SpikeDetector,
-    rule: RuleSettings,
-    sustain: Sustain<'_>,
-    st: &Settings,
-) -> bool {
-    if a.z > st.detector.excess_cutoff {
-        *sustain.last_excess = Some(a.at);
-    }
-    if sustain.firing {
-        rule.enabled
-            && sustain
-                .last_excess
-                .is_some_and(|last| a.at + st.bucket_s as i64 - last <= sustain.resolve_after_s as i64)
-    } else {
-        spike_holds(a, d, rule)
-    }
-}
-
-fn spike_evidence(a: &SpikeAssessment, d: &SpikeDetector, st: &Settings) -> Evidence {
-    Evidence::Spike {
-        value: a.observed,
-        baseline: a.expected,
-        z: a.z,
-        score: a.score,
-        threshold: d.threshold(),
-        extra_volume: a.extra_volume,
-        window_s: st.detector.excess_window_s,
     }
 }
 

@@ -37,7 +37,8 @@ pub(crate) struct ShareAssessment {
 /// bucket's negatives are clipped before they update it.
 #[derive(Debug, Clone)]
 pub(crate) struct ShareDetector {
-    window: SlidingSum,
+    /// Negative and scored mentions per bucket.
+    window: SlidingSum<2>,
     weight: f64,
     base_scored: f64,
     base_negative: f64,
@@ -50,9 +51,8 @@ impl ShareDetector {
     pub(crate) fn new(rule: &NegativeSurgeRule, step_s: u64) -> Self {
         let step_s = step_s.max(1);
         let steps = (rule.window_s / step_s).max(1) as usize;
-        let per_slot = (steps / 72).max(1);
         ShareDetector {
-            window: SlidingSum::new(steps.div_ceil(per_slot), per_slot),
+            window: SlidingSum::covering(steps, 72),
             weight: 1.0 - (-(step_s as f64) / BASELINE_MEMORY_S).exp(),
             base_scored: 0.0,
             base_negative: 0.0,
@@ -69,8 +69,7 @@ impl ShareDetector {
 
     /// Assesses a bucket with `negative` of `scored` mentions, without learning it.
     pub(crate) fn peek(&self, negative: f64, scored: f64) -> ShareAssessment {
-        let n = self.window.extra_after(scored);
-        let k = self.window.total_after(negative);
+        let [k, n] = self.window.totals_after([negative, scored]);
         let baseline = self.baseline();
         let share = if n > 0.0 { k / n } else { 0.0 };
         let z = match baseline {
@@ -83,7 +82,7 @@ impl ShareDetector {
     /// Assesses a bucket, then learns it.
     pub(crate) fn observe(&mut self, negative: f64, scored: f64) -> ShareAssessment {
         let a = self.peek(negative, scored);
-        self.window.push(negative, scored);
+        self.window.push([negative, scored]);
         let decay = 1.0 - self.weight;
         let clipped = match self.baseline() {
             Some(p) => negative.min(scored * p + CLIP_SD * (scored * p * (1.0 - p)).sqrt()),

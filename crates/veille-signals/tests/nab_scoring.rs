@@ -116,15 +116,16 @@ fn built_in_profiles_match_the_shared_profiles_file() {
 #[test]
 fn evaluation_of_a_fixture_detects_its_burst_and_writes_nab_results() {
     let dir = tempfile::tempdir().unwrap();
-    let report =
-        eval_nab(&fixtures().join("data"), &fixtures().join("windows.json"), NabProfile::Standard, Some(dir.path()))
-            .unwrap();
-    let file = &report.details["synthetic_volume.csv"];
-    assert_eq!(file.rows, 1200);
-    assert_eq!(file.detail.detected_windows, 1, "{file:?}");
-    assert_eq!(file.detail.fp, 0, "{file:?}");
-    assert!(report.overall > 50.0 && report.overall <= 100.0, "{}", report.overall);
-    assert_eq!(report.files["synthetic_volume.csv"], Some(report.overall));
+    let report = eval_nab(&fixtures().join("data"), &fixtures().join("windows.json"), Some(dir.path())).unwrap();
+    let file = &report.files["data/synthetic_volume.csv"];
+    assert_eq!((file.category.as_str(), file.rows), ("data", 1200));
+    let standard = &file.scores[&NabProfile::Standard];
+    assert_eq!(standard.detected_windows, 1, "{file:?}");
+    assert_eq!(standard.fp, 0, "{file:?}");
+    let overall = report.overall(NabProfile::Standard);
+    assert!(overall > 50.0 && overall <= 100.0, "{overall}");
+    assert_eq!(standard.normalized(), Some(overall));
+    assert_eq!(report.profiles[&NabProfile::Standard].categories["data"].score(), Some(overall));
 
     let results = std::fs::read_to_string(dir.path().join("data/veille_synthetic_volume.csv")).unwrap();
     let lines: Vec<&str> = results.lines().collect();
@@ -141,13 +142,14 @@ fn evaluation_of_a_fixture_detects_its_burst_and_writes_nab_results() {
 fn evaluation_names_missing_labels_and_bad_rows() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("other.csv"), "timestamp,value\n2026-01-01 00:00:00,1\n").unwrap();
-    let e = eval_nab(dir.path(), &fixtures().join("windows.json"), NabProfile::Standard, None).unwrap_err();
-    assert!(e.to_string().starts_with("no label windows for `other.csv`"), "{e}");
+    let e = eval_nab(dir.path(), &fixtures().join("windows.json"), None).unwrap_err();
+    let category = dir.path().file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    assert!(e.to_string().starts_with(&format!("no label windows for `{category}/other.csv`")), "{e}");
 
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("synthetic_volume.csv"), "timestamp,value\n2026-01-01 00:00:00,lots\n").unwrap();
-    let e = eval_nab(&data, &fixtures().join("windows.json"), NabProfile::Standard, None).unwrap_err();
+    let e = eval_nab(&data, &fixtures().join("windows.json"), None).unwrap_err();
     assert!(e.to_string().ends_with("line 2: `lots` is not a number"), "{e}");
 }
 

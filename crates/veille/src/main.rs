@@ -56,6 +56,10 @@ enum Command {
     Keys(cmd::keys::KeysCommand),
     /// Replay indexed history through the watches and alert rules; print the alerts they raise.
     Backtest(cmd::backtest::BacktestArgs),
+    /// Run test files of watches and alert rules (match, series and baseline cases).
+    Test(cmd::test::TestArgs),
+    /// Lint configurations without running them; exits non-zero on errors, not on warnings.
+    Check(cmd::check::CheckArgs),
     /// Export the mentions matching a query as CSV or NDJSON, oldest first (streamed).
     Export(cmd::export::ExportArgs),
     /// Write the activity report of a brand for the last week or month (HTML, PDF or Markdown).
@@ -66,6 +70,19 @@ enum Command {
     /// Train veille's learned models on labelled data.
     #[command(subcommand)]
     Train(cmd::train::TrainCommand),
+}
+
+/// Exit code of a command that passes or fails: 0 when it passed, 1 when it
+/// failed, 2 when it could not run.
+fn verdict(result: anyhow::Result<bool>) -> std::process::ExitCode {
+    match result {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -90,6 +107,8 @@ fn main() -> std::process::ExitCode {
         Command::Eval(a) => cmd::eval::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Match(a) => cmd::tag::run(a),
+        Command::Test(a) => return verdict(cmd::test::run(a)),
+        Command::Check(a) => return verdict(cmd::check::run(a)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

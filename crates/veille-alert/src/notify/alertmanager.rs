@@ -17,7 +17,7 @@ use crate::explain::examples_text;
 /// Labels: `alertname` (the rule in CamelCase), `workspace`, `watch`,
 /// `severity`, `rule`, `incident` (group by `workspace` and `incident` to page
 /// once per incident); annotations: `summary`, `description`, `examples`,
-/// `alert_id`. A firing alert is sent with `endsAt` a hold time after the
+/// `alert_id`, `detection_delay_s`. A firing alert is sent with `endsAt` a hold time after the
 /// send (three re-notify intervals), so Alertmanager keeps it firing between
 /// re-notifications and lets it expire if veille stops; a resolved one with
 /// `endsAt` at its resolution (never later than the send).
@@ -68,6 +68,7 @@ impl AlertmanagerNotifier {
             ("summary", a.explanation.summary.clone()),
             ("description", a.explanation.description.clone()),
             ("alert_id", a.id.clone()),
+            ("detection_delay_s", format!("{:.0}", a.detection_delay_s)),
         ]);
         let examples = examples_text(&a.explanation.examples);
         if !examples.is_empty() {

@@ -6,7 +6,7 @@ use veille_config::signals::Severity;
 use veille_model::{
     Author, BrandSentiment, Mention, Platform, Scores, Sentiment, SentimentLabel, TermHit, WatchKind, WatchMatch,
 };
-use veille_signals::{Evidence, RuleKind, SignalEvent, Transition};
+use veille_signals::{Evidence, Novelty, RuleKind, SignalEvent, Transition};
 
 /// 2026-01-05 10:00 UTC, a Monday.
 pub fn t0() -> DateTime<Utc> {
@@ -21,6 +21,7 @@ pub fn spike(watch: &str, transition: Transition, at: DateTime<Utc>, value: f64)
         transition,
         severity: Severity::Critical,
         at,
+        started_at: at,
         decided_at: at + Duration::minutes(1),
         provisional: false,
         evidence: Evidence::Spike {
@@ -29,8 +30,12 @@ pub fn spike(watch: &str, transition: Transition, at: DateTime<Utc>, value: f64)
             z: 9.5,
             score: 4.2,
             threshold: 1.8,
-            extra_volume: 394.0,
-            window_s: 21600,
+            extra_volume: (value - 18.0).max(0.0),
+            window_s: 10800,
+            novelty: Some(Novelty::Spike),
+            window_observed: value,
+            window_expected: 18.0,
+            daily_volume: 900.0,
         },
     }
 }
@@ -43,6 +48,7 @@ pub fn key_node(author: &str, transition: Transition, at: DateTime<Utc>) -> Sign
         transition,
         severity: Severity::Warning,
         at,
+        started_at: at,
         decided_at: at,
         provisional: false,
         evidence: Evidence::KeyNode {

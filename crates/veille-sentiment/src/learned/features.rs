@@ -8,11 +8,13 @@
 //! whitespace-separated word splits into tokens: runs of letters, digits,
 //! `'`, `#`, `_`, `<`, `>`, runs of ASCII punctuation, and single other
 //! symbols (emoji). A word that is a lexicon entry as a whole (":d", ":-(")
-//! stays one token. Token unigrams and bigrams and the byte n-grams of each
+//! stays one token. A hashtag may also count as its word ("#fail" as
+//! "fail"). Token unigrams, bigrams (and trigrams) and the byte n-grams of each
 //! word (padded with a space at both ends) are hashed into `2^hash_bits`
 //! buckets with a fixed hash over bytes, so a model file stays valid across
 //! platforms and releases. Each group is scaled to unit length. Six lexicon
-//! figures ([`super::cues`]) follow in fixed slots after the buckets.
+//! figures ([`super::cues`]) follow in fixed slots after the buckets, then
+//! optionally one slot per bin of the lexicon compound score.
 
 use super::cues::{Cue, Cues, Tally};
 
@@ -23,6 +25,7 @@ const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
 /// Seed of token hashes (shared with the lexicon cue table).
 pub(crate) const WORD_SEED: u64 = 0x57;
 const BIGRAM_SEED: u64 = 0x42;
+const TRIGRAM_SEED: u64 = 0x33;
 const CHAR_SEED: u64 = 0x43;
 const NEGATED_SEED: u64 = 0x4e;
 
@@ -41,6 +44,13 @@ pub(crate) struct FeatureSpec {
     pub(crate) lexicon_weight: f32,
     /// Word tokens after a negation whose unigrams are marked negated.
     pub(crate) negation_scope: u8,
+    /// Whether a hashtag also counts as its word ("#happy" as "happy"),
+    /// for the unigrams and the lexicon.
+    pub(crate) hashtag_words: bool,
+    /// Number of equal bins of the lexicon compound score in [-1, 1], one
+    /// feature each, after the lexicon figures (0 for none): lets the
+    /// linear model weigh a mild and a strong lexicon score differently.
+    pub(crate) lexicon_bins: u8,
 }
 
 impl FeatureSpec {
@@ -49,9 +59,9 @@ impl FeatureSpec {
         1 << self.hash_bits
     }
 
-    /// Number of feature slots: buckets, then the lexicon features.
+    /// Number of feature slots: buckets, then the lexicon features and bins.
     pub(crate) fn width(&self) -> usize {
-        self.buckets() + LEXICON_FEATURES
+        self.buckets() + LEXICON_FEATURES + usize::from(self.lexicon_bins)
     }
 }
 
@@ -173,6 +183,34 @@ impl WordTokens {
     }
 }
 
+/// [`WordTokens`] for an ASCII word, byte by byte: the same text and
+/// tokens, without the per-character work that other scripts need.
+fn push_ascii_word(source: &[u8], caps: bool, out: &mut String, tokens: &mut Vec<Token>) {
+    let (mut last, mut run) = (0u8, 0u32);
+    let mut open: Option<(usize, bool)> = None;
+    for &b in source {
+        let c = b.to_ascii_lowercase();
+        run = if c == last { run + 1 } else { 1 };
+        last = c;
+        if run > 2 {
+            continue;
+        }
+        let word = c.is_ascii_alphanumeric() || matches!(c, b'\'' | b'#' | b'_' | b'<' | b'>');
+        match open {
+            Some((start, current)) if current != word => {
+                tokens.push(Token { start: start as u32, end: out.len() as u32, word: current, caps });
+                open = Some((out.len(), word));
+            }
+            None => open = Some((out.len(), word)),
+            Some(_) => {}
+        }
+        out.push(char::from(c));
+    }
+    if let Some((start, word)) = open {
+        tokens.push(Token { start: start as u32, end: out.len() as u32, word, caps });
+    }
+}
+
 /// `raw` with `\uXXXX` escapes decoded, into `out`.
 fn decode_escapes(raw: &str, out: &mut String) {
     out.clear();
@@ -218,6 +256,7 @@ impl Features {
         tokens.clear();
         words.clear();
         out.push(' ');
+        let escapes = text.contains("\\u");
         for raw in text.split_ascii_whitespace() {
             let word_start = out.len();
             let caps = is_caps(raw);
@@ -228,24 +267,22 @@ impl Features {
                 out.push_str("<user>");
                 tokens.push(Token { start: word_start as u32, end: out.len() as u32, word: true, caps: false });
             } else {
-                let source = if raw.contains("\\u") {
+                let source = if escapes && raw.contains("\\u") {
                     decode_escapes(raw, decoded);
                     decoded.as_str()
                 } else {
                     raw
                 };
                 let first_token = tokens.len();
-                let mut builder = WordTokens::new(caps);
                 if source.is_ascii() {
-                    for &b in source.as_bytes() {
-                        builder.push(char::from(b.to_ascii_lowercase()), out, tokens);
-                    }
+                    push_ascii_word(source.as_bytes(), caps, out, tokens);
                 } else {
+                    let mut builder = WordTokens::new(caps);
                     for c in source.chars().flat_map(char::to_lowercase) {
                         builder.push(c, out, tokens);
                     }
+                    builder.finish(out, tokens);
                 }
-                builder.finish(out, tokens);
                 // A lexicon entry that mixes kinds (":d", ":-(") stays whole.
                 if tokens.len() > first_token + 1 {
                     let whole = &out[word_start..];
@@ -273,23 +310,36 @@ impl Features {
 
         let bits = spec.hash_bits;
         let mut previous: u64 = BIGRAM_SEED;
+        let mut before_previous: u64 = TRIGRAM_SEED;
         let mut negated = 0u8;
         for t in &self.tokens {
             let token = &self.text[t.start as usize..t.end as usize];
             let h = hash_bytes(WORD_SEED, token.as_bytes());
-            let cue = match cues {
+            let mut cue = match cues {
                 Some(cues) => cues.get(h, token, &mut self.folded),
                 None => None,
             };
-            if t.word && negated > 0 {
-                self.indices.push(bucket(mix(h, NEGATED_SEED), bits));
+            let marked = t.word && negated > 0;
+            let unigram = |h: u64| if marked { bucket(mix(h, NEGATED_SEED), bits) } else { bucket(h, bits) };
+            self.indices.push(unigram(h));
+            if spec.hashtag_words && token.len() > 1 && token.starts_with('#') {
+                let word = &token[1..];
+                let hw = hash_bytes(WORD_SEED, word.as_bytes());
+                self.indices.push(unigram(hw));
+                if cue.is_none() {
+                    cue = cues.and_then(|c| c.get(hw, word, &mut self.folded));
+                }
+            }
+            if marked {
                 negated -= 1;
-            } else {
-                self.indices.push(bucket(h, bits));
             }
             if spec.word_ngrams >= 2 {
                 self.indices.push(bucket(mix(previous, h), bits));
             }
+            if spec.word_ngrams >= 3 {
+                self.indices.push(bucket(mix(mix(before_previous, previous), h), bits));
+            }
+            before_previous = previous;
             previous = h;
             match cue {
                 Some(cue) => {
@@ -340,6 +390,12 @@ impl Features {
                 self.indices.push(base + k as u32);
                 self.values.push(v * spec.lexicon_weight);
             }
+            if spec.lexicon_bins > 0 {
+                let bins = f32::from(spec.lexicon_bins);
+                let bin = (((figures[0] + 1.0) / 2.0 * bins) as u32).min(u32::from(spec.lexicon_bins) - 1);
+                self.indices.push(base + LEXICON_FEATURES as u32 + bin);
+                self.values.push(spec.lexicon_weight);
+            }
         }
     }
 
@@ -365,7 +421,16 @@ mod tests {
     use crate::vader::Vader;
 
     fn spec() -> FeatureSpec {
-        FeatureSpec { hash_bits: 16, word_ngrams: 2, char_min: 2, char_max: 4, lexicon_weight: 1.0, negation_scope: 3 }
+        FeatureSpec {
+            hash_bits: 16,
+            word_ngrams: 2,
+            char_min: 2,
+            char_max: 4,
+            lexicon_weight: 1.0,
+            negation_scope: 3,
+            hashtag_words: false,
+            lexicon_bins: 0,
+        }
     }
 
     #[test]
@@ -415,6 +480,44 @@ mod tests {
         assert_ne!(negated[1], plain[0], "\"good\" after \"not\" is another feature");
         let stopped = unigrams("not , good service");
         assert_eq!(stopped[2..], plain[..], "punctuation ends the negation");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_words_split_as_any_other_word(word in "[ -~]{0,24}", caps: bool) {
+            let (mut fast, mut fast_tokens) = (String::new(), Vec::new());
+            push_ascii_word(word.as_bytes(), caps, &mut fast, &mut fast_tokens);
+            let (mut slow, mut slow_tokens) = (String::new(), Vec::new());
+            let mut builder = WordTokens::new(caps);
+            for c in word.chars() {
+                builder.push(c.to_ascii_lowercase(), &mut slow, &mut slow_tokens);
+            }
+            builder.finish(&slow, &mut slow_tokens);
+            proptest::prop_assert_eq!(fast, slow);
+            let spans = |t: &[Token]| t.iter().map(|t| (t.start, t.end, t.word, t.caps)).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(spans(&fast_tokens), spans(&slow_tokens));
+        }
+    }
+
+    #[test]
+    fn hashtags_count_as_their_word_and_the_lexicon_score_falls_in_one_bin() {
+        let cues = Cues::of(&Vader::english());
+        let plain = FeatureSpec { word_ngrams: 1, char_min: 0, char_max: 0, ..spec() };
+        let with = FeatureSpec { hashtag_words: true, lexicon_bins: 4, ..plain };
+        let extract = |spec: &FeatureSpec, text: &str| {
+            let mut f = Features::default();
+            f.extract(spec, Some(&cues), text);
+            (f.indices.clone(), f.values.clone())
+        };
+        let (word, _) = extract(&plain, "fail");
+        let (tag, values) = extract(&with, "#fail");
+        assert!(tag.contains(&word[0]), "#fail also counts as fail");
+        let compound = values[values.len() - 1 - LEXICON_FEATURES];
+        assert!(compound < -0.05, "the lexicon reads the hashtag's word: {compound}");
+        let base = with.buckets() as u32 + LEXICON_FEATURES as u32;
+        let bins: Vec<u32> = tag.iter().copied().filter(|&i| i >= base).collect();
+        assert_eq!(bins, [base], "a negative score falls in the lowest bin");
+        assert_eq!(with.width(), with.buckets() + LEXICON_FEATURES + 4);
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! "VEILLESM"            magic, 8 bytes
-//! u32 version           2
+//! u32 version           3 (2 is read too: no hashtag words, no bins)
 //! u8 n, n bytes         language (ISO 639-1, UTF-8)
 //! u8 hash_bits, u8 word_ngrams, u8 char_min, u8 char_max, u8 negation_scope
 //! f32 lexicon_weight
+//! u8 hashtag_words, u8 lexicon_bins          (version 3)
 //! u8 lexicon            0 none, 1 English VADER, 2 French VADER
 //! 3 × f32               bias (negative, neutral, positive)
 //! u32 n, n × (u32 slot, 3 × f32)   non-zero weight rows, slots ascending
@@ -17,7 +18,7 @@ use super::Model;
 use crate::vader::Dialect;
 
 const MAGIC: &[u8; 8] = b"VEILLESM";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// Serialises `model`.
 pub(super) fn encode(model: &Model) -> Vec<u8> {
@@ -29,6 +30,7 @@ pub(super) fn encode(model: &Model) -> Vec<u8> {
     let spec = &model.spec;
     out.extend_from_slice(&[spec.hash_bits, spec.word_ngrams, spec.char_min, spec.char_max, spec.negation_scope]);
     out.extend_from_slice(&spec.lexicon_weight.to_le_bytes());
+    out.extend_from_slice(&[u8::from(spec.hashtag_words), spec.lexicon_bins]);
     out.push(match model.lexicon {
         None => 0,
         Some(Dialect::English) => 1,
@@ -95,21 +97,31 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, String> {
         return Err("not a veille sentiment model (bad magic number)".into());
     }
     let version = r.u32("the version")?;
-    if version != VERSION {
-        return Err(format!("format version {version}, this build reads {VERSION}"));
+    if !(2..=VERSION).contains(&version) {
+        return Err(format!("format version {version}, this build reads 2 to {VERSION}"));
     }
     let n = usize::from(r.u8("the language")?);
     let lang = std::str::from_utf8(r.take(n, "the language")?)
         .map_err(|_| "the language is not UTF-8".to_string())?
         .to_string();
-    let spec = FeatureSpec {
+    let mut spec = FeatureSpec {
         hash_bits: r.u8("hash_bits")?,
         word_ngrams: r.u8("word_ngrams")?,
         char_min: r.u8("char_min")?,
         char_max: r.u8("char_max")?,
         negation_scope: r.u8("negation_scope")?,
         lexicon_weight: r.f32("lexicon_weight")?,
+        hashtag_words: false,
+        lexicon_bins: 0,
     };
+    if version >= 3 {
+        spec.hashtag_words = match r.u8("hashtag_words")? {
+            0 => false,
+            1 => true,
+            other => return Err(format!("hashtag_words is {other}, not 0 or 1")),
+        };
+        spec.lexicon_bins = r.u8("lexicon_bins")?;
+    }
     super::check_spec(&spec)?;
     let lexicon = match r.u8("the lexicon")? {
         0 => None,

@@ -38,7 +38,7 @@ pub struct TrainOptions {
     pub lang: String,
     /// log2 of the number of hash buckets (10 to 24).
     pub hash_bits: u8,
-    /// Word n-grams: 1 for unigrams, 2 for unigrams and bigrams.
+    /// Word n-grams: 1 for unigrams, 2 adds bigrams, 3 adds trigrams.
     pub word_ngrams: u8,
     /// Shortest and longest character (byte) n-gram; `(0, 0)` for none.
     pub char_ngrams: (u8, u8),
@@ -47,28 +47,48 @@ pub struct TrainOptions {
     /// Number of word tokens after a negation ("not", "pas") whose
     /// unigrams are marked as negated (0 for none; needs the lexicon).
     pub negation_scope: u8,
+    /// Whether a hashtag also counts as the word it holds ("#happy" as
+    /// "happy"), for the n-grams and the lexicon.
+    pub hashtag_words: bool,
+    /// Bins of the lexicon compound score, one feature each (0 for none).
+    pub lexicon_bins: u8,
     /// Inverse regularisation strength (larger fits the training set more
     /// closely).
     pub c: f64,
+    /// Whether each class weighs the same in the loss, whatever its count
+    /// (each post's weight is scaled by the inverse of its class's total).
+    pub balance_classes: bool,
+    /// Offsets added to the negative, neutral and positive log-odds after
+    /// fitting: a shift of the class priors, chosen by cross-validation
+    /// ([`crate::eval::tune_class_offsets`]) for macro-F1.
+    pub class_offsets: [f32; 3],
     /// Upper bound on optimiser iterations. Default 300.
     pub max_iterations: usize,
 }
 
 impl TrainOptions {
-    /// The options the shipped models were trained with: word unigrams and
-    /// bigrams, negation marking over 3 tokens, lexicon weight 3; for
-    /// English `c` 1, 2^17 buckets and no character n-grams, for French
-    /// (and others) `c` 3, 2^16 buckets and character 3- and 4-grams.
+    /// The options the shipped models were trained with (chosen by
+    /// cross-validation, see `data/models/README.md`): word unigrams and
+    /// bigrams, lexicon weight 3, `c` 1 for English and 3 for French
+    /// (and others); for English 2^18 buckets, negation marking over 4
+    /// tokens, hashtags read as their words too, classes balanced in the
+    /// loss and no character n-grams; for French 2^16 buckets, negation
+    /// marking over 3 tokens and character 3- and 4-grams. Class offsets
+    /// are tuned separately (`veille train sentiment --folds`).
     pub fn for_lang(lang: &str) -> TrainOptions {
-        let (c, hash_bits, char_ngrams) = if lang == "en" { (1.0, 17, (0, 0)) } else { (3.0, 16, (3, 4)) };
+        let english = lang == "en";
         TrainOptions {
             lang: lang.to_string(),
-            hash_bits,
+            hash_bits: if english { 18 } else { 16 },
             word_ngrams: 2,
-            char_ngrams,
+            char_ngrams: if english { (0, 0) } else { (3, 4) },
             lexicon_weight: 3.0,
-            negation_scope: 3,
-            c,
+            negation_scope: if english { 4 } else { 3 },
+            hashtag_words: english,
+            lexicon_bins: 0,
+            c: if english { 1.0 } else { 3.0 },
+            balance_classes: english,
+            class_offsets: [0.0; 3],
             max_iterations: 300,
         }
     }
@@ -89,8 +109,8 @@ pub(crate) fn check_spec(spec: &FeatureSpec) -> Result<(), String> {
     if !(10..=24).contains(&spec.hash_bits) {
         return Err(format!("hash_bits {} is not within 10..=24", spec.hash_bits));
     }
-    if !(1..=2).contains(&spec.word_ngrams) {
-        return Err(format!("word_ngrams {} is not 1 or 2", spec.word_ngrams));
+    if !(1..=3).contains(&spec.word_ngrams) {
+        return Err(format!("word_ngrams {} is not 1, 2 or 3", spec.word_ngrams));
     }
     if (spec.char_min == 0) != (spec.char_max == 0) || spec.char_min > spec.char_max {
         return Err(format!(
@@ -185,6 +205,27 @@ fn cues_for(dialect: Option<Dialect>) -> Option<Cues> {
     })
 }
 
+/// The weight of each post in the loss: `weights` (1 each when `None`),
+/// scaled when `balance` so that each class weighs a third of the total.
+fn class_weights(labels: &[SentimentLabel], weights: Option<&[f32]>, balance: bool) -> Vec<f64> {
+    let mut out: Vec<f64> = match weights {
+        Some(w) => w.iter().map(|w| f64::from(*w)).collect(),
+        None => vec![1.0; labels.len()],
+    };
+    if balance {
+        let mut totals = [0.0f64; CLASSES];
+        labels.iter().zip(&out).for_each(|(l, w)| totals[label_index(*l)] += w);
+        let all: f64 = totals.iter().sum();
+        for (l, w) in labels.iter().zip(&mut out) {
+            let total = totals[label_index(*l)];
+            if total > 0.0 {
+                *w *= all / (CLASSES as f64 * total);
+            }
+        }
+    }
+    out
+}
+
 /// Where training stands, reported after each optimiser iteration.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainProgress {
@@ -240,7 +281,12 @@ pub fn train_with_progress<S: AsRef<str>>(
         char_max: options.char_ngrams.1,
         negation_scope: options.negation_scope,
         lexicon_weight: options.lexicon_weight,
+        hashtag_words: options.hashtag_words,
+        lexicon_bins: options.lexicon_bins,
     };
+    if options.class_offsets.iter().any(|o| !o.is_finite()) {
+        return Err(SentimentError::Training("class_offsets must be finite".into()));
+    }
     check_spec(&spec).map_err(SentimentError::Training)?;
     let lexicon = lexicon_for(&options.lang);
     let cues = cues_for(lexicon);
@@ -253,10 +299,7 @@ pub fn train_with_progress<S: AsRef<str>>(
         cols: Vec::new(),
         vals: Vec::new(),
         labels: labels.iter().map(|l| label_index(*l)).collect(),
-        weights: match weights {
-            Some(w) => w.iter().map(|w| f64::from(*w)).collect(),
-            None => vec![1.0; texts.len()],
-        },
+        weights: class_weights(labels, weights, options.balance_classes),
         columns: 0,
     };
     let mut features = Features::default();
@@ -284,7 +327,8 @@ pub fn train_with_progress<S: AsRef<str>>(
             *w = *fitted as f32;
         }
     }
-    Ok(Model { lang: options.lang.clone(), spec, lexicon, bias: fit.bias.map(|b| b as f32), weights })
+    let bias = std::array::from_fn(|k| fit.bias[k] as f32 + options.class_offsets[k]);
+    Ok(Model { lang: options.lang.clone(), spec, lexicon, bias, weights })
 }
 
 thread_local! {

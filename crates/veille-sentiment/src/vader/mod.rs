@@ -188,6 +188,15 @@ impl Vader {
         rules::score(self, text, tokens, sentiments)
     }
 
+    /// The lexicon valence of `word` (any case; in French, with or without
+    /// accents), as the rules look it up; `None` for a word of no valence.
+    pub fn valence(&self, word: &str) -> Option<f64> {
+        let (mut lower, mut folded) = (String::new(), String::new());
+        let lower = lowercase(word, &mut lower);
+        let key = self.valence_key(lower, &mut folded);
+        self.entry(key).and_then(|e| e.valence)
+    }
+
     /// Every vocabulary word with what the rules know about it.
     pub(crate) fn vocabulary(&self) -> impl Iterator<Item = (&str, &Entry)> {
         self.vocabulary.iter().map(|(w, e)| (&**w, e))

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod backtest;
+pub(crate) mod check;
 pub(crate) mod eval;
 pub(crate) mod export;
 pub(crate) mod import;
@@ -14,4 +15,5 @@ pub(crate) mod run;
 pub(crate) mod search;
 pub(crate) mod simulate;
 pub(crate) mod tag;
+pub(crate) mod test;
 pub(crate) mod train;

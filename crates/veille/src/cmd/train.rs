@@ -7,10 +7,10 @@ use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use veille_sentiment::dataset::{balanced_weights, LabelledTexts};
-use veille_sentiment::eval::evaluate;
+use veille_sentiment::eval::{cross_validate, evaluate, mean_and_spread};
 use veille_sentiment::{train_with_progress, LearnedScorer, TrainOptions};
 
-use super::eval::{read_airline_posts, read_labelled_posts};
+use super::eval::{read_airline_posts, read_labelled_posts, Masking, Posts};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum TrainCommand {
@@ -20,7 +20,8 @@ pub(crate) enum TrainCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct TrainSentimentArgs {
-    /// Posts, one per line; repeat with one --labels each to train on several files.
+    /// Posts, one per line; repeat with one --labels each to train on several files (a post already read
+    /// from an earlier file, the same tweet packaged twice, is left out).
     #[arg(long = "train", value_name = "FILE")]
     train: Vec<PathBuf>,
     /// Labels, one per line of the matching --train: 0 negative, 1 neutral, 2 positive.
@@ -52,6 +53,19 @@ pub(crate) struct TrainSentimentArgs {
     /// Most optimiser iterations.
     #[arg(long)]
     max_iterations: Option<usize>,
+    /// Cross-validate on the --train posts with this many folds (the summary gives each --train file's
+    /// macro-F1, mean and spread over the folds, as trained and with class offsets tuned on the other
+    /// folds); when the tuned offsets raise the files' mean macro-F1, shift the model's class priors by
+    /// the offsets tuned on all held-out probabilities.
+    #[arg(long, value_name = "K")]
+    folds: Option<usize>,
+    /// Tag the posts with this configuration's watches and mask the names of the brand, competitor and
+    /// campaign watches that tag each post, as the pipeline does when scoring (@handles are always masked).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Workspace of --config whose watches tag the posts (default: its only workspace).
+    #[arg(long, requires = "config")]
+    workspace: Option<String>,
 }
 
 pub(crate) fn run(cmd: TrainCommand) -> Result<()> {
@@ -70,23 +84,32 @@ fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
     if !a.airline_weight.is_finite() || a.airline_weight < 0.0 {
         bail!("--airline-weight must be zero or more");
     }
-    let mut data = LabelledTexts::default();
-    for (text, labels) in a.train.iter().zip(&a.labels) {
-        let part = read_labelled_posts(text, labels)?;
-        data.texts.extend(part.texts);
-        data.labels.extend(part.labels);
+    let masking = Masking::new(a.config.as_deref(), a.workspace.as_deref(), true)?;
+    let mask = |posts: Posts| -> LabelledTexts {
+        let texts = posts
+            .data
+            .texts
+            .iter()
+            .zip(&posts.rows)
+            .enumerate()
+            .map(|(i, (text, row))| masking.scored_text(&masking.mention(i, text, row.as_ref())))
+            .collect();
+        LabelledTexts { texts, labels: posts.data.labels, skipped: posts.data.skipped }
+    };
+    let (mut data, mut groups, mut duplicates) = (LabelledTexts::default(), Vec::new(), 0);
+    for (k, (text, labels)) in a.train.iter().zip(&a.labels).enumerate() {
+        duplicates += data.extend_unique(mask(Posts::plain(read_labelled_posts(text, labels)?)));
+        groups.resize(data.len(), k);
     }
     let mut weights = vec![1.0; data.len()];
+    let mut extra = LabelledTexts::default();
     if let Some(csv) = &a.airline_csv {
-        let part = read_airline_posts(csv)?;
+        extra = mask(read_airline_posts(csv)?);
         if data.is_empty() {
-            weights.resize(part.len(), 1.0);
+            weights.resize(extra.len(), 1.0);
         } else {
-            weights.extend(balanced_weights(&part.labels, a.airline_weight * data.len() as f32));
+            weights.extend(balanced_weights(&extra.labels, a.airline_weight * data.len() as f32));
         }
-        data.texts.extend(part.texts);
-        data.labels.extend(part.labels);
-        data.skipped += part.skipped;
     }
 
     let mut options = TrainOptions::for_lang(&a.lang);
@@ -94,6 +117,42 @@ fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
     options.lexicon_weight = a.lexicon_weight.unwrap_or(options.lexicon_weight);
     options.hash_bits = a.hash_bits.unwrap_or(options.hash_bits);
     options.max_iterations = a.max_iterations.unwrap_or(options.max_iterations);
+
+    let mut cv_summary = Vec::new();
+    if let Some(folds) = a.folds {
+        if data.is_empty() {
+            bail!("--folds cross-validates on the --train posts: give some");
+        }
+        let spinner = ProgressBar::new_spinner().with_message(format!("{folds}-fold cross-validation"));
+        let (mut as_trained, mut tuned) = (0.0, 0.0);
+        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+        let (own, extra_weights) = weights.split_at(data.len());
+        let cv = cross_validate(&data, Some(own), &extra, extra_weights, &options, folds)?;
+        spinner.finish_and_clear();
+        for (k, figures) in cv.figures(&data.labels, &groups).iter().enumerate() {
+            if !groups.contains(&k) {
+                // Every post of this file was read before: nothing of its own to measure.
+                continue;
+            }
+            let (mean, spread) = mean_and_spread(&figures.as_trained);
+            let (tuned_mean, tuned_spread) = mean_and_spread(&figures.offsets_tuned);
+            as_trained += mean;
+            tuned += tuned_mean;
+            cv_summary.push(serde_json::json!({
+                "train": a.train[k].display().to_string(),
+                "macro_f1_mean": mean,
+                "macro_f1_spread": spread,
+                "offsets_tuned_macro_f1_mean": tuned_mean,
+                "offsets_tuned_macro_f1_spread": tuned_spread,
+            }));
+        }
+        if tuned > as_trained {
+            options.class_offsets = cv.class_offsets(&data.labels, &groups);
+        }
+    }
+    data.texts.extend(extra.texts);
+    data.labels.extend(extra.labels);
+    data.skipped += extra.skipped;
 
     let bar = ProgressBar::new(options.max_iterations as u64).with_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} iterations, loss {msg}")
@@ -115,6 +174,10 @@ fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
         "lang": a.lang,
         "posts": data.len(),
         "skipped": data.skipped,
+        "duplicates": duplicates,
+        "masked": masking.what,
+        "cross_validation": cv_summary,
+        "class_offsets": options.class_offsets,
         "epochs": iterations,
         "seconds": seconds,
         "train_accuracy": fit.accuracy,
