@@ -106,11 +106,8 @@ fn process_serves_its_api_over_https_only_when_tls_is_configured() {
     wait_until("the processor's HTTPS API", Duration::from_secs(60), || {
         https.get(format!("https://127.0.0.1:{port}/readyz")).send().is_ok_and(|r| r.status().is_success())
     });
-    let search = https
-        .get(format!("https://127.0.0.1:{port}/api/v1/search?limit=0"))
-        .bearer_auth(ADMIN_KEY)
-        .send()
-        .unwrap();
+    let search =
+        https.get(format!("https://127.0.0.1:{port}/api/v1/search?limit=0")).bearer_auth(ADMIN_KEY).send().unwrap();
     assert_eq!(search.status(), 200);
     // Plain HTTP on the same port gets no answer: it was `serve` without TLS before.
     let plain = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();

@@ -182,7 +182,10 @@ impl KafkaConfig {
         if self.signals_group_id == self.group_id {
             return Err((
                 "signals_group_id".into(),
-                format!("`{}` is also `group_id`: processors and signals owners need groups of their own", self.group_id),
+                format!(
+                    "`{}` is also `group_id`: processors and signals owners need groups of their own",
+                    self.group_id
+                ),
             ));
         }
         let topics = [

@@ -6,7 +6,6 @@ use std::time::Duration;
 use axum_server::tls_rustls::RustlsConfig;
 use veille_config::TlsConfig;
 
-
 /// Why HTTPS could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

@@ -84,8 +84,8 @@ use veille_config::KafkaConfig;
 
 pub use consumer::{Consumed, KafkaGroupConsumer, RawMessage};
 pub use producer::{Acked, KafkaSink, Pending};
-pub use table::TableReader;
 pub use rebalance::{OwnerError, PartitionOwner};
+pub use table::TableReader;
 pub use topics::ensure_topics;
 
 /// Header carrying the name of the source a record came from.

@@ -85,7 +85,7 @@ impl KafkaSink {
             self.enqueue(topic, message, &mut pending, &mut acked).await?;
         }
         while let Some(delivery) = pending.pop_front() {
-            self.settle(delivery, &mut acked).await?;
+            self.settle_counted(delivery, &mut acked).await?;
         }
         metrics::BATCH_ACK.observe(started.elapsed().as_secs_f64());
         Ok(acked)
@@ -180,7 +180,7 @@ impl KafkaSink {
                 Err((RdKafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     message = back;
                     match pending.pop_front() {
-                        Some(delivery) => self.settle(delivery, acked).await?,
+                        Some(delivery) => self.settle_counted(delivery, acked).await?,
                         None => tokio::time::sleep(Duration::from_millis(5)).await,
                     }
                 }
@@ -193,7 +193,11 @@ impl KafkaSink {
     }
 
     /// Waits for one acknowledgement and counts it.
-    async fn settle(&self, (delivery, topic): (DeliveryFuture, Topic), acked: &mut Acked) -> Result<(), KafkaError> {
+    async fn settle_counted(
+        &self,
+        (delivery, topic): (DeliveryFuture, Topic),
+        acked: &mut Acked,
+    ) -> Result<(), KafkaError> {
         let name = self.name(topic);
         match delivery.await {
             Ok(Ok(_)) => {

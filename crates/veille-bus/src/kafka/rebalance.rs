@@ -202,7 +202,7 @@ pub(crate) fn forward_log(level: RDKafkaLogLevel, fac: &str, message: &str) {
     }
 }
 
-/// The producer's and admin client's context: logs through `tracing`.
+/// The producer's, admin client's and table readers' context: logs through `tracing`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TracingContext;
 
@@ -215,3 +215,5 @@ impl ClientContext for TracingContext {
         tracing::warn!(%error, reason, "kafka client error");
     }
 }
+
+impl ConsumerContext for TracingContext {}

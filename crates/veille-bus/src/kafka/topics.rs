@@ -17,13 +17,8 @@ pub async fn ensure_topics(config: &KafkaConfig) -> Result<(), KafkaError> {
         .create_with_context(TracingContext)
         .map_err(|e| client_error(config, e))?;
     let t = &config.topics;
-    let topics = [
-        (&t.mentions, false),
-        (&t.signals, false),
-        (&t.alerts, true),
-        (&t.keynodes, true),
-        (&t.deadletter, false),
-    ];
+    let topics =
+        [(&t.mentions, false), (&t.signals, false), (&t.alerts, true), (&t.keynodes, true), (&t.deadletter, false)];
     let new: Vec<NewTopic<'_>> = topics
         .iter()
         .map(|(name, compacted)| {
@@ -40,13 +35,10 @@ pub async fn ensure_topics(config: &KafkaConfig) -> Result<(), KafkaError> {
         })
         .collect();
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    let results = admin
-        .create_topics(new.iter(), &options)
-        .await
-        .map_err(|e| KafkaError::Topic {
-            topic: topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(","),
-            reason: e.to_string(),
-        })?;
+    let results = admin.create_topics(new.iter(), &options).await.map_err(|e| KafkaError::Topic {
+        topic: topics.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(","),
+        reason: e.to_string(),
+    })?;
     for result in results {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}

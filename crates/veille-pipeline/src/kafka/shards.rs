@@ -72,7 +72,13 @@ impl ShardOwner {
 
     /// Adds a consumed record to its partition's shard. A record of a partition
     /// this processor does not own (revoked during the poll) is left to its new owner.
-    pub(crate) fn absorb(&self, partition: i32, offset: i64, record: &Record, source: &str) -> Result<bool, OwnerError> {
+    pub(crate) fn absorb(
+        &self,
+        partition: i32,
+        offset: i64,
+        record: &Record,
+        source: &str,
+    ) -> Result<bool, OwnerError> {
         let mut open = self.locked();
         let Some(shard) = open.get_mut(&partition) else {
             return Ok(false);

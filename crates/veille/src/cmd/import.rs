@@ -137,9 +137,8 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
     let data_dir = config.data.dir.clone();
     let watches = config.clone();
     let counts = Arc::new(Mutex::new(BTreeMap::new()));
-    let pipeline = Pipeline::new(config, index)?
-        .ignore_cursors(common.restart)
-        .enrich_with(Box::new(TagCounts(counts.clone())));
+    let pipeline =
+        Pipeline::new(config, index)?.ignore_cursors(common.restart).enrich_with(Box::new(TagCounts(counts.clone())));
     let progress = pipeline.progress();
     let bar = match pipeline.size_hint() {
         Some(total) => ProgressBar::new(total).with_style(
