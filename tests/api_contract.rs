@@ -6,7 +6,7 @@
 //!
 //! Needs schemathesis (`scripts/setup.sh` installs it in `.venv`); without it the test says it
 //! was skipped, unless `VEILLE_REQUIRE_REFERENCE=1`. `VEILLE_CONTRACT_SECONDS` sets each run's
-//! time budget (default 40), `VEILLE_CONTRACT_SEED` its seed (default 1).
+//! time budget (default 25), `VEILLE_CONTRACT_SEED` its seed (default 1).
 
 mod common;
 
@@ -126,7 +126,7 @@ fn create_key(config: &Path, role: &str, workspaces: &str) -> String {
 
 /// One schemathesis run; returns the number of test cases it generated.
 fn run(st: &Path, base: &str, name: &str, key: &str, workspace: Option<&str>, checks: &str, dir: &Path) -> u64 {
-    let seconds = std::env::var("VEILLE_CONTRACT_SECONDS").unwrap_or_else(|_| "40".into());
+    let seconds = std::env::var("VEILLE_CONTRACT_SECONDS").unwrap_or_else(|_| "25".into());
     let seed = std::env::var("VEILLE_CONTRACT_SEED").unwrap_or_else(|_| "1".into());
     let config = dir.join(format!("{name}.toml"));
     let fixed = workspace.map(|w| format!("[parameters]\n\"query.workspace\" = \"{w}\"\n")).unwrap_or_default();

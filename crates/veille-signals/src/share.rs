@@ -12,6 +12,10 @@ const BASELINE_MEMORY_S: f64 = 86_400.0;
 /// above the baseline before they update it, so a surge never becomes normal.
 const CLIP_SD: f64 = 3.0;
 
+/// Window z-scores are clipped to this many standard deviations before they
+/// update the dispersion, so a surge cannot make itself look ordinary.
+const DISPERSION_CLIP: f64 = 3.0;
+
 /// Baseline shares are kept inside [1 %, 99 %] so the binomial variance never vanishes.
 const SHARE_BOUNDS: (f64, f64) = (0.01, 0.99);
 
@@ -26,7 +30,8 @@ pub(crate) struct ShareAssessment {
     pub share: f64,
     /// The baseline share, once enough scored mentions were seen.
     pub baseline: Option<f64>,
-    /// Binomial z-score of the window's negatives against the baseline share.
+    /// z-score of the window's negatives against the baseline share: the
+    /// binomial one, divided by the square root of the watch's dispersion.
     pub z: f64,
 }
 
@@ -35,6 +40,13 @@ pub(crate) struct ShareAssessment {
 /// The baseline is an exponentially weighted share with a one-day memory
 /// (the share is a ratio, so the daily rhythm of volume cancels out); each
 /// bucket's negatives are clipped before they update it.
+///
+/// Mentions are not independent draws: one prolific author, one thread, one
+/// language whose posts score differently make the share of a window vary
+/// more than a binomial count would. The detector measures that dispersion
+/// (the mean square of its own window z-scores over the same day-long memory,
+/// a plain mean while the history is short, never below 1) and divides the
+/// binomial z-score by its square root, as a quasi-binomial test does.
 #[derive(Debug, Clone)]
 pub(crate) struct ShareDetector {
     /// Negative and scored mentions per bucket.
@@ -45,6 +57,8 @@ pub(crate) struct ShareDetector {
     min_volume: f64,
     min_z: f64,
     min_lift: f64,
+    /// Weighted sum of squared window z-scores, and the sum of the weights.
+    dispersion: (f64, f64),
 }
 
 impl ShareDetector {
@@ -59,6 +73,17 @@ impl ShareDetector {
             min_volume: rule.min_volume.max(1) as f64,
             min_z: rule.min_z,
             min_lift: rule.min_lift,
+            dispersion: (0.0, 0.0),
+        }
+    }
+
+    /// Variance of window z-scores relative to a binomial one (at least 1).
+    fn dispersion(&self) -> f64 {
+        let (sum, weight) = self.dispersion;
+        if weight > 0.0 {
+            (sum / weight).max(1.0)
+        } else {
+            1.0
         }
     }
 
@@ -73,7 +98,7 @@ impl ShareDetector {
         let baseline = self.baseline();
         let share = if n > 0.0 { k / n } else { 0.0 };
         let z = match baseline {
-            Some(p) if n > 0.0 => (k - n * p) / (n * p * (1.0 - p)).sqrt(),
+            Some(p) if n > 0.0 => (k - n * p) / (n * p * (1.0 - p) * self.dispersion()).sqrt(),
             _ => 0.0,
         };
         ShareAssessment { negative: k, scored: n, share, baseline, z }
@@ -84,6 +109,12 @@ impl ShareDetector {
         let a = self.peek(negative, scored);
         self.window.push([negative, scored]);
         let decay = 1.0 - self.weight;
+        if a.baseline.is_some() && a.scored >= self.min_volume {
+            // The binomial z of the window (undo the current dispersion), clipped.
+            let raw = (a.z * self.dispersion().sqrt()).clamp(-DISPERSION_CLIP, DISPERSION_CLIP);
+            let (sum, weight) = self.dispersion;
+            self.dispersion = (sum * decay + raw * raw, weight * decay + 1.0);
+        }
         let clipped = match self.baseline() {
             Some(p) => negative.min(scored * p + CLIP_SD * (scored * p * (1.0 - p)).sqrt()),
             None => negative,
@@ -137,6 +168,29 @@ mod tests {
         assert!(d.holds(&last), "{last:?}");
         assert!(last.share > 0.75);
         assert!(last.baseline.unwrap_or(1.0) < 0.25, "clipped updates keep the baseline near 20 %: {last:?}");
+    }
+
+    #[test]
+    fn a_share_that_varies_more_than_a_binomial_one_needs_a_larger_surge() {
+        let rule = NegativeSurgeRule::default();
+        // Windows of 100 scored mentions whose negatives swing between 10 and 30 (a binomial
+        // count at 20 % would stay within about 12 to 28).
+        let mut swinging = ShareDetector::new(&rule, 60);
+        let mut steady = ShareDetector::new(&rule, 60);
+        for i in 0..3_000 {
+            let negative = if (i / 15) % 2 == 0 { 1.0 } else { 3.0 };
+            swinging.observe(negative, 10.0);
+            steady.observe(2.0, 10.0);
+        }
+        assert!(swinging.dispersion() > 2.0, "{}", swinging.dispersion());
+        assert_eq!(steady.dispersion(), 1.0);
+        // The same window of 45 negatives out of 150 stands out far less for the swinging watch.
+        let (mut s, mut w) = (steady.peek(0.0, 0.0), swinging.peek(0.0, 0.0));
+        for _ in 0..15 {
+            s = steady.observe(3.0, 10.0);
+            w = swinging.observe(3.0, 10.0);
+        }
+        assert!(s.z > 1.5 * w.z, "steady {s:?}, swinging {w:?}");
     }
 
     #[test]
