@@ -105,34 +105,57 @@ impl KafkaGroupConsumer {
     /// call are not returned. An owner failure ends the call with
     /// [`KafkaError::Owner`]: the processor must stop and close.
     pub fn poll(&self, max: usize, timeout: Duration) -> Result<Vec<Consumed>, KafkaError> {
+        self.poll_with(
+            max,
+            timeout,
+            |c: &Consumed| c.partition,
+            |message| {
+                let at = Position { topic: message.topic(), partition: message.partition(), offset: message.offset() };
+                let source =
+                    message.headers().and_then(|h| h.iter().find(|h| h.key == SOURCE_HEADER)).and_then(|h| h.value);
+                let record = decode(at, source, message.payload());
+                if matches!(record, Record::Dead(_)) {
+                    metrics::MALFORMED.with_label_values(&[&self.topic]).inc();
+                }
+                let source = source
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .unwrap_or_else(|| format!("kafka:{}", at.topic));
+                Consumed { partition: at.partition, offset: at.offset, record, source }
+            },
+        )
+    }
+
+    /// Like [`KafkaGroupConsumer::poll`], for a topic whose messages are not mentions: returns
+    /// them as they are, with their key and `veille-kind` header.
+    pub fn poll_raw(&self, max: usize, timeout: Duration) -> Result<Vec<RawMessage>, KafkaError> {
+        self.poll_with(max, timeout, |m: &RawMessage| m.partition, |message| raw(message))
+    }
+
+    /// The polling loop both readers share: waits up to `timeout` for a first message, then
+    /// takes what is already there, up to `max`, each read by `read`; drops what a rebalance
+    /// revoked meanwhile (`partition` tells where a read message came from).
+    fn poll_with<T>(
+        &self,
+        max: usize,
+        timeout: Duration,
+        partition: impl Fn(&T) -> i32,
+        mut read: impl FnMut(&rdkafka::message::BorrowedMessage<'_>) -> T,
+    ) -> Result<Vec<T>, KafkaError> {
         let deadline = Instant::now() + timeout;
-        let mut out: Vec<Consumed> = Vec::new();
+        let mut out: Vec<T> = Vec::new();
         while out.len() < max.max(1) {
-            // Wait for the first record; then take only what is already there.
+            // Wait for the first message; then take only what is already there.
             let wait = if out.is_empty() { deadline.saturating_duration_since(Instant::now()) } else { Duration::ZERO };
             let polled = self.consumer.poll(wait);
             let revoked = self.consumer.context().take_revoked();
             if !revoked.is_empty() {
-                out.retain(|c| !revoked.contains(&c.partition));
+                out.retain(|c| !revoked.contains(&partition(c)));
             }
             if let Some(source) = self.consumer.context().take_failure() {
                 return Err(KafkaError::Owner { topic: self.topic.clone(), source });
             }
             match polled {
-                Some(Ok(message)) => {
-                    let at =
-                        Position { topic: message.topic(), partition: message.partition(), offset: message.offset() };
-                    let source =
-                        message.headers().and_then(|h| h.iter().find(|h| h.key == SOURCE_HEADER)).and_then(|h| h.value);
-                    let record = decode(at, source, message.payload());
-                    if matches!(record, Record::Dead(_)) {
-                        metrics::MALFORMED.with_label_values(&[&self.topic]).inc();
-                    }
-                    let source = source
-                        .map(|s| String::from_utf8_lossy(s).into_owned())
-                        .unwrap_or_else(|| format!("kafka:{}", at.topic));
-                    out.push(Consumed { partition: at.partition, offset: at.offset, record, source });
-                }
+                Some(Ok(message)) => out.push(read(&message)),
                 Some(Err(RdKafkaError::MessageConsumptionFatal(code))) => {
                     return Err(KafkaError::Consumer {
                         topic: self.topic.clone(),
@@ -144,39 +167,6 @@ impl KafkaGroupConsumer {
                     // Transient (a broker restarting, a partition moving): librdkafka retries.
                     tracing::warn!(topic = %self.topic, %error, "consuming");
                 }
-                None if out.is_empty() && Instant::now() < deadline => {}
-                None => break,
-            }
-        }
-        metrics::CONSUMED.with_label_values(&[&self.topic]).inc_by(out.len() as u64);
-        Ok(out)
-    }
-
-    /// Like [`KafkaGroupConsumer::poll`], for a topic whose messages are not mentions: returns
-    /// them as they are, with their key and `veille-kind` header.
-    pub fn poll_raw(&self, max: usize, timeout: Duration) -> Result<Vec<RawMessage>, KafkaError> {
-        let deadline = Instant::now() + timeout;
-        let mut out: Vec<RawMessage> = Vec::new();
-        while out.len() < max.max(1) {
-            let wait = if out.is_empty() { deadline.saturating_duration_since(Instant::now()) } else { Duration::ZERO };
-            let polled = self.consumer.poll(wait);
-            let revoked = self.consumer.context().take_revoked();
-            if !revoked.is_empty() {
-                out.retain(|c| !revoked.contains(&c.partition));
-            }
-            if let Some(source) = self.consumer.context().take_failure() {
-                return Err(KafkaError::Owner { topic: self.topic.clone(), source });
-            }
-            match polled {
-                Some(Ok(message)) => out.push(raw(&message)),
-                Some(Err(RdKafkaError::MessageConsumptionFatal(code))) => {
-                    return Err(KafkaError::Consumer {
-                        topic: self.topic.clone(),
-                        what: "poll",
-                        source: RdKafkaError::MessageConsumptionFatal(code),
-                    });
-                }
-                Some(Err(error)) => tracing::warn!(topic = %self.topic, %error, "consuming"),
                 None if out.is_empty() && Instant::now() < deadline => {}
                 None => break,
             }
