@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use veille_graph::{CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery, WorkspaceGraphs};
+use veille_graph::{CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery, KeyNodeStore, WorkspaceGraphs};
 use veille_model::Mention;
 
 use crate::Enricher;
@@ -27,16 +27,6 @@ impl KeyNodes {
         self.graphs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The top authors of `workspace` for `query`, with the components of their score.
-    pub fn key_nodes(&self, workspace: &str, query: &KeyNodeQuery) -> Vec<KeyNode> {
-        self.lock().key_nodes(workspace, query)
-    }
-
-    /// The communities of `workspace` as last detected.
-    pub fn communities(&self, workspace: &str, query: &CommunityQuery) -> CommunityReport {
-        self.lock().communities(workspace, query)
-    }
-
     /// Detects communities in the graphs whose schedule is due. The detection runs on a
     /// snapshot, without holding the graphs, so ingestion goes on meanwhile.
     pub(crate) fn refresh_communities(&self) {
@@ -48,6 +38,16 @@ impl KeyNodes {
             self.lock().apply_communities(&workspace, detected);
             tracing::debug!(%workspace, edges, ms = started.elapsed().as_millis() as u64, "communities detected");
         }
+    }
+}
+
+impl KeyNodeStore for KeyNodes {
+    fn key_nodes(&self, workspace: &str, query: &KeyNodeQuery) -> Vec<KeyNode> {
+        self.lock().key_nodes(workspace, query)
+    }
+
+    fn communities(&self, workspace: &str, query: &CommunityQuery) -> CommunityReport {
+        self.lock().communities(workspace, query)
     }
 }
 
