@@ -28,12 +28,11 @@
 //! so Alertmanager and webhooks get each notice once. The signals topic's retention bounds the
 //! replay (it is created with `[signals] rebuild_s` plus a day).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 use veille_alert::{AckError, Alert, AlertScope, AlertStore};
 use veille_bus::kafka::{KafkaGroupConsumer, OwnerError, PartitionOwner, RawMessage};
@@ -44,10 +43,9 @@ use veille_model::Mention;
 use super::facts::{Fact, FACT_KIND};
 use crate::{Alerts, Enricher, KeyNodes, PipelineError};
 
-/// How long a live fact waits for slower processors before it is released anyway.
-pub const LIVE_HOLD: Duration = Duration::from_secs(3);
-/// How far event time may be from the wall clock for a stream to count as live.
-const LIVE_HORIZON_S: i64 = 3_600;
+/// Longest a fact waits for slower processors once it arrived, before it is released anyway
+/// (a processor that died, a mentions partition that is quiet in a live stream).
+pub const MERGE_HOLD: Duration = Duration::from_secs(3);
 /// Most messages taken from one poll.
 const POLL_MAX: usize = 2_000;
 /// Longest wait for messages in one poll.
@@ -59,11 +57,15 @@ const POSITION_FILE: &str = "position";
 /// How long a stopping owner waits for its receivers to take the notices still queued.
 const DELIVERY_GRACE: Duration = Duration::from_secs(5);
 
-/// Holds facts until every mentions partition has moved past them, then releases them in
-/// event-time order; drops facts seen before.
+/// Holds a workspace's facts until every mentions partition has moved past them (or they
+/// waited [`MERGE_HOLD`]), then releases them in event-time order; drops facts seen before.
 struct Merge {
     /// Facts waiting, by event time (µs) and mention key.
     pending: BTreeMap<(i64, String), Mention>,
+    /// Event times (µs) of the facts waiting, in arrival order, with their arrival.
+    arrivals: VecDeque<(Instant, i64)>,
+    /// Newest event time (µs) of the facts that waited [`MERGE_HOLD`].
+    forced: i64,
     /// Newest event time (µs) each mentions partition sent.
     high: BTreeMap<i32, i64>,
     /// Partitions of the mentions topic.
@@ -80,6 +82,8 @@ impl Merge {
     fn new(partitions: usize, horizon_s: u64) -> Self {
         Merge {
             pending: BTreeMap::new(),
+            arrivals: VecDeque::new(),
+            forced: i64::MIN,
             high: BTreeMap::new(),
             partitions: partitions.max(1),
             seen: HashMap::new(),
@@ -88,8 +92,8 @@ impl Merge {
         }
     }
 
-    /// Takes a fact; false when its mention was seen before.
-    fn push(&mut self, fact: Fact) -> bool {
+    /// Takes a fact that arrived at `now`; false when its mention was seen before.
+    fn push(&mut self, fact: Fact, now: Instant) -> bool {
         let t = fact.mention.created_at.timestamp_micros();
         let high = self.high.entry(fact.partition).or_insert(t);
         *high = (*high).max(t);
@@ -98,35 +102,40 @@ impl Merge {
             return false;
         }
         self.pending.insert((t, key), fact.mention);
+        self.arrivals.push_back((now, t));
         true
     }
 
-    /// The event time (µs) up to which every fact is in: the slowest mentions partition's
-    /// newest fact, or, in a live stream, [`LIVE_HOLD`] before the wall clock.
-    fn watermark(&self, now_us: i64) -> i64 {
+    /// The event time (µs) up to which facts are released: every mentions partition sent a
+    /// fact at least that recent, or a fact that recent has waited long enough.
+    fn watermark(&mut self, now: Instant) -> i64 {
+        while let Some(&(arrived, t)) = self.arrivals.front() {
+            if now.saturating_duration_since(arrived) < MERGE_HOLD {
+                break;
+            }
+            self.forced = self.forced.max(t);
+            self.arrivals.pop_front();
+        }
         let all_in = if self.high.len() >= self.partitions {
             self.high.values().copied().min().unwrap_or(i64::MIN)
         } else {
             i64::MIN
         };
-        let newest = self.high.values().copied().max().unwrap_or(i64::MIN);
-        let live = newest >= now_us - LIVE_HORIZON_S * 1_000_000;
-        if live {
-            all_in.max(now_us - LIVE_HOLD.as_micros() as i64)
-        } else {
-            all_in
-        }
+        all_in.max(self.forced)
     }
 
     /// Takes out the facts at or before the watermark, oldest first.
-    fn release(&mut self, now_us: i64) -> Vec<Mention> {
-        let w = self.watermark(now_us);
+    fn release(&mut self, now: Instant) -> Vec<Mention> {
+        let w = self.watermark(now);
         let mut out = Vec::new();
         while let Some(entry) = self.pending.first_entry() {
             if entry.key().0 > w {
                 break;
             }
             out.push(entry.remove());
+        }
+        if self.pending.is_empty() {
+            self.arrivals.clear();
         }
         if self.seen.len() > 2 * self.pruned_at {
             let oldest = w.saturating_sub(self.horizon_us);
@@ -137,13 +146,41 @@ impl Merge {
     }
 }
 
-/// What an owner holds for one partition of the signals topic.
-struct Part {
-    dir: PathBuf,
+/// One workspace's judgement: its merge, graph, signals and alerts, and their receivers.
+struct Judge {
+    merge: Merge,
     alerts: Option<Alerts>,
     key_nodes: Option<KeyNodes>,
     delivery: Option<tokio::task::JoinHandle<()>>,
-    merge: Merge,
+}
+
+impl Judge {
+    /// Feeds the released facts to the graph, then the alerts.
+    fn apply(&mut self, now: Instant) {
+        for mut mention in self.merge.release(now) {
+            if let Some(k) = &mut self.key_nodes {
+                k.enrich(&mut mention);
+            }
+            if let Some(a) = &mut self.alerts {
+                a.enrich(&mut mention);
+            }
+        }
+    }
+
+    fn stop(self) {
+        if let Some(a) = &self.alerts {
+            a.stop_delivery();
+        }
+        if let Some(d) = self.delivery {
+            d.abort();
+        }
+    }
+}
+
+/// What an owner holds for one partition of the signals topic: the judges of its workspaces.
+struct Part {
+    dir: PathBuf,
+    judges: BTreeMap<String, Judge>,
     /// The next offset to read.
     next: i64,
     /// The predecessor's saved position: decisions made while reading before it were notified.
@@ -152,50 +189,75 @@ struct Part {
 
 impl Part {
     /// Reads one message of the partition.
-    fn read(&mut self, message: &RawMessage, now_us: i64) -> Result<(), String> {
+    fn read(&mut self, message: &RawMessage, config: &Config, runtime: &tokio::runtime::Handle) -> Result<(), String> {
         self.next = message.offset + 1;
-        if let Some(a) = &self.alerts {
-            a.set_quiet(message.offset < self.notified_until);
+        if message.kind.as_deref() != Some(FACT_KIND) {
+            return Ok(());
         }
-        if message.kind.as_deref() == Some(FACT_KIND) {
-            let payload = message.payload.as_deref().unwrap_or_default();
-            let fact: Fact = serde_json::from_slice(payload).map_err(|e| format!("a fact that does not parse: {e}"))?;
-            let outcome = if self.merge.push(fact) { "applied" } else { "duplicate" };
-            metrics::FACTS.with_label_values(&[outcome]).inc();
+        let payload = message.payload.as_deref().unwrap_or_default();
+        let fact: Fact = serde_json::from_slice(payload).map_err(|e| format!("a fact that does not parse: {e}"))?;
+        // The workspace names a directory: only a valid mention is judged.
+        fact.mention.validate().map_err(|e| format!("a fact whose mention is invalid: {e}"))?;
+        let quiet = message.offset < self.notified_until;
+        let workspace = fact.mention.workspace.clone();
+        if !self.judges.contains_key(&workspace) {
+            let judge = self.judge(&workspace, config, runtime)?;
+            self.judges.insert(workspace.clone(), judge);
         }
-        self.apply(now_us);
+        let Some(judge) = self.judges.get_mut(&workspace) else { return Ok(()) };
+        if let Some(a) = &judge.alerts {
+            a.set_quiet(quiet);
+        }
+        let now = Instant::now();
+        let outcome = if judge.merge.push(fact, now) { "applied" } else { "duplicate" };
+        metrics::FACTS.with_label_values(&[outcome]).inc();
+        judge.apply(now);
         Ok(())
     }
 
-    /// Feeds the released facts to the graph, then the alerts.
-    fn apply(&mut self, now_us: i64) {
-        for mut mention in self.merge.release(now_us) {
-            if let Some(k) = &mut self.key_nodes {
-                k.enrich(&mut mention);
-            }
-            if let Some(a) = &mut self.alerts {
-                a.enrich(&mut mention);
-            }
+    /// A new judge for `workspace`, delivering from `DIR/WORKSPACE/`.
+    fn judge(&self, workspace: &str, config: &Config, runtime: &tokio::runtime::Handle) -> Result<Judge, String> {
+        let alerts = if config.signals.enabled && config.alerts.enabled {
+            Some(Alerts::new(config).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let key_nodes =
+            if config.graph.enabled { Some(KeyNodes::new(&config.graph).map_err(|e| e.to_string())?) } else { None };
+        let mut delivery = None;
+        if let Some(a) = &alerts {
+            let dir = self.dir.join(workspace);
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            a.notify_once(&dir).map_err(|e| e.to_string())?;
+            let mut here = config.clone();
+            here.data.dir = dir;
+            let _runtime = runtime.enter();
+            delivery = Some(a.deliver_to(&here).map_err(|e| e.to_string())?);
         }
-        metrics::PENDING.set(self.merge.pending.len() as i64);
+        let merge = Merge::new(config.bus.kafka.partitions as usize, config.signals.rebuild_s.max(86_400));
+        Ok(Judge { merge, alerts, key_nodes, delivery })
     }
 
-    /// Time moves on without facts: live facts held long enough are released, buckets close.
-    fn tick(&mut self, now_us: i64) {
+    /// Time moves on without facts: facts that waited long enough are released, buckets close.
+    fn tick(&mut self) {
         if self.next < self.notified_until {
             // Still reading what the predecessor judged: its facts move time.
             return;
         }
-        if let Some(a) = &self.alerts {
-            a.set_quiet(false);
+        let now = Instant::now();
+        for judge in self.judges.values_mut() {
+            if let Some(a) = &judge.alerts {
+                a.set_quiet(false);
+            }
+            judge.apply(now);
+            if let Some(a) = &judge.alerts {
+                a.tick();
+            }
+            if let Some(k) = &judge.key_nodes {
+                k.refresh_communities();
+            }
         }
-        self.apply(now_us);
-        if let Some(a) = &self.alerts {
-            a.tick();
-        }
-        if let Some(k) = &self.key_nodes {
-            k.refresh_communities();
-        }
+        metrics::PENDING.set(self.judges.values().map(|j| j.merge.pending.len() as i64).sum());
     }
 
     fn save_position(&self) -> Result<(), std::io::Error> {
@@ -204,6 +266,10 @@ impl Part {
         std::fs::write(&tmp, self.next.max(self.notified_until).to_string())?;
         std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &path)
+    }
+
+    fn undelivered(&self) -> usize {
+        self.judges.values().filter_map(|j| j.alerts.as_ref()).map(Alerts::undelivered).sum()
     }
 }
 
@@ -278,12 +344,11 @@ impl SignalsOwner {
                 Ok(m) => m,
                 Err(e) => break Err(e),
             };
-            let now_us = Utc::now().timestamp_micros();
             {
                 let mut parts = self.parts();
                 for message in &messages {
                     let Some(part) = parts.get_mut(&message.partition) else { continue };
-                    if let Err(reason) = part.read(message, now_us) {
+                    if let Err(reason) = part.read(message, &self.inner.config, &self.inner.runtime) {
                         metrics::FACTS.with_label_values(&["malformed"]).inc();
                         tracing::error!(partition = message.partition, offset = message.offset, %reason, "signals message skipped");
                     }
@@ -305,10 +370,9 @@ impl SignalsOwner {
     }
 
     fn tick_all(&self) {
-        let now_us = Utc::now().timestamp_micros();
         let mut parts = self.parts();
         for (partition, part) in parts.iter_mut() {
-            part.tick(now_us);
+            part.tick();
             if let Err(error) = part.save_position() {
                 tracing::warn!(partition, %error, "saving the signals position");
             }
@@ -319,7 +383,7 @@ impl SignalsOwner {
     fn drain_deliveries(&self) {
         let deadline = Instant::now() + DELIVERY_GRACE;
         loop {
-            let waiting: usize = self.parts().values().filter_map(|p| p.alerts.as_ref()).map(Alerts::undelivered).sum();
+            let waiting: usize = self.parts().values().map(Part::undelivered).sum();
             if waiting == 0 {
                 return;
             }
@@ -333,45 +397,18 @@ impl SignalsOwner {
 
     fn open_part(&self, topic: &str, partition: i32) -> Result<Part, OwnerError> {
         let fail = |reason: String| OwnerError { partition, reason };
-        let config = &self.inner.config;
         let dir = self.inner.root.join(format!("{topic}-{partition}"));
         std::fs::create_dir_all(&dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
         let notified_until = read_position(&dir).map_err(fail)?;
-        let alerts = if config.signals.enabled && config.alerts.enabled {
-            Some(Alerts::new(config).map_err(|e| fail(e.to_string()))?)
-        } else {
-            None
-        };
-        let key_nodes = if config.graph.enabled {
-            Some(KeyNodes::new(&config.graph).map_err(|e| fail(e.to_string()))?)
-        } else {
-            None
-        };
-        let mut delivery = None;
-        if let Some(a) = &alerts {
-            a.notify_once(&dir).map_err(|e| fail(e.to_string()))?;
-            let mut here = config.clone();
-            here.data.dir = dir.clone();
-            let _runtime = self.inner.runtime.enter();
-            delivery = Some(a.deliver_to(&here).map_err(|e| fail(e.to_string()))?);
-            // Nothing is notified until the partition is read again up to the saved position.
-            a.set_quiet(notified_until > 0);
-        }
-        let merge = Merge::new(config.bus.kafka.partitions as usize, config.signals.rebuild_s.max(86_400));
-        Ok(Part { dir, alerts, key_nodes, delivery, merge, next: 0, notified_until })
+        Ok(Part { dir, judges: BTreeMap::new(), next: 0, notified_until })
     }
 
     fn close_part(partition: i32, part: Part, save: bool) -> Result<(), OwnerError> {
-        if save {
-            part.save_position().map_err(|e| OwnerError { partition, reason: format!("saving the position: {e}") })?;
+        let saved = if save { part.save_position() } else { Ok(()) };
+        for judge in part.judges.into_values() {
+            judge.stop();
         }
-        if let Some(a) = &part.alerts {
-            a.stop_delivery();
-        }
-        if let Some(d) = part.delivery {
-            d.abort();
-        }
-        Ok(())
+        saved.map_err(|e| OwnerError { partition, reason: format!("saving the position: {e}") })
     }
 }
 
@@ -422,17 +459,28 @@ impl PartitionOwner for SignalsOwner {
 impl AlertStore for SignalsOwner {
     fn list(&self, scope: AlertScope, workspace: Option<&str>) -> Vec<Alert> {
         let parts = self.parts();
-        let all = parts.values().filter_map(|p| p.alerts.as_ref()).flat_map(|a| a.list(AlertScope::All, workspace));
+        let all = parts
+            .values()
+            .flat_map(|p| p.judges.values())
+            .filter_map(|j| j.alerts.as_ref())
+            .flat_map(|a| a.list(AlertScope::All, workspace));
         veille_alert::select(all.collect::<Vec<_>>(), scope, workspace)
     }
 
     fn get(&self, id: &str) -> Option<Alert> {
-        self.parts().values().filter_map(|p| p.alerts.as_ref()).find_map(|a| a.get(id))
+        let parts = self.parts();
+        let found =
+            parts.values().flat_map(|p| p.judges.values()).filter_map(|j| j.alerts.as_ref()).find_map(|a| a.get(id));
+        found
     }
 
     fn ack(&self, id: &str, by: &str) -> Result<Alert, AckError> {
         let parts = self.parts();
-        let owner = parts.values().filter_map(|p| p.alerts.as_ref()).find(|a| a.get(id).is_some());
+        let owner = parts
+            .values()
+            .flat_map(|p| p.judges.values())
+            .filter_map(|j| j.alerts.as_ref())
+            .find(|a| a.get(id).is_some());
         match owner {
             Some(a) => a.ack(id, by),
             None => Err(AckError::Unknown(id.to_string())),
@@ -443,22 +491,14 @@ impl AlertStore for SignalsOwner {
 impl KeyNodeStore for SignalsOwner {
     fn key_nodes(&self, workspace: &str, query: &KeyNodeQuery) -> Vec<KeyNode> {
         let parts = self.parts();
-        parts
-            .values()
-            .filter_map(|p| p.key_nodes.as_ref())
-            .map(|k| k.key_nodes(workspace, query))
-            .find(|nodes| !nodes.is_empty())
-            .unwrap_or_default()
+        let judge = parts.values().find_map(|p| p.judges.get(workspace));
+        judge.and_then(|j| j.key_nodes.as_ref()).map(|k| k.key_nodes(workspace, query)).unwrap_or_default()
     }
 
     fn communities(&self, workspace: &str, query: &CommunityQuery) -> CommunityReport {
         let parts = self.parts();
-        parts
-            .values()
-            .filter_map(|p| p.key_nodes.as_ref())
-            .map(|k| k.communities(workspace, query))
-            .find(|report| report.computed_at.is_some())
-            .unwrap_or_default()
+        let judge = parts.values().find_map(|p| p.judges.get(workspace));
+        judge.and_then(|j| j.key_nodes.as_ref()).map(|k| k.communities(workspace, query)).unwrap_or_default()
     }
 }
 
@@ -508,33 +548,31 @@ mod tests {
 
     #[test]
     fn facts_are_released_in_event_time_once_every_partition_moved_past_them() {
-        let now = Utc::now().timestamp_micros();
+        let now = Instant::now();
         let mut merge = Merge::new(2, 86_400);
-        assert!(merge.push(fact(0, "a", "2026-03-01T00:00:10Z")));
-        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:30Z")));
+        assert!(merge.push(fact(0, "a", "2026-03-01T00:00:10Z"), now));
+        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:30Z"), now));
         // Partition 1 has sent nothing: it may still owe older facts.
         assert!(merge.release(now).is_empty());
-        assert!(merge.push(fact(1, "c", "2026-03-01T00:00:20Z")));
+        assert!(merge.push(fact(1, "c", "2026-03-01T00:00:20Z"), now));
         assert_eq!(ids(&merge.release(now)), ["a", "c"]);
         // A fact sent again (a processor that restarted) is dropped.
-        assert!(!merge.push(fact(1, "a", "2026-03-01T00:00:10Z")));
-        assert!(merge.push(fact(1, "d", "2026-03-01T00:00:40Z")));
+        assert!(!merge.push(fact(1, "a", "2026-03-01T00:00:10Z"), now));
+        assert!(merge.push(fact(1, "d", "2026-03-01T00:00:40Z"), now));
         assert_eq!(ids(&merge.release(now)), ["b"]);
         assert_eq!(merge.pending.len(), 1);
     }
 
     #[test]
-    fn a_live_fact_waits_at_most_the_live_hold() {
+    fn a_fact_waits_for_a_silent_partition_at_most_the_hold() {
+        let start = Instant::now();
         let mut merge = Merge::new(2, 86_400);
-        let at = Utc::now() - chrono::Duration::seconds(10);
-        let mut f = fact(0, "a", "2026-03-01T00:00:10Z");
-        f.mention.created_at = at;
-        assert!(merge.push(f));
-        // Partition 1 is silent; ten seconds is past the hold.
-        assert_eq!(ids(&merge.release(Utc::now().timestamp_micros())), ["a"]);
-        let mut g = fact(0, "b", "2026-03-01T00:00:10Z");
-        g.mention.created_at = Utc::now();
-        assert!(merge.push(g));
-        assert!(merge.release(Utc::now().timestamp_micros()).is_empty());
+        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:20Z"), start));
+        assert!(merge.release(start + MERGE_HOLD / 2).is_empty());
+        assert!(merge.push(fact(0, "a", "2026-03-01T00:00:10Z"), start + MERGE_HOLD / 2));
+        // The first arrival waited the hold: it and everything older go, in event time.
+        assert_eq!(ids(&merge.release(start + MERGE_HOLD)), ["a", "b"]);
+        assert!(merge.push(fact(0, "c", "2026-03-01T00:00:30Z"), start + MERGE_HOLD));
+        assert!(merge.release(start + MERGE_HOLD).is_empty());
     }
 }
