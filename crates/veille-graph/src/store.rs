@@ -10,4 +10,10 @@ pub trait KeyNodeStore: Send + Sync {
 
     /// The communities of `workspace` as last detected.
     fn communities(&self, workspace: &str, query: &CommunityQuery) -> CommunityReport;
+
+    /// Why this store cannot answer `query`, if it cannot (a store of published rankings
+    /// answers the workspace-wide and per-watch ones, not windowed queries).
+    fn refuses(&self, _query: &KeyNodeQuery) -> Option<String> {
+        None
+    }
 }

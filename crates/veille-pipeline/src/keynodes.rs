@@ -27,6 +27,13 @@ impl KeyNodes {
         self.graphs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The workspace-wide key-node scores of the `limit` best-scored authors of `workspace`.
+    #[cfg(feature = "kafka")]
+    pub(crate) fn scores(&self, workspace: &str, limit: usize) -> Vec<(veille_model::Platform, String, f64)> {
+        let nodes = self.lock().key_nodes(workspace, &KeyNodeQuery::top(limit));
+        nodes.into_iter().map(|k| (k.platform, k.handle, k.score)).collect()
+    }
+
     /// Detects communities in the graphs whose schedule is due. The detection runs on a
     /// snapshot, without holding the graphs, so ingestion goes on meanwhile.
     pub(crate) fn refresh_communities(&self) {

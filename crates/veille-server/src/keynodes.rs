@@ -56,7 +56,11 @@ pub(crate) async fn key_nodes(
     if let Some(w) = p.window.as_deref() {
         query = query.within(parse_window(w).map_err(|e| ApiError::BadRequest(format!("`window`: {e}")))?);
     }
-    let nodes = graphs(&state)?.key_nodes(&workspace, &query);
+    let store = graphs(&state)?;
+    if let Some(reason) = store.refuses(&query) {
+        return Err(ApiError::BadRequest(reason));
+    }
+    let nodes = store.key_nodes(&workspace, &query);
     Ok(Json(serde_json::json!({ "workspace": workspace, "key_nodes": nodes })))
 }
 

@@ -19,6 +19,7 @@ mod ingest;
 mod process;
 mod shards;
 mod signals;
+mod tables;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ pub use ingest::{read_checkpoint, IngestWorker, INGEST_CHECKPOINT_FILE};
 pub use process::Processor;
 pub use shards::shard_dir;
 pub use signals::SignalsOwner;
+pub use tables::SignalTables;
 
 /// Where the processors keep the index shards, inside the data directory.
 pub fn shards_root(data_dir: &Path) -> PathBuf {

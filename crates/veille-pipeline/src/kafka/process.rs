@@ -20,6 +20,7 @@ use veille_bus::kafka::{KafkaSink, Pending};
 
 use super::facts::{Fact, FACT_KIND};
 use super::shards::ShardOwner;
+use super::tables::{PublishedScores, SignalTables};
 use crate::{metrics, Enricher, PipelineError, Progress, Report, Stages};
 
 /// Most records taken from one poll.
@@ -36,19 +37,32 @@ pub struct Processor {
     config: Config,
     root: PathBuf,
     enrichers: Vec<Box<dyn Enricher>>,
+    tables: Option<SignalTables>,
     progress: Arc<Progress>,
 }
 
 impl Processor {
-    /// A processor for `config` (which must name the Kafka bus), with the
-    /// enrichment steps the configuration enables.
+    /// A processor for `config` (which must name the Kafka bus, and whose topics must exist),
+    /// with the enrichment steps the configuration enables; with `[graph]`, mentions are
+    /// stamped with the key-node scores the signals owners publish. Must be called inside a
+    /// Tokio runtime.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         if config.bus.kind != veille_config::BusKind::Kafka {
             return Err(PipelineError::NotKafka);
         }
-        let enrichers = Stages::per_mention(&config)?;
+        let mut enrichers = Stages::per_mention(&config)?;
+        let tables = wants_facts(&config).then(|| SignalTables::start(&config.bus.kafka)).transpose()?;
+        if let (Some(t), true) = (&tables, config.graph.enabled) {
+            enrichers.push(Box::new(PublishedScores(t.clone())));
+        }
         let root = super::shards_root(&config.data.dir);
-        Ok(Processor { config, root, enrichers, progress: Arc::new(Progress::default()) })
+        Ok(Processor { config, root, enrichers, tables, progress: Arc::new(Progress::default()) })
+    }
+
+    /// The alerts and key nodes the signals owners publish (for the API), when signals or
+    /// key nodes are enabled.
+    pub fn tables(&self) -> Option<SignalTables> {
+        self.tables.clone()
     }
 
     /// Live counters.
@@ -58,7 +72,7 @@ impl Processor {
 
     /// Consumes until `cancel` fires, then commits every owned shard and leaves the group.
     pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
-        let Processor { config, root, enrichers, progress } = self;
+        let Processor { config, root, enrichers, tables: _, progress } = self;
         let owner = Arc::new(ShardOwner::new(&root, config.index.clone(), progress.clone()));
         let kafka = config.bus.kafka.clone();
         let stop = cancel.clone();

@@ -41,6 +41,7 @@ use veille_graph::{CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery, KeyNo
 use veille_model::Mention;
 
 use super::facts::{Fact, FACT_KIND};
+use super::tables::{watches_by_workspace, AckCommand, Publisher, ACK_KIND};
 use crate::{Alerts, Enricher, KeyNodes, PipelineError};
 
 /// Longest a fact waits for slower processors once it arrived, before it is released anyway
@@ -54,6 +55,8 @@ const POLL_WAIT: Duration = Duration::from_millis(100);
 const TICK: Duration = Duration::from_secs(1);
 /// File holding a partition's read position in its directory.
 const POSITION_FILE: &str = "position";
+/// How often key-node rankings are published.
+const RANKINGS_EVERY: Duration = Duration::from_secs(5);
 /// How long a stopping owner waits for its receivers to take the notices still queued.
 const DELIVERY_GRACE: Duration = Duration::from_secs(5);
 
@@ -191,6 +194,9 @@ impl Part {
     /// Reads one message of the partition.
     fn read(&mut self, message: &RawMessage, config: &Config, runtime: &tokio::runtime::Handle) -> Result<(), String> {
         self.next = message.offset + 1;
+        if message.kind.as_deref() == Some(ACK_KIND) {
+            return self.acknowledge(message);
+        }
         if message.kind.as_deref() != Some(FACT_KIND) {
             return Ok(());
         }
@@ -212,6 +218,43 @@ impl Part {
         let outcome = if judge.merge.push(fact, now) { "applied" } else { "duplicate" };
         metrics::FACTS.with_label_values(&[outcome]).inc();
         judge.apply(now);
+        Ok(())
+    }
+
+    /// Applies an acknowledgement made through an API server, in order with the facts.
+    fn acknowledge(&mut self, message: &RawMessage) -> Result<(), String> {
+        let payload = message.payload.as_deref().unwrap_or_default();
+        let ack: AckCommand =
+            serde_json::from_slice(payload).map_err(|e| format!("an acknowledgement that does not parse: {e}"))?;
+        let workspace = message.key.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let alerts = self.judges.get(workspace.as_ref()).and_then(|j| j.alerts.as_ref());
+        match alerts.map(|a| a.ack(&ack.id, &ack.by)) {
+            Some(Ok(_)) => tracing::info!(alert = %ack.id, by = %ack.by, "alert acknowledged"),
+            Some(Err(error)) => tracing::warn!(alert = %ack.id, %error, "acknowledgement not applied"),
+            None => tracing::warn!(alert = %ack.id, %workspace, "acknowledgement for a workspace with no alerts"),
+        }
+        Ok(())
+    }
+
+    /// Publishes the alert states and (when `rankings`) the key-node rankings of this
+    /// partition's workspaces, once it has read what its predecessor judged.
+    fn publish(
+        &self,
+        publisher: &mut Publisher,
+        watches: &BTreeMap<String, Vec<String>>,
+        rankings: bool,
+    ) -> Result<(), veille_bus::kafka::KafkaError> {
+        if self.next < self.notified_until {
+            return Ok(());
+        }
+        for (workspace, judge) in &self.judges {
+            if let Some(a) = &judge.alerts {
+                publisher.alerts(&a.list(AlertScope::All, None))?;
+            }
+            if let (Some(k), true) = (&judge.key_nodes, rankings) {
+                publisher.rankings(workspace, watches.get(workspace).map_or(&[][..], Vec::as_slice), k)?;
+            }
+        }
         Ok(())
     }
 
@@ -334,8 +377,12 @@ impl SignalsOwner {
     }
 
     fn consume(&self, cancel: &CancellationToken) -> Result<(), PipelineError> {
-        let consumer = KafkaGroupConsumer::join_signals(&self.inner.config.bus.kafka, Arc::new(self.clone()))?;
+        let kafka = &self.inner.config.bus.kafka;
+        let consumer = KafkaGroupConsumer::join_signals(kafka, Arc::new(self.clone()))?;
+        let mut publisher = Publisher::new(kafka, self.inner.runtime.clone())?;
+        let watches = watches_by_workspace(&self.inner.config);
         let mut ticked = Instant::now();
+        let mut ranked = Instant::now();
         let outcome = loop {
             if cancel.is_cancelled() {
                 break Ok(());
@@ -357,6 +404,15 @@ impl SignalsOwner {
             if ticked.elapsed() >= TICK {
                 self.tick_all();
                 ticked = Instant::now();
+                let rankings = ranked.elapsed() >= RANKINGS_EVERY;
+                if rankings {
+                    ranked = Instant::now();
+                }
+                for (partition, part) in self.parts().iter() {
+                    if let Err(error) = part.publish(&mut publisher, &watches, rankings) {
+                        tracing::warn!(partition, %error, "publishing alerts and key nodes");
+                    }
+                }
             }
         };
         if outcome.is_ok() {
