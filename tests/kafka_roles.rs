@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use common::role::Role;
 use common::server::{free_port, wait_until, ADMIN_KEY};
+use serde_json::json;
+use veille_index::MentionIndex;
 
 /// What every role of these tests runs with.
 const ROLE_ENV: &[(&str, &str)] = &[("VEILLE_ROLES_PUSH_TOKEN", "unused")];
-use serde_json::json;
-use veille_index::MentionIndex;
 
 fn config(dir: &Path, name: &str, broker: &str, data: &Path, extra: &str) -> PathBuf {
     let toml = format!(
