@@ -97,6 +97,15 @@ pub enum AckError {
     /// The acknowledger's name is empty.
     #[error("an acknowledgement must name who acknowledges")]
     Anonymous,
+    /// The acknowledgement could not reach the alert's owner (a scaled-out deployment's
+    /// signals owner): nothing was acknowledged.
+    #[error("alert `{id}` could not be acknowledged: {reason}")]
+    Unavailable {
+        /// The alert.
+        id: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Why a receiver did not take a notification.

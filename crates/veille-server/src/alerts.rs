@@ -95,6 +95,7 @@ pub(crate) async fn ack(
         }
         Err(e @ AckError::Unknown(_)) => Err(ApiError::NotFound(e.to_string())),
         Err(e @ (AckError::Resolved(_) | AckError::Anonymous)) => Err(ApiError::Conflict(e.to_string())),
+        Err(e @ AckError::Unavailable { .. }) => Err(ApiError::Unavailable(e.to_string())),
     }
 }
 
@@ -129,6 +130,7 @@ pub(crate) async fn ack_incident(
             // It resolved since the listing: nothing left to acknowledge in it.
             Err(AckError::Resolved(_) | AckError::Unknown(_)) => {}
             Err(e @ AckError::Anonymous) => return Err(ApiError::Conflict(e.to_string())),
+            Err(e @ AckError::Unavailable { .. }) => return Err(ApiError::Unavailable(e.to_string())),
         }
     }
     if acknowledged.is_empty() {

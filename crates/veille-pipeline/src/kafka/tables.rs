@@ -232,7 +232,7 @@ impl AlertStore for SignalTables {
         let command = serde_json::to_string(&AckCommand { id: id.to_string(), by: by.to_string() }).unwrap_or_default();
         self.sink.send_detached(&self.signals_topic, &alert.workspace, Some(ACK_KIND), &command).map_err(|e| {
             tracing::error!(alert = id, error = %e, "sending an acknowledgement to the alert's owner");
-            AckError::Unknown(id.to_string())
+            AckError::Unavailable { id: id.to_string(), reason: e.to_string() }
         })?;
         // Shown acknowledged at once; the owner's next published state confirms it.
         alert.ack = Some(Ack { by: by.to_string(), at: Utc::now() });
