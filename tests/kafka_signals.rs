@@ -150,12 +150,26 @@ fn write(dir: &Path, name: &str, toml: &str) -> PathBuf {
     path
 }
 
+/// GET `url` with the admin key: the JSON body of a 200, `None` otherwise (a role that is
+/// restarting does not answer yet).
+fn try_get(url: &str) -> Option<Value> {
+    let resp = reqwest::blocking::Client::new()
+        .get(url)
+        .bearer_auth(common::server::ADMIN_KEY)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .ok()?;
+    if !resp.status().is_success() {
+        return None;
+    }
+    resp.json().ok()
+}
+
 /// (watch, rule, start, incident) of every alert of `workspace` an API at `base` holds.
 fn alert_set(base: &str, workspace: &str) -> BTreeSet<(String, String, String, String)> {
-    let (status, body) = get(&format!("{base}/api/v1/alerts?state=all&workspace={workspace}"));
-    if status != 200 {
+    let Some(body) = try_get(&format!("{base}/api/v1/alerts?state=all&workspace={workspace}")) else {
         return BTreeSet::new();
-    }
+    };
     body["alerts"]
         .as_array()
         .into_iter()
@@ -169,10 +183,9 @@ fn alert_set(base: &str, workspace: &str) -> BTreeSet<(String, String, String, S
 
 /// The top-10 key nodes of `workspace` at `base`: handle → score.
 fn top_key_nodes(base: &str, workspace: &str) -> BTreeMap<String, f64> {
-    let (status, body) = get(&format!("{base}/api/v1/keynodes?workspace={workspace}&limit=10"));
-    if status != 200 {
+    let Some(body) = try_get(&format!("{base}/api/v1/keynodes?workspace={workspace}&limit=10")) else {
         return BTreeMap::new();
-    }
+    };
     body["key_nodes"]
         .as_array()
         .into_iter()
@@ -412,7 +425,15 @@ fn scaled_out_signals_raise_the_alerts_and_name_the_key_nodes_of_one_machine_thr
         })
         .unwrap();
         assert!(single.len() > 30_000, "{workspace}: {} mentions", single.len());
-        assert_eq!(keys, single, "{workspace}: scaled out and one machine index different mentions");
+        let only_scaled: Vec<_> = keys.difference(&single).take(5).collect();
+        let only_one: Vec<_> = single.difference(&keys).take(5).collect();
+        assert!(
+            only_scaled.is_empty() && only_one.is_empty(),
+            "{workspace}: scaled out {} mentions, one machine {}; only scaled out: {only_scaled:?}, only on one \
+             machine: {only_one:?}",
+            keys.len(),
+            single.len()
+        );
     }
     for o in owners.iter_mut() {
         o.terminate();
