@@ -226,7 +226,9 @@ fn scaled_out_signals_raise_the_alerts_and_name_the_key_nodes_of_one_machine_thr
     // both runs end on the same input and close the same last bucket.
     let after_burst = (burst + chrono::Duration::seconds(65)).timestamp();
     let end = DateTime::from_timestamp(after_burst - after_burst.rem_euclid(60) + 59, 0).unwrap();
-    let count = |workspace: &str| Some(mentions_before(workspace, start, after_s, end));
+    let counts: BTreeMap<&str, u64> =
+        [CRISIS, CALM].into_iter().map(|w| (w, mentions_before(w, start, after_s, end))).collect();
+    let count = |workspace: &str| counts.get(workspace).copied();
 
     // One machine, one run per workspace (each source is its workspace's whole stream).
     let mut embedded = BTreeMap::new();
@@ -401,7 +403,12 @@ fn scaled_out_signals_raise_the_alerts_and_name_the_key_nodes_of_one_machine_thr
     }
 
     // Every mention indexed exactly once: the shards hold what the embedded index holds,
-    // without a duplicate.
+    // without a duplicate. The processors stop once the shards hold the whole stream.
+    let total: u64 = counts.values().sum();
+    let shards = shared.join("shards");
+    wait_until("the processors to index the whole stream", Duration::from_secs(180), || {
+        MentionIndex::open_sharded(&shards).is_ok_and(|v| v.num_docs() >= total)
+    });
     for p in processors.iter_mut() {
         p.terminate();
     }
