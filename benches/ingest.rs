@@ -24,7 +24,8 @@
 //! Run: `cargo bench -p veille --bench ingest` (`VEILLE_BENCH_REPEAT` sets how many times the rows
 //! are repeated, default 10; `VEILLE_BENCH_ROUNDS` the number of rounds, default 3).
 //! `cargo bench -p veille --bench ingest -- --enrich-only` runs the enrichment steps alone over the
-//! mentions, in order on one thread, for a profiler (`valgrind --tool=callgrind`).
+//! mentions, in order on one thread, and `-- --import-only=SETUP` (`bare`, `bare-lang`, `watches`,
+//! `everything`) one import, for a profiler (`valgrind --tool=callgrind`).
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::io::Write;
@@ -263,9 +264,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(times)
     };
 
-    if std::env::args().any(|a| a == "--import-only") {
-        let (secs, _) = import(0, Setup::Everything)?;
-        println!("{}: {:.0} mentions/s", Setup::Everything.label(), n as f64 / secs);
+    if let Some(only) = std::env::args().find_map(|a| a.strip_prefix("--import-only=").map(str::to_string)) {
+        let setup = match only.as_str() {
+            "bare" => Setup::Bare,
+            "bare-lang" => Setup::BareLang,
+            "watches" => Setup::Watches,
+            "everything" => Setup::Everything,
+            other => return Err(format!("--import-only={other}: bare, bare-lang, watches or everything").into()),
+        };
+        let (secs, _) = import(0, setup)?;
+        println!("{}: {:.0} mentions/s", setup.label(), n as f64 / secs);
         return Ok(());
     }
     const SETUPS: [Setup; 5] = [Setup::Raw, Setup::Bare, Setup::BareLang, Setup::Watches, Setup::Everything];
