@@ -6,6 +6,10 @@
 //! 3. Latency: a live stream at a steady rate through one ingest worker and one processor;
 //!    the processor's `veille_pipeline_searchable_seconds` histogram gives p50 and p99 from the
 //!    hand-over to the bus to the commit that makes a mention searchable.
+//! 4. Produce to alert: the simulator's crisis scenario (two days of history, then live, then a
+//!    burst), once embedded and once through ingest → processor → signals owner; the time from
+//!    the end of the burst's first minute (the earliest an alert on it can be decided) to the
+//!    alert's `raised_at`, in both modes in the same run.
 //!
 //! Needs the tansu broker (`scripts/kafka-broker.sh install`). Run:
 //! `cargo bench -p veille --bench kafka` (`VEILLE_BENCH_MENTIONS`, default 100,000; the
@@ -235,6 +239,86 @@ fn latency(dir: &Path, broker: &str, rate: f64) -> Result<(f64, f64, u64), Error
     quantiles(&text, "veille_pipeline_searchable_seconds").ok_or_else(|| "no latency observed".into())
 }
 
+/// The crisis scenario: live from `start`, a burst about Acme 30 s later.
+fn crisis(start: &str) -> String {
+    format!(
+        "[[sources]]\nkind = \"simulate\"\nname = \"crisis\"\nbrands = [\"Acme\", \"Globex\"]\nrate = 0.2\n\
+         speed = 1\nauthors = 400\nhistory_s = 172800\nseed = 21\nstart = \"{start}\"\n\
+         [sources.crisis]\nbrand = \"Acme\"\nafter_s = 30\nduration_s = 60\nintensity = 20\n"
+    )
+}
+
+const CRISIS_RULES: &str = "[signals]\nallowed_lateness_s = 10\n[[workspaces]]\nname = \"default\"\n\
+                            [[workspaces.watches]]\nname = \"acme\"\nkind = \"brand\"\nterms = [\"Acme\"]\n";
+
+/// Seconds from the end of the first minute of the spike alert at `base` to its `raised_at`.
+fn spike_latency(base: &str, deadline: Instant) -> Result<f64, Error> {
+    let client = reqwest::blocking::Client::new();
+    while Instant::now() < deadline {
+        let alerts: serde_json::Value = client
+            .get(format!("{base}/api/v1/alerts?state=all"))
+            .bearer_auth(ADMIN_KEY)
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or_default();
+        let spike = alerts["alerts"].as_array().into_iter().flatten().find(|a| a["rule"] == "volume_spike").cloned();
+        if let Some(a) = spike {
+            let time = |k: &str| chrono::DateTime::parse_from_rfc3339(a[k].as_str().unwrap_or_default());
+            let (starts, raised) = (time("starts_at")?, time("raised_at")?);
+            return Ok((raised - starts).num_milliseconds() as f64 / 1000.0 - 60.0);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err("no spike alert within the deadline".into())
+}
+
+fn role(args: &[&str]) -> Result<Process, Error> {
+    let child = Command::new(env!("CARGO_BIN_EXE_veille"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .env("VEILLE_ADMIN_KEY", ADMIN_KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    Ok(Process(child))
+}
+
+/// Produce-to-alert latency of the crisis scenario, embedded and through Kafka, side by side.
+fn alert_latency(dir: &Path, broker: &str) -> Result<(f64, f64), Error> {
+    let start = (chrono::Utc::now() + chrono::Duration::seconds(45)).to_rfc3339();
+    let (embedded_port, signals_port) = (free_port()?, free_port()?);
+    let embedded = write(
+        &dir.join("alert-embedded.toml"),
+        &format!(
+            "[data]\ndir = \"{}\"\n[server]\nlisten = \"127.0.0.1:{embedded_port}\"\n{CRISIS_RULES}{}",
+            dir.join("alert-embedded").display(),
+            crisis(&start)
+        ),
+    )?;
+    let shared = dir.join("alert-shared");
+    let base = |data: &Path| {
+        format!(
+            "[data]\ndir = \"{}\"\n[bus]\nkind = \"kafka\"\nbatch_size = 500\n[bus.kafka]\nbrokers = [\"{broker}\"]\n\
+             group_id = \"alerts\"\nsignals_group_id = \"alerts-signals\"\npartitions = 4\n\
+             [bus.kafka.properties]\n\"batch.num.messages\" = \"1\"\n[index]\ncommit_every_ms = 250\n{CRISIS_RULES}",
+            data.display()
+        )
+    };
+    let roles = write(&dir.join("alert-roles.toml"), &base(&shared))?;
+    let ingest =
+        write(&dir.join("alert-ingest.toml"), &format!("{}{}", base(&dir.join("alert-ingest")), crisis(&start)))?;
+    let roles = roles.to_str().ok_or("path")?;
+    let signals_listen = format!("127.0.0.1:{signals_port}");
+    let _signals = role(&["signals", "--config", roles, "--listen", &signals_listen])?;
+    let _processor = role(&["process", "--config", roles, "--listen", &format!("127.0.0.1:{}", free_port()?)])?;
+    let _embedded = role(&["run", "--config", embedded.to_str().ok_or("path")?])?;
+    let _worker = role(&["ingest", "--config", ingest.to_str().ok_or("path")?])?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let one = spike_latency(&format!("http://127.0.0.1:{embedded_port}"), deadline)?;
+    let scaled = spike_latency(&format!("http://{signals_listen}"), deadline)?;
+    Ok((one, scaled))
+}
+
 fn main() -> Result<(), Error> {
     if std::env::args().any(|a| a == "--list") {
         return Ok(());
@@ -259,6 +343,11 @@ fn main() -> Result<(), Error> {
         "live {rate} mentions/s, produce to searchable over {observed} mentions: p50 {:.0} ms, p99 {:.0} ms",
         p50 * 1000.0,
         p99 * 1000.0
+    );
+    let (_broker, address) = start_broker(&root)?;
+    let (one, scaled) = alert_latency(dir.path(), &address)?;
+    println!(
+        "crisis spike, end of its first minute to alert raised: embedded {one:.1} s, kafka (ingest, processor, signals owner) {scaled:.1} s"
     );
     Ok(())
 }

@@ -6,91 +6,15 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::HeaderMap;
-use axum::routing::post;
 use chrono::{DateTime, Utc};
+use common::alerting::{alertmanager_binary, receive, start_alertmanager};
 use common::server::{free_port, get, post as http_post, wait_ready, wait_until};
 use serde_json::{json, Value};
 
 const SECRET: &str = "s3cret-for-the-test";
-
-fn alertmanager_binary() -> Option<PathBuf> {
-    let bin = PathBuf::from("/usr/bin/prometheus-alertmanager");
-    if bin.exists() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var("VEILLE_REQUIRE_REFERENCE").is_err(),
-        "prometheus-alertmanager is required (VEILLE_REQUIRE_REFERENCE is set): apt-get install prometheus-alertmanager"
-    );
-    eprintln!("skipped: prometheus-alertmanager not installed");
-    None
-}
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Requests a local HTTP receiver accepted: path, headers, body.
-type Inbox = Arc<Mutex<Vec<(String, HeaderMap, Bytes)>>>;
-
-/// Starts an HTTP receiver at `addr` on `rt` that accepts every POST.
-fn receive(rt: &tokio::runtime::Runtime, addr: SocketAddr) -> Inbox {
-    let inbox: Inbox = Arc::default();
-    let sink = inbox.clone();
-    let app = axum::Router::new().route(
-        "/{*path}",
-        post(move |axum::extract::Path(path): axum::extract::Path<String>, headers: HeaderMap, body: Bytes| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().unwrap().push((path, headers, body));
-                "ok"
-            }
-        }),
-    );
-    let listener = rt.block_on(tokio::net::TcpListener::bind(addr)).unwrap();
-    rt.spawn(async move { axum::serve(listener, app).await });
-    inbox
-}
-
-fn start_alertmanager(dir: &Path, paged: SocketAddr) -> (Process, String) {
-    let config = dir.join("alertmanager.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "route:\n  receiver: on-call\n  group_by: ['alertname', 'workspace', 'watch']\n  group_wait: 1s\n  \
-             group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: on-call\n    webhook_configs:\n      \
-             - url: http://{paged}/page\n        send_resolved: true\n"
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let child = Command::new("/usr/bin/prometheus-alertmanager")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.path={}", dir.join("am").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--cluster.listen-address=")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::File::create(dir.join("alertmanager.log")).unwrap()))
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until("Alertmanager ready", Duration::from_secs(30), || {
-        reqwest::blocking::get(format!("{base}/-/ready")).is_ok_and(|r| r.status().is_success())
-    });
-    (Process(child), base)
-}
 
 fn config(dir: &Path, port: u16, am: &str, webhook: SocketAddr, start: DateTime<Utc>, after_s: i64) -> String {
     format!(
@@ -168,7 +92,7 @@ fn a_live_crisis_pages_alertmanager_within_seconds_resolves_and_survives_a_recei
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let paged_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let paged = receive(&rt, paged_addr);
-    let (_am_process, am) = start_alertmanager(dir.path(), paged_addr);
+    let (_am_process, am) = start_alertmanager(dir.path(), paged_addr, "'alertname', 'workspace', 'watch'");
     // The signed webhook is down until the crisis is over.
     let hook_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
 

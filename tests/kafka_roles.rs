@@ -7,43 +7,15 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::role::Role;
 use common::server::{free_port, wait_until, ADMIN_KEY};
 use serde_json::json;
 use veille_index::MentionIndex;
 
-/// A role process, killed when dropped.
-struct Role(Child);
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Role {
-    fn start(args: &[&str]) -> Role {
-        let child = Command::new(common::bin())
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .env("VEILLE_ADMIN_KEY", ADMIN_KEY)
-            .env("VEILLE_ROLES_PUSH_TOKEN", "unused")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start veille");
-        Role(child)
-    }
-
-    fn kill(&mut self) {
-        // SAFETY: signalling a child process we spawned and still own.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGKILL) };
-        let _ = self.0.wait();
-    }
-}
+/// What every role of these tests runs with.
+const ROLE_ENV: &[(&str, &str)] = &[("VEILLE_ROLES_PUSH_TOKEN", "unused")];
 
 fn config(dir: &Path, name: &str, broker: &str, data: &Path, extra: &str) -> PathBuf {
     let toml = format!(
@@ -96,7 +68,11 @@ fn process_serves_its_api_over_https_only_when_tls_is_configured() {
     let process = config(dir.path(), "process.toml", &broker.address, &dir.path().join("shared"), &tls);
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let _processor = Role::start(&["process", "--config", process.to_str().unwrap(), "--listen", &listen]);
+    let _processor = Role::start_with(
+        "processor",
+        &["process", "--config", process.to_str().unwrap(), "--listen", &listen],
+        ROLE_ENV,
+    );
     let https = reqwest::blocking::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).unwrap())
         .tls_built_in_root_certs(false)
@@ -165,8 +141,8 @@ fn pushes_to_an_ingest_worker_are_answered_after_the_broker_acknowledges_them_an
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let ingest_args = ["ingest", "--config", ingest.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")];
-    let _processor = Role::start(&["process", "--config", process.to_str().unwrap()]);
-    let mut worker = Role::start(&ingest_args);
+    let _processor = Role::start_with("processor", &["process", "--config", process.to_str().unwrap()], ROLE_ENV);
+    let mut worker = Role::start_with("ingest worker", &ingest_args, ROLE_ENV);
     let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     wait_until("the ingest worker's push endpoint", Duration::from_secs(60), || {
         client.get(format!("{base}/readyz")).send().is_ok_and(|r| r.status().is_success())
@@ -195,7 +171,7 @@ fn pushes_to_an_ingest_worker_are_answered_after_the_broker_acknowledges_them_an
         std::thread::sleep(Duration::from_secs(5));
         worker.kill();
         std::thread::sleep(Duration::from_secs(2));
-        worker = Role::start(&ingest_args);
+        worker = Role::start_with("ingest worker", &ingest_args, ROLE_ENV);
         pusher.join().unwrap()
     });
     let (accepted, refused) = accepted;

@@ -8,9 +8,9 @@ mod common;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::role::Role;
 use common::server::{free_port, wait_until};
 use veille_index::MentionIndex;
 
@@ -84,56 +84,6 @@ seed = {seed}
 start = "{START}"
 "#
     )
-}
-
-/// A role process, killed when dropped.
-struct Role {
-    child: Child,
-    name: &'static str,
-}
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Role {
-    fn start(name: &'static str, args: &[&str]) -> Role {
-        let child = Command::new(common::bin())
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-        Role { child, name }
-    }
-
-    fn kill(&mut self) {
-        // SAFETY: signalling a child process we spawned and still own.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-
-    fn terminate(&mut self) {
-        // SAFETY: as above.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        self.wait_success(Duration::from_secs(60));
-    }
-
-    fn wait_success(&mut self, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{} exited with {status}", self.name);
-                return;
-            }
-            assert!(Instant::now() < deadline, "{} did not finish within {timeout:?}", self.name);
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
 }
 
 fn write(dir: &Path, name: &str, toml: &str) -> PathBuf {

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: the real `veille` binary and the shared data sets.
 #![allow(dead_code)]
 
+pub mod alerting;
 pub mod broker;
+pub mod role;
 pub mod server;
 
 use std::path::{Path, PathBuf};

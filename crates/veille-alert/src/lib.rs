@@ -101,6 +101,7 @@ mod notify;
 mod outbox;
 mod replay;
 mod sample;
+mod store;
 
 pub use alert::{alert_id, Ack, Alert, AlertNotice, AlertScope, AlertState, NoticeKind};
 pub use book::AlertBook;
@@ -112,3 +113,4 @@ pub use notify::{
     from_config as notifiers_from_config, webhook, AlertmanagerNotifier, Notifier, SlackNotifier, WebhookNotifier,
 };
 pub use replay::{Replay, ReplayOutcome};
+pub use store::{select, AlertStore};

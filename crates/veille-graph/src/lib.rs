@@ -111,6 +111,7 @@ mod prefetch;
 mod recent;
 mod samples;
 mod score;
+mod store;
 mod workspaces;
 
 pub use batch::{pagerank, PageRankOptions};
@@ -120,4 +121,5 @@ pub use error::GraphError;
 pub use graph::{AuthorRef, GraphStats, Interaction, InteractionGraph};
 pub use keynodes::{parse_window, Community, CommunityMember, CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery};
 pub use score::{Component, ScoreComponents};
+pub use store::KeyNodeStore;
 pub use workspaces::WorkspaceGraphs;

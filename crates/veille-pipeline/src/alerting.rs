@@ -28,11 +28,12 @@
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, Duration, Utc};
-use veille_alert::{AlertBook, AlertMetrics, AlertNotice, Dispatcher, DispatcherHandle};
+use veille_alert::{AlertBook, AlertMetrics, AlertNotice, AlertStore, Dispatcher, DispatcherHandle};
 use veille_index::MentionIndex;
 use veille_model::Mention;
 use veille_signals::{SignalMonitor, SignalOutput};
 
+use crate::ledger::Ledger;
 use crate::{Enricher, PipelineError};
 
 /// How far event time may be from the wall clock for a stream to count as live.
@@ -63,6 +64,11 @@ struct State {
     watermark: Option<DateTime<Utc>>,
     /// When (wall clock) the last mention arrived.
     last_arrival: Option<std::time::Instant>,
+    /// Decisions go into the book without notices (a new owner replaying what its
+    /// predecessor already judged and notified).
+    quiet: bool,
+    /// Delivery ids already enqueued, by this process or a predecessor.
+    ledger: Option<Ledger>,
 }
 
 impl Alerts {
@@ -78,6 +84,8 @@ impl Alerts {
             dispatcher: None,
             watermark: None,
             last_arrival: None,
+            quiet: false,
+            ledger: None,
         };
         Ok(Alerts { inner: Arc::new(Mutex::new(state)) })
     }
@@ -91,6 +99,21 @@ impl Alerts {
         let (handle, joined) = Dispatcher::start(&config.alerts, &config.data.dir, &alert_metrics()?)?;
         self.lock().dispatcher = Some(handle);
         Ok(joined)
+    }
+
+    /// Sends each notice once across restarts and owners: the delivery ids enqueued are kept
+    /// in a ledger in `dir` (synced before the notice is enqueued), and a notice already in it
+    /// is not sent again.
+    pub fn notify_once(&self, dir: &std::path::Path) -> Result<(), PipelineError> {
+        let ledger = Ledger::open(dir)
+            .map_err(|error| PipelineError::SignalsState { path: dir.join(crate::ledger::LEDGER_FILE), error })?;
+        self.lock().ledger = Some(ledger);
+        Ok(())
+    }
+
+    /// While `quiet`, decisions go into the book without notices.
+    pub(crate) fn set_quiet(&self, quiet: bool) {
+        self.lock().quiet = quiet;
     }
 
     /// Notices stored in the outboxes and not delivered yet, over all receivers.
@@ -110,22 +133,6 @@ impl Alerts {
         // A panic while holding the lock leaves consistent state (every update is a
         // whole step), so a poisoned lock is still usable.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Alerts of `workspace` (all workspaces when `None`) in `scope`: active first, then
-    /// resolved ones, newest first.
-    pub fn list(&self, scope: veille_alert::AlertScope, workspace: Option<&str>) -> Vec<veille_alert::Alert> {
-        self.lock().book.list(scope, workspace)
-    }
-
-    /// One alert, active or in the history.
-    pub fn get(&self, id: &str) -> Option<veille_alert::Alert> {
-        self.lock().book.get(id).cloned()
-    }
-
-    /// Acknowledges alert `id` on behalf of `by`.
-    pub fn ack(&self, id: &str, by: &str) -> Result<veille_alert::Alert, veille_alert::AckError> {
-        self.lock().book.ack(id, by, Utc::now())
     }
 
     /// Moves time forward in a live stream: buckets the clock completed close, and
@@ -227,7 +234,23 @@ impl State {
     }
 
     fn send(&mut self, notices: Vec<AlertNotice>) {
+        if self.quiet {
+            return;
+        }
         for notice in notices {
+            if let Some(ledger) = &mut self.ledger {
+                match ledger.first_time(&notice.delivery_id()) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::debug!(delivery = %notice.delivery_id(), "notice already sent");
+                        continue;
+                    }
+                    Err(error) => {
+                        // Sending twice beats not sending: the receivers drop a redelivery by its id.
+                        tracing::error!(ledger = %ledger.path().display(), %error, "recording a notice");
+                    }
+                }
+            }
             tracing::info!(alert = %notice.alert.id, kind = notice.kind.as_str(), watch = %notice.alert.watch, rule = notice.alert.rule.as_str(), "alert notice");
             if let Some(d) = &self.dispatcher {
                 // The dispatcher logs and counts a refusal per receiver; the alert itself
@@ -235,6 +258,20 @@ impl State {
                 let _ = d.enqueue(&notice);
             }
         }
+    }
+}
+
+impl AlertStore for Alerts {
+    fn list(&self, scope: veille_alert::AlertScope, workspace: Option<&str>) -> Vec<veille_alert::Alert> {
+        self.lock().book.list(scope, workspace)
+    }
+
+    fn get(&self, id: &str) -> Option<veille_alert::Alert> {
+        self.lock().book.get(id).cloned()
+    }
+
+    fn ack(&self, id: &str, by: &str) -> Result<veille_alert::Alert, veille_alert::AckError> {
+        self.lock().book.ack(id, by, Utc::now())
     }
 }
 

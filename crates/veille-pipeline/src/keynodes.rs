@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use veille_graph::{CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery, WorkspaceGraphs};
+use veille_graph::{CommunityQuery, CommunityReport, KeyNode, KeyNodeQuery, KeyNodeStore, WorkspaceGraphs};
 use veille_model::Mention;
 
 use crate::Enricher;
@@ -27,14 +27,11 @@ impl KeyNodes {
         self.graphs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The top authors of `workspace` for `query`, with the components of their score.
-    pub fn key_nodes(&self, workspace: &str, query: &KeyNodeQuery) -> Vec<KeyNode> {
-        self.lock().key_nodes(workspace, query)
-    }
-
-    /// The communities of `workspace` as last detected.
-    pub fn communities(&self, workspace: &str, query: &CommunityQuery) -> CommunityReport {
-        self.lock().communities(workspace, query)
+    /// The workspace-wide key-node scores of the `limit` best-scored authors of `workspace`.
+    #[cfg(feature = "kafka")]
+    pub(crate) fn scores(&self, workspace: &str, limit: usize) -> Vec<(veille_model::Platform, String, f64)> {
+        let nodes = self.lock().key_nodes(workspace, &KeyNodeQuery::top(limit));
+        nodes.into_iter().map(|k| (k.platform, k.handle, k.score)).collect()
     }
 
     /// Detects communities in the graphs whose schedule is due. The detection runs on a
@@ -48,6 +45,16 @@ impl KeyNodes {
             self.lock().apply_communities(&workspace, detected);
             tracing::debug!(%workspace, edges, ms = started.elapsed().as_millis() as u64, "communities detected");
         }
+    }
+}
+
+impl KeyNodeStore for KeyNodes {
+    fn key_nodes(&self, workspace: &str, query: &KeyNodeQuery) -> Vec<KeyNode> {
+        self.lock().key_nodes(workspace, query)
+    }
+
+    fn communities(&self, workspace: &str, query: &CommunityQuery) -> CommunityReport {
+        self.lock().communities(workspace, query)
     }
 }
 

@@ -19,6 +19,7 @@ mod indexer;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 mod keynodes;
+mod ledger;
 mod metrics;
 mod sentiment;
 mod tagging;
@@ -75,6 +76,14 @@ pub enum PipelineError {
     /// Metrics could not be registered.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    /// A file of the signals state (notice ledger, read position) cannot be read or written.
+    #[error("signals state file {path}: {error}")]
+    SignalsState {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
     /// The configured bus is not one this pipeline runs on.
     #[error("bus.kind = \"kafka\" is for separate ingest and process workers; `veille run` and `veille import` run the embedded bus (set bus.kind = \"embedded\")")]
     KafkaBus,
@@ -142,7 +151,8 @@ pub(crate) struct Stages {
 }
 
 impl Stages {
-    pub(crate) fn build(config: &Config) -> Result<Stages, PipelineError> {
+    /// The steps that read one mention at a time, in order: ingest time, watches, sentiment.
+    pub(crate) fn per_mention(config: &Config) -> Result<Vec<Box<dyn Enricher>>, PipelineError> {
         let mut enrichers: Vec<Box<dyn Enricher>> = vec![Box::new(IngestTime)];
         if config.workspaces.iter().any(|w| !w.watches.is_empty()) {
             enrichers.push(Box::new(Tagging::new(veille_match::Matcher::compile(config)?)));
@@ -150,6 +160,13 @@ impl Stages {
         if config.sentiment.enabled {
             enrichers.push(Box::new(Sentiment::new(config)?));
         }
+        Ok(enrichers)
+    }
+
+    /// Every step, in order: the per-mention ones, then key nodes and alerts, which read
+    /// the stream as a whole.
+    pub(crate) fn build(config: &Config) -> Result<Stages, PipelineError> {
+        let mut enrichers = Self::per_mention(config)?;
         let key_nodes = if config.graph.enabled { Some(KeyNodes::new(&config.graph)?) } else { None };
         if let Some(k) = &key_nodes {
             enrichers.push(Box::new(k.clone()));

@@ -4,15 +4,15 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
+use veille_alert::AlertStore;
 use veille_alert::{AckError, Alert, AlertScope, AlertState};
-use veille_pipeline::Alerts;
 
 use crate::error::ApiError;
 use crate::routes::query;
 use crate::{params, AppState};
 
-fn alerts(state: &AppState) -> Result<&Alerts, ApiError> {
-    state.alerts.as_ref().ok_or_else(|| {
+fn alerts(state: &AppState) -> Result<&dyn AlertStore, ApiError> {
+    state.alerts.as_deref().ok_or_else(|| {
         ApiError::Unavailable(
             "alerting runs with the pipeline: this server has none (start `veille run`, or enable [signals] and [alerts])"
                 .into(),
@@ -52,7 +52,7 @@ pub(crate) struct AlertParams {
 }
 
 /// The alert `id` if it belongs to `workspace`: another workspace's alert does not exist here.
-fn find(alerts: &Alerts, id: &str, workspace: &str) -> Result<Alert, ApiError> {
+fn find(alerts: &dyn AlertStore, id: &str, workspace: &str) -> Result<Alert, ApiError> {
     alerts
         .get(id)
         .filter(|a| a.workspace == workspace)
@@ -99,7 +99,7 @@ pub(crate) async fn ack(
 }
 
 /// The alerts of incident `id` in `workspace`, active first (newest first), then resolved.
-fn incident(alerts: &Alerts, id: &str, workspace: &str) -> Vec<Alert> {
+fn incident(alerts: &dyn AlertStore, id: &str, workspace: &str) -> Vec<Alert> {
     let mut members = alerts.list(AlertScope::All, Some(workspace));
     members.retain(|a| a.incident_id() == id);
     members

@@ -4,8 +4,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
+use veille_graph::KeyNodeStore;
 use veille_graph::{parse_window, CommunityQuery, KeyNodeQuery};
-use veille_pipeline::KeyNodes;
 
 use crate::error::ApiError;
 use crate::routes::query;
@@ -14,8 +14,8 @@ use crate::{params, AppState};
 /// Most authors or communities one request may ask for.
 const MAX_LIMIT: usize = 1_000;
 
-fn graphs(state: &AppState) -> Result<&KeyNodes, ApiError> {
-    state.key_nodes.as_ref().ok_or_else(|| {
+fn graphs(state: &AppState) -> Result<&dyn KeyNodeStore, ApiError> {
+    state.key_nodes.as_deref().ok_or_else(|| {
         ApiError::Unavailable(
             "key nodes come from the pipeline's live graph: this server has none (start `veille run` with [graph] \
              enabled, or use `veille keynodes`)"
@@ -56,7 +56,11 @@ pub(crate) async fn key_nodes(
     if let Some(w) = p.window.as_deref() {
         query = query.within(parse_window(w).map_err(|e| ApiError::BadRequest(format!("`window`: {e}")))?);
     }
-    let nodes = graphs(&state)?.key_nodes(&workspace, &query);
+    let store = graphs(&state)?;
+    if let Some(reason) = store.refuses(&query) {
+        return Err(ApiError::BadRequest(reason));
+    }
+    let nodes = store.key_nodes(&workspace, &query);
     Ok(Json(serde_json::json!({ "workspace": workspace, "key_nodes": nodes })))
 }
 

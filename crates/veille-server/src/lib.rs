@@ -66,8 +66,8 @@ pub use veille_auth::Principal;
 pub struct AppState {
     index: MentionIndex,
     ready: Arc<AtomicBool>,
-    alerts: Option<veille_pipeline::Alerts>,
-    key_nodes: Option<veille_pipeline::KeyNodes>,
+    alerts: Option<Arc<dyn veille_alert::AlertStore>>,
+    key_nodes: Option<Arc<dyn veille_graph::KeyNodeStore>>,
     watches: Option<Arc<watches::WatchCatalogue>>,
     guard: Arc<Guard>,
     push: Option<veille_sources::PushHandles>,
@@ -87,9 +87,10 @@ impl AppState {
         }
     }
 
-    /// Serves key nodes and communities from the pipeline's live graphs too.
-    pub fn with_key_nodes(mut self, key_nodes: Option<veille_pipeline::KeyNodes>) -> Self {
-        self.key_nodes = key_nodes;
+    /// Serves key nodes and communities from live graphs too (the pipeline's, or the
+    /// signals owners' when the stages are scaled out).
+    pub fn with_key_nodes<K: veille_graph::KeyNodeStore + 'static>(mut self, key_nodes: Option<K>) -> Self {
+        self.key_nodes = key_nodes.map(|k| Arc::new(k) as Arc<dyn veille_graph::KeyNodeStore>);
         self
     }
 
@@ -100,9 +101,10 @@ impl AppState {
         self
     }
 
-    /// Serves the pipeline's alerts too.
-    pub fn with_alerts(mut self, alerts: Option<veille_pipeline::Alerts>) -> Self {
-        self.alerts = alerts;
+    /// Serves alerts too (the pipeline's live book, or the signals owners' alerts when the
+    /// stages are scaled out).
+    pub fn with_alerts<A: veille_alert::AlertStore + 'static>(mut self, alerts: Option<A>) -> Self {
+        self.alerts = alerts.map(|a| Arc::new(a) as Arc<dyn veille_alert::AlertStore>);
         self
     }
 

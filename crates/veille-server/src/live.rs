@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
@@ -30,10 +31,9 @@ use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use serde::Deserialize;
-use veille_alert::{Ack, Alert, AlertScope, AlertState};
+use veille_alert::{Ack, Alert, AlertScope, AlertState, AlertStore};
 use veille_index::{IndexError, MentionIndex};
 use veille_model::Mention;
-use veille_pipeline::Alerts;
 
 use crate::error::ApiError;
 use crate::routes::query;
@@ -207,7 +207,7 @@ pub(crate) struct LiveParams {
 /// One client's stream.
 struct Feed {
     index: MentionIndex,
-    alerts: Option<Alerts>,
+    alerts: Option<Arc<dyn AlertStore>>,
     workspace: String,
     mentions: Option<MentionCursor>,
     alert_cursor: AlertCursor,

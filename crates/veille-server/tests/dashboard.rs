@@ -2,6 +2,7 @@
 //! list, and the live event stream, through the real router.
 
 use std::time::Duration;
+use veille_alert::AlertStore;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

@@ -37,6 +37,10 @@ enum Command {
     /// Kafka role: join the processors' consumer group, enrich and index the partitions it owns.
     #[cfg(feature = "kafka")]
     Process(cmd::roles::ProcessArgs),
+    /// Kafka role: join the signals owners' group and judge the workspaces it owns (signals,
+    /// alerts, notifiers, key nodes).
+    #[cfg(feature = "kafka")]
+    Signals(cmd::roles::SignalsArgs),
     /// Import mentions from a file into the index.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -95,6 +99,8 @@ fn main() -> std::process::ExitCode {
         Command::Ingest(a) => cmd::roles::ingest(a),
         #[cfg(feature = "kafka")]
         Command::Process(a) => cmd::roles::process(a),
+        #[cfg(feature = "kafka")]
+        Command::Signals(a) => cmd::roles::signals(a),
         Command::Import(a) => cmd::import::run(a),
         Command::Index(a) => cmd::index::run(a),
         Command::Search(a) => cmd::search::run(a),

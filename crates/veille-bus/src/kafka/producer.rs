@@ -135,6 +135,32 @@ impl KafkaSink {
         }
     }
 
+    /// Hands one message for `topic` to the producer and returns at once; its
+    /// acknowledgement is awaited on the current Tokio runtime (a failure is logged and
+    /// counted). For commands a caller cannot wait on, such as an acknowledgement made
+    /// through the API.
+    pub fn send_detached(&self, topic: &str, key: &str, kind: Option<&str>, payload: &str) -> Result<(), KafkaError> {
+        let mut message = FutureRecord::to(topic).key(key).payload(payload);
+        if let Some(kind) = kind {
+            message = message.headers(OwnedHeaders::new().insert(Header { key: KIND_HEADER, value: Some(kind) }));
+        }
+        match self.producer.send_result(message) {
+            Ok(delivery) => {
+                let topic = topic.to_string();
+                tokio::spawn(async move {
+                    if let Err(error) = settle_one(delivery, &topic).await {
+                        tracing::error!(%topic, %error, "a message was not acknowledged");
+                    }
+                });
+                Ok(())
+            }
+            Err((source, _)) => {
+                metrics::PRODUCE_ERRORS.with_label_values(&[topic]).inc();
+                Err(KafkaError::Delivery { topic: topic.to_string(), partition: -1, source })
+            }
+        }
+    }
+
     /// Waits until every message of `pending` is acknowledged; returns how many were, or the
     /// first failure (the others are still waited for, so none is left in flight).
     pub async fn settle(&self, pending: &mut Pending) -> Result<usize, KafkaError> {

@@ -15,8 +15,10 @@ use super::{base_config, client_error, KafkaError};
 
 /// How long a read waits before it looks at the stop flag again.
 const POLL: Duration = Duration::from_millis(100);
-/// How long the topic's partitions are looked up for at start.
-const METADATA: Duration = Duration::from_secs(30);
+/// How long one look-up of the topic's partitions may take.
+const METADATA: Duration = Duration::from_secs(10);
+/// How often a table that does not exist yet is looked up again.
+const RETRY: Duration = Duration::from_secs(1);
 
 /// Reads every partition of one topic from its start, in a thread of its own, and hands each
 /// message to a function: the way API servers and processors follow the alert and key-node
@@ -35,8 +37,9 @@ impl std::fmt::Debug for TableReader {
 }
 
 impl TableReader {
-    /// Starts reading `topic` (which must exist): `apply` gets every message, oldest first
-    /// within each partition, until the reader is stopped or dropped.
+    /// Starts reading `topic`: `apply` gets every message, oldest first within each
+    /// partition, until the reader is stopped or dropped. A topic that does not exist yet (its
+    /// first writer has not written) is looked up again every second until it does.
     pub fn start(
         config: &KafkaConfig,
         topic: &str,
@@ -48,24 +51,15 @@ impl TableReader {
         client.set("group.id", &group).set("enable.auto.commit", "false").set("enable.auto.offset.store", "false");
         let consumer: BaseConsumer<TracingContext> =
             client.create_with_context(TracingContext).map_err(|e| client_error(config, e))?;
-        let error = |what, source| KafkaError::Consumer { topic: topic.to_string(), what, source };
-        let metadata = consumer.fetch_metadata(Some(topic), METADATA).map_err(|e| error("metadata", e))?;
-        let mut assignment = TopicPartitionList::new();
-        for t in metadata.topics().iter().filter(|t| t.name() == topic) {
-            for p in t.partitions() {
-                assignment.add_partition_offset(topic, p.id(), Offset::Beginning).map_err(|e| error("assign", e))?;
-            }
-        }
-        if assignment.count() == 0 {
-            return Err(KafkaError::Topic { topic: topic.to_string(), reason: "the topic has no partition".into() });
-        }
-        consumer.assign(&assignment).map_err(|e| error("assign", e))?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let name = topic.to_string();
         let thread = std::thread::Builder::new()
             .name(format!("veille-table-{topic}"))
             .spawn(move || {
+                if !assign_all(&consumer, &name, &stopping) {
+                    return;
+                }
                 while !stopping.load(Ordering::Relaxed) {
                     match consumer.poll(POLL) {
                         Some(Ok(message)) => apply(raw(&message)),
@@ -95,4 +89,36 @@ impl Drop for TableReader {
     fn drop(&mut self) {
         self.halt();
     }
+}
+
+/// Assigns every partition of `topic` from its start, once the topic has partitions; false
+/// when stopped first.
+fn assign_all(consumer: &BaseConsumer<TracingContext>, topic: &str, stop: &AtomicBool) -> bool {
+    let mut warned = false;
+    while !stop.load(Ordering::Relaxed) {
+        let mut assignment = TopicPartitionList::new();
+        match consumer.fetch_metadata(Some(topic), METADATA) {
+            Ok(metadata) => {
+                for t in metadata.topics().iter().filter(|t| t.name() == topic) {
+                    for p in t.partitions() {
+                        if let Err(error) = assignment.add_partition_offset(topic, p.id(), Offset::Beginning) {
+                            tracing::warn!(%topic, %error, "assigning a table partition");
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%topic, %error, "looking the table up"),
+        }
+        if assignment.count() > 0 {
+            match consumer.assign(&assignment) {
+                Ok(()) => return true,
+                Err(error) => tracing::warn!(%topic, %error, "assigning a table"),
+            }
+        } else if !warned {
+            tracing::info!(%topic, "the table has no partition yet; waiting for its first writer");
+            warned = true;
+        }
+        std::thread::sleep(RETRY);
+    }
+    false
 }

@@ -14,15 +14,20 @@
 //! rebalances. [`MentionIndex::open_sharded`](veille_index::MentionIndex::open_sharded)
 //! reads them all.
 
+mod facts;
 mod ingest;
 mod process;
 mod shards;
+mod signals;
+mod tables;
 
 use std::path::{Path, PathBuf};
 
 pub use ingest::{read_checkpoint, IngestWorker, INGEST_CHECKPOINT_FILE};
 pub use process::Processor;
 pub use shards::shard_dir;
+pub use signals::SignalsOwner;
+pub use tables::SignalTables;
 
 /// Where the processors keep the index shards, inside the data directory.
 pub fn shards_root(data_dir: &Path) -> PathBuf {

@@ -1,4 +1,10 @@
 //! The processor role: a consumer-group member that enriches and indexes.
+//!
+//! A processor does the per-mention work (watches, sentiment, the index shard). What needs the
+//! whole stream of a workspace (signals, alerts, key nodes) runs in the signals owners: the
+//! processor publishes a [`Fact`] per mention to the signals topic, keyed by workspace, and
+//! waits for the broker's acknowledgement of every fact before the shard commit that makes
+//! its mention durable, so a committed mention always has its fact.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -10,8 +16,12 @@ use veille_bus::kafka::{KafkaError, KafkaGroupConsumer};
 use veille_bus::Record;
 use veille_config::Config;
 
+use veille_bus::kafka::{KafkaSink, Pending};
+
+use super::facts::{Fact, FACT_KIND};
 use super::shards::ShardOwner;
-use crate::{metrics, spawn_ticker, wind_down, Alerts, Enricher, KeyNodes, PipelineError, Progress, Report, Stages};
+use super::tables::{PublishedScores, SignalTables};
+use crate::{metrics, Enricher, PipelineError, Progress, Report, Stages};
 
 /// Most records taken from one poll.
 const POLL_MAX: usize = 2_000;
@@ -27,31 +37,32 @@ pub struct Processor {
     config: Config,
     root: PathBuf,
     enrichers: Vec<Box<dyn Enricher>>,
-    alerts: Option<Alerts>,
-    key_nodes: Option<KeyNodes>,
+    tables: Option<SignalTables>,
     progress: Arc<Progress>,
 }
 
 impl Processor {
-    /// A processor for `config` (which must name the Kafka bus), with the
-    /// enrichment steps the configuration enables.
+    /// A processor for `config` (which must name the Kafka bus, and whose topics must exist),
+    /// with the enrichment steps the configuration enables; with `[graph]`, mentions are
+    /// stamped with the key-node scores the signals owners publish. Must be called inside a
+    /// Tokio runtime.
     pub fn new(config: Config) -> Result<Self, PipelineError> {
         if config.bus.kind != veille_config::BusKind::Kafka {
             return Err(PipelineError::NotKafka);
         }
-        let Stages { enrichers, alerts, key_nodes } = Stages::build(&config)?;
+        let mut enrichers = Stages::per_mention(&config)?;
+        let tables = wants_facts(&config).then(|| SignalTables::start(&config.bus.kafka)).transpose()?;
+        if let (Some(t), true) = (&tables, config.graph.enabled) {
+            enrichers.push(Box::new(PublishedScores(t.clone())));
+        }
         let root = super::shards_root(&config.data.dir);
-        Ok(Processor { config, root, enrichers, alerts, key_nodes, progress: Arc::new(Progress::default()) })
+        Ok(Processor { config, root, enrichers, tables, progress: Arc::new(Progress::default()) })
     }
 
-    /// Signals and alerts, when enabled (for the API).
-    pub fn alerts(&self) -> Option<Alerts> {
-        self.alerts.clone()
-    }
-
-    /// The interaction graphs, when enabled (for the API).
-    pub fn key_nodes(&self) -> Option<KeyNodes> {
-        self.key_nodes.clone()
+    /// The alerts and key nodes the signals owners publish (for the API), when signals or
+    /// key nodes are enabled.
+    pub fn tables(&self) -> Option<SignalTables> {
+        self.tables.clone()
     }
 
     /// Live counters.
@@ -61,22 +72,22 @@ impl Processor {
 
     /// Consumes until `cancel` fires, then commits every owned shard and leaves the group.
     pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
-        let Processor { config, root, enrichers, alerts, key_nodes, progress } = self;
-        let delivery = match &alerts {
-            Some(a) => Some(a.deliver_to(&config)?),
-            None => None,
-        };
+        let Processor { config, root, enrichers, tables: _, progress } = self;
         let owner = Arc::new(ShardOwner::new(&root, config.index.clone(), progress.clone()));
         let kafka = config.bus.kafka.clone();
         let stop = cancel.clone();
         let sizes_root = root.clone();
+        let facts = wants_facts(&config).then(|| KafkaSink::new(&kafka)).transpose()?.map(|sink| FactSink {
+            sink,
+            topic: kafka.topics.signals.clone(),
+            pending: Pending::default(),
+            runtime: tokio::runtime::Handle::current(),
+        });
         let worker = std::thread::Builder::new()
             .name("veille-process".into())
-            .spawn(move || consume(&kafka, owner, enrichers, &stop, &sizes_root))
+            .spawn(move || consume(&kafka, owner, enrichers, facts, &stop, &sizes_root))
             .map_err(|_| PipelineError::Stage("process"))?;
-        let ticker = spawn_ticker(&alerts, &key_nodes);
         let result = tokio::task::spawn_blocking(move || worker.join()).await;
-        wind_down(ticker, key_nodes, alerts.zip(delivery), false).await;
         match result {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(e))) => return Err(e),
@@ -91,11 +102,41 @@ impl Processor {
     }
 }
 
+/// Whether anything reads the signals topic: signals with alerts, or key nodes.
+fn wants_facts(config: &Config) -> bool {
+    (config.signals.enabled && config.alerts.enabled) || config.graph.enabled
+}
+
+/// The producer of signal facts, used from the poll thread.
+struct FactSink {
+    sink: KafkaSink,
+    topic: String,
+    pending: Pending,
+    runtime: tokio::runtime::Handle,
+}
+
+impl FactSink {
+    /// Hands the fact of `mention` to the producer, keyed by its workspace.
+    fn publish(&mut self, partition: i32, mention: &veille_model::Mention) -> Result<(), KafkaError> {
+        let payload = serde_json::to_string(&Fact::of(partition, mention))
+            .map_err(|e| KafkaError::Topic { topic: self.topic.clone(), reason: format!("encoding a fact: {e}") })?;
+        let FactSink { sink, topic, pending, runtime } = self;
+        runtime.block_on(sink.send_later(topic, &mention.workspace, Some(FACT_KIND), &payload, pending))
+    }
+
+    /// Waits for the broker's acknowledgement of every fact handed over.
+    fn settle(&mut self) -> Result<(), KafkaError> {
+        let FactSink { sink, pending, runtime, .. } = self;
+        runtime.block_on(sink.settle(pending)).map(|_| ())
+    }
+}
+
 /// The poll loop: rebalances run inside `poll`, on this thread, between batches.
 fn consume(
     kafka: &veille_config::KafkaConfig,
     owner: Arc<ShardOwner>,
     mut enrichers: Vec<Box<dyn Enricher>>,
+    mut facts: Option<FactSink>,
     cancel: &CancellationToken,
     root: &std::path::Path,
 ) -> Result<(), PipelineError> {
@@ -119,7 +160,14 @@ fn consume(
                 }
             }
             match owner.absorb(c.partition, c.offset, &c.record, &c.source) {
-                Ok(true) => {}
+                Ok(true) => {
+                    if let (Some(f), Record::Mention(m)) = (facts.as_mut(), &c.record) {
+                        if let Err(e) = f.publish(c.partition, m) {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
                 Ok(false) => {
                     tracing::debug!(partition = c.partition, offset = c.offset, "record of a partition no longer owned")
                 }
@@ -127,6 +175,13 @@ fn consume(
                     failed = Some(KafkaError::Owner { topic: topic.clone(), source });
                     break;
                 }
+            }
+        }
+        // Every fact is acknowledged before a commit (here or in a revocation during the
+        // next poll) makes its mention durable.
+        if let Some(f) = facts.as_mut().filter(|_| failed.is_none()) {
+            if let Err(e) = f.settle() {
+                failed = Some(e);
             }
         }
         if let Some(e) = failed {

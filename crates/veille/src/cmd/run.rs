@@ -95,7 +95,14 @@ pub(crate) fn serve(a: ServeArgs) -> Result<()> {
     runtime()?.block_on(async move {
         let cancel = CancellationToken::new();
         cancel_on_signal(cancel.clone());
-        let state = AppState::new(index).with_watches(&config.workspaces).with_guard(super::keys::guard(&config)?);
+        let mut state = AppState::new(index).with_watches(&config.workspaces).with_guard(super::keys::guard(&config)?);
+        // With the Kafka bus, alerts and key nodes as the signals owners publish them.
+        #[cfg(feature = "kafka")]
+        if config.bus.kind == veille_config::BusKind::Kafka {
+            veille_bus::kafka::ensure_topics(&config.bus.kafka).await?;
+            let tables = veille_pipeline::kafka::SignalTables::start(&config.bus.kafka)?;
+            state = state.with_alerts(Some(tables.clone())).with_key_nodes(Some(tables));
+        }
         state.set_ready(true);
         let server = spawn_api(&config.server, veille_server::router(state), &cancel).await?;
         match server {
