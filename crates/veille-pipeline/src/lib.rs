@@ -289,7 +289,10 @@ impl Pipeline {
         let (bus_tx, bus_rx) = veille_bus::embedded(config.bus.capacity);
         let (index_tx, index_rx) = std::sync::mpsc::sync_channel(config.bus.capacity);
 
-        let enrich_thread = enrich::spawn(bus_rx, index_tx, enrichers).map_err(|_| PipelineError::Stage("enrich"))?;
+        // Per-mention enrichment runs on one thread per core; the index stage takes batches in bus order.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let enrich_thread =
+            enrich::spawn(bus_rx, index_tx, enrichers, workers).map_err(|_| PipelineError::Stage("enrich"))?;
         let indexer = indexer::Indexer::new(writer, dead, checkpoint.clone(), config.index.clone(), progress.clone());
         let index_thread = std::thread::Builder::new()
             .name("veille-index".into())

@@ -48,4 +48,8 @@ impl Enricher for Sentiment {
     fn enrich(&mut self, mention: &mut Mention) {
         self.analyzer.enrich(mention);
     }
+
+    fn fork(&self) -> Option<Box<dyn Enricher>> {
+        Some(Box::new(Sentiment { analyzer: self.analyzer.clone() }))
+    }
 }

@@ -25,4 +25,8 @@ impl Enricher for Tagging {
     fn enrich(&mut self, mention: &mut Mention) {
         self.matcher.tag(mention);
     }
+
+    fn fork(&self) -> Option<Box<dyn Enricher>> {
+        Some(Box::new(Tagging { matcher: self.matcher.clone() }))
+    }
 }

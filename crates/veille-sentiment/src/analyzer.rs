@@ -1,5 +1,6 @@
 //! The enrichment step: language, sentiment and per-brand sentiment of a mention.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -8,13 +9,24 @@ use veille_config::sentiment::{ScorerKind, SentimentConfig};
 use veille_config::Config;
 use veille_model::{Mention, Sentiment};
 
-use crate::brand::brand_sentiments;
+use crate::brand::brand_sentiments_reusing;
 use crate::error::SentimentError;
 use crate::lang::LanguageDetector;
 use crate::learned::{LearnedScorer, Model};
 use crate::mask::{handle_spans, mask_text, WatchTerms};
 use crate::scorer::Scorer;
 use crate::vader::Vader;
+
+/// Scratch space of [`SentimentAnalyzer::enrich`], kept between mentions.
+#[derive(Default)]
+struct Scratch {
+    spans: Vec<Range<usize>>,
+    masked: String,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
 
 /// Picks a scorer per language and writes sentiment into mentions.
 ///
@@ -127,30 +139,44 @@ impl SentimentAnalyzer {
     /// when masking is off).
     pub fn masked_spans(&self, mention: &Mention) -> Vec<Range<usize>> {
         let mut spans = Vec::new();
+        self.masked_spans_into(mention, &mut spans);
+        spans
+    }
+
+    fn masked_spans_into(&self, mention: &Mention, spans: &mut Vec<Range<usize>>) {
+        spans.clear();
         if self.mask {
-            handle_spans(&mention.text, &mut spans);
+            handle_spans(&mention.text, spans);
             if let Some(terms) = &self.watch_terms {
-                terms.spans(mention, &mut spans);
+                terms.spans(mention, spans);
             }
         }
-        spans
     }
 
     /// What the scorers read of `mention`: its text (its title when the
     /// text is empty), masked.
     pub fn scored_text(&self, mention: &Mention) -> String {
-        let mut out = String::new();
+        let mut scratch = Scratch::default();
+        self.mask_into(mention, &mut scratch);
+        scratch.masked
+    }
+
+    /// Fills `scratch` with what the scorers read of `mention` and, when
+    /// that is its text, the masked spans of the text.
+    fn mask_into(&self, mention: &Mention, scratch: &mut Scratch) {
+        let Scratch { spans, masked } = scratch;
         if mention.text.trim().is_empty() {
             let title = mention.title.as_deref().unwrap_or_default();
-            let mut spans = Vec::new();
+            spans.clear();
             if self.mask {
-                handle_spans(title, &mut spans);
+                handle_spans(title, spans);
             }
-            mask_text(title, &spans, &mut out);
+            mask_text(title, spans, masked);
+            spans.clear();
         } else {
-            mask_text(&mention.text, &self.masked_spans(mention), &mut out);
+            self.masked_spans_into(mention, spans);
+            mask_text(&mention.text, spans, masked);
         }
-        out
     }
 
     /// Sets `mention.scores.sentiment` (with per-brand sentiment when the
@@ -175,11 +201,22 @@ impl SentimentAnalyzer {
         let Some(scorer) = self.scorers.get(lang) else {
             return;
         };
-        let mut sentiment = scorer.score(&self.scored_text(mention));
-        if !mention.text.trim().is_empty() {
-            let spans = self.masked_spans(mention);
-            sentiment.brands = brand_sentiments(&**scorer, &mention.text, &mention.tags, &spans);
-        }
+        let sentiment = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.score_mention(&**scorer, mention, &mut scratch),
+            Err(_) => self.score_mention(&**scorer, mention, &mut Scratch::default()),
+        });
         mention.scores.sentiment = Some(sentiment);
+    }
+
+    /// The sentiment of `mention` and, when it names several brands, toward each: the text is
+    /// masked once, and the per-brand reading reuses its masked spans.
+    fn score_mention(&self, scorer: &dyn Scorer, mention: &Mention, scratch: &mut Scratch) -> Sentiment {
+        self.mask_into(mention, scratch);
+        let mut sentiment = scorer.score(&scratch.masked);
+        if !mention.text.trim().is_empty() {
+            let whole = Some((scratch.masked.as_str(), &sentiment));
+            sentiment.brands = brand_sentiments_reusing(scorer, &mention.text, &mention.tags, &scratch.spans, whole);
+        }
+        sentiment
     }
 }

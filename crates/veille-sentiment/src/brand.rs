@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
-use veille_model::{BrandSentiment, TermHit, WatchKind, WatchMatch};
+use veille_model::{BrandSentiment, Sentiment, SentimentLabel, TermHit, WatchKind, WatchMatch};
 
 use crate::mask::mask_text;
 use crate::scorer::Scorer;
@@ -17,7 +17,7 @@ use crate::scorer::Scorer;
 pub fn sentences_holding(text: &str, hits: &[TermHit]) -> Vec<Range<usize>> {
     text.split_sentence_bound_indices()
         .map(|(start, sentence)| start..start + sentence.len())
-        .filter(|s| hits.iter().any(|h| h.start < h.end && h.end <= text.len() && h.start < s.end && s.start < h.end))
+        .filter(|s| overlaps(hits, s, text.len()))
         .collect()
 }
 
@@ -56,28 +56,77 @@ pub fn brand_sentiments(
     tags: &[WatchMatch],
     mask: &[Range<usize>],
 ) -> Vec<BrandSentiment> {
-    let brands: Vec<&WatchMatch> = tags
-        .iter()
-        .filter(|t| matches!(t.kind, WatchKind::Brand | WatchKind::Competitor) && !t.hits.is_empty())
-        .collect();
-    if brands.len() < 2 {
+    brand_sentiments_reusing(scorer, text, tags, mask, None)
+}
+
+/// [`brand_sentiments`], given what the scorer already read of the whole
+/// text and said of it: the sentences are found once for every brand, and a
+/// brand whose sentences read exactly as a text already scored (the whole
+/// text, or another brand's sentences) takes that score instead of being
+/// scored again.
+pub(crate) fn brand_sentiments_reusing(
+    scorer: &dyn Scorer,
+    text: &str,
+    tags: &[WatchMatch],
+    mask: &[Range<usize>],
+    whole: Option<(&str, &Sentiment)>,
+) -> Vec<BrandSentiment> {
+    let brands =
+        || tags.iter().filter(|t| matches!(t.kind, WatchKind::Brand | WatchKind::Competitor) && !t.hits.is_empty());
+    if brands().count() < 2 {
         return Vec::new();
     }
-    brands
-        .into_iter()
-        .filter_map(|tag| {
-            let sentences = brand_text(text, &tag.hits, mask)?;
-            let s = scorer.score(&sentences);
-            Some(BrandSentiment { watch: tag.watch.clone(), label: s.label, compound: s.compound })
-        })
-        .collect()
+    let sentences: Vec<Range<usize>> =
+        text.split_sentence_bound_indices().map(|(start, sentence)| start..start + sentence.len()).collect();
+    let (mut joined, mut masked, mut inside) = (String::new(), String::new(), Vec::new());
+    // The texts scored so far for this mention, with their label and compound score.
+    let mut read: Vec<(String, SentimentLabel, f64)> = Vec::new();
+    if let Some((t, s)) = whole {
+        read.push((t.to_string(), s.label, s.compound));
+    }
+    let mut out = Vec::new();
+    for tag in brands() {
+        joined.clear();
+        let mut any = false;
+        for r in sentences.iter().filter(|s| overlaps(&tag.hits, s, text.len())) {
+            inside.clear();
+            inside.extend(
+                mask.iter()
+                    .filter(|m| m.start >= r.start && m.end <= r.end)
+                    .map(|m| m.start - r.start..m.end - r.start),
+            );
+            mask_text(&text[r.clone()], &inside, &mut masked);
+            if any {
+                joined.push(' ');
+            }
+            joined.push_str(masked.trim());
+            any = true;
+        }
+        if !any {
+            continue;
+        }
+        let (label, compound) = match read.iter().find(|(t, ..)| *t == joined) {
+            Some((_, label, compound)) => (*label, *compound),
+            None => {
+                let s = scorer.score(&joined);
+                read.push((joined.clone(), s.label, s.compound));
+                (s.label, s.compound)
+            }
+        };
+        out.push(BrandSentiment { watch: tag.watch.clone(), label, compound });
+    }
+    out
+}
+
+/// Whether any of `hits` (inside a text of `len` bytes) overlaps `sentence`.
+fn overlaps(hits: &[TermHit], sentence: &Range<usize>, len: usize) -> bool {
+    hits.iter().any(|h| h.start < h.end && h.end <= len && h.start < sentence.end && sentence.start < h.end)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Vader;
-    use veille_model::SentimentLabel;
 
     fn hit(text: &str, term: &str) -> TermHit {
         let start = text.find(term).unwrap();
@@ -102,6 +151,25 @@ mod tests {
         assert_eq!(brands[0].label, SentimentLabel::Positive);
         assert_eq!(brands[1].watch, "rival");
         assert_eq!(brands[1].label, SentimentLabel::Negative);
+    }
+
+    #[test]
+    fn a_brand_whose_sentences_are_the_whole_text_takes_its_score() {
+        let text = "@united and @delta both lost my bag";
+        let tags = [
+            watch("united", WatchKind::Brand, vec![hit(text, "united")]),
+            watch("delta", WatchKind::Brand, vec![hit(text, "delta")]),
+        ];
+        let vader = Vader::english();
+        let whole = vader.score(text);
+        let fresh = brand_sentiments(&vader, text, &tags, &[]);
+        let reused = brand_sentiments_reusing(&vader, text, &tags, &[], Some((text, &whole)));
+        assert_eq!(fresh, reused);
+        assert_eq!(reused[0].compound, whole.compound);
+        // A score given for the whole text is taken as it is: nothing scored it again.
+        let told = Sentiment { compound: 0.5, label: SentimentLabel::Positive, ..whole.clone() };
+        let taken = brand_sentiments_reusing(&vader, text, &tags, &[], Some((text, &told)));
+        assert!(taken.iter().all(|b| b.compound == 0.5 && b.label == SentimentLabel::Positive));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! not masked: their terms are the vocabulary of opinion they listen for.
 //! The mention's indexed text never changes; only what the scorer reads.
 
+use std::cell::RefCell;
 use std::ops::Range;
 
 use veille_config::{Config, Watch, WorkspaceConfig};
@@ -183,18 +184,37 @@ impl WatchTerms {
     /// Appends to `out` the byte ranges of `mention.text` that name a
     /// masked watch among those that tagged the mention.
     pub fn spans(&self, mention: &Mention, out: &mut Vec<Range<usize>>) {
-        let tagged: Vec<&str> = mention.tags.iter().filter(|t| masks_kind(t.kind)).map(|t| t.watch.as_str()).collect();
-        if tagged.is_empty() {
+        let tagged = |watch: &str| mention.tags.iter().any(|t| masks_kind(t.kind) && t.watch == watch);
+        if !mention.tags.iter().any(|t| masks_kind(t.kind)) {
             return;
         }
-        let mut probe =
-            Mention::new(mention.platform(), "", mention.text.as_str(), mention.created_at, Author::default());
-        probe.workspace.clone_from(&mention.workspace);
-        self.matcher.tag(&mut probe);
-        for tag in probe.tags.iter().filter(|t| tagged.contains(&t.watch.as_str())) {
-            out.extend(tag.hits.iter().map(|h| h.start..h.end));
-        }
+        PROBE.with(|cell| {
+            let mut fresh = None;
+            let mut borrowed = cell.try_borrow_mut();
+            let probe = match borrowed.as_deref_mut() {
+                Ok(probe) => probe.get_or_insert_with(|| probe_for(mention)),
+                Err(_) => fresh.insert(probe_for(mention)),
+            };
+            probe.workspace.clone_from(&mention.workspace);
+            probe.text.clone_from(&mention.text);
+            probe.created_at = mention.created_at;
+            self.matcher.tag(probe);
+            for tag in probe.tags.iter().filter(|t| tagged(&t.watch)) {
+                out.extend(tag.hits.iter().map(|h| h.start..h.end));
+            }
+        });
     }
+}
+
+/// A mention for [`WatchTerms::spans`] to match names in: the masked
+/// watches are plain terms, read in the text alone.
+fn probe_for(mention: &Mention) -> Mention {
+    Mention::new(mention.platform(), "", "", mention.created_at, Author::default())
+}
+
+thread_local! {
+    /// The mention [`WatchTerms::spans`] matches names in, kept between mentions.
+    static PROBE: RefCell<Option<Mention>> = const { RefCell::new(None) };
 }
 
 /// A name of a masked watch that is also a sentiment word of a lexicon in
