@@ -135,8 +135,8 @@ impl Publisher {
 struct Tables {
     alerts: HashMap<String, Alert>,
     rankings: HashMap<String, Ranking>,
-    /// Workspace → (platform, handle) → score.
-    scores: HashMap<String, HashMap<(Platform, String), f64>>,
+    /// Workspace → platform → handle → score (looked up by `&str`, without allocating).
+    scores: HashMap<String, HashMap<Platform, HashMap<String, f64>>>,
 }
 
 /// Alerts and key nodes as the signals owners published them, kept up to date by two table
@@ -181,7 +181,10 @@ impl SignalTables {
             match m.payload.map(|p| serde_json::from_slice::<Ranking>(&p)) {
                 Some(Ok(ranking)) => {
                     if ranking.watch.is_none() {
-                        let scores = ranking.scores.iter().map(|(p, h, s)| ((*p, h.clone()), *s)).collect();
+                        let mut scores: HashMap<Platform, HashMap<String, f64>> = HashMap::new();
+                        for (platform, handle, score) in &ranking.scores {
+                            scores.entry(*platform).or_default().insert(handle.clone(), *score);
+                        }
                         t.scores.insert(ranking.workspace.clone(), scores);
                     }
                     t.rankings.insert(key, ranking);
@@ -206,7 +209,7 @@ impl SignalTables {
 
     /// The published workspace-wide key-node score of an author.
     fn score(&self, workspace: &str, platform: Platform, handle: &str) -> Option<f64> {
-        self.lock().scores.get(workspace)?.get(&(platform, handle.to_string())).copied()
+        self.lock().scores.get(workspace)?.get(&platform)?.get(handle).copied()
     }
 }
 
