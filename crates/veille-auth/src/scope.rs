@@ -46,7 +46,7 @@ impl Scope {
             if name == "*" {
                 return Ok(Scope::all());
             }
-            if !is_workspace_name(name) {
+            if !veille_model::WorkspaceName::is_valid(name) {
                 return Err(ScopeError::BadName(name.to_string()));
             }
             set.insert(name.to_string());
@@ -69,12 +69,6 @@ impl Scope {
     pub fn is_all(&self) -> bool {
         self.0 == ScopeInner::All
     }
-}
-
-fn is_workspace_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 impl FromStr for Scope {

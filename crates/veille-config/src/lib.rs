@@ -412,14 +412,7 @@ impl Config {
 }
 
 fn check_workspace_name(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= veille_model::limits::MAX_WORKSPACE_BYTES
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{name}` must be 1 to 64 characters of a-z, 0-9, `-` and `_`"))
-    }
+    veille_model::WorkspaceName::parse(name).map(drop).map_err(|e| e.to_string())
 }
 
 /// The TOML example in the module docs of `source` (a file read with `include_str!`), for tests

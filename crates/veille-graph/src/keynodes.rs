@@ -54,20 +54,9 @@ impl KeyNodeQuery {
 /// Reads a window such as `90s`, `15m`, `24h`, `7d` or `2w` (a positive
 /// whole number and a unit), as `window=` parameters are written.
 pub fn parse_window(text: &str) -> Result<TimeDelta, GraphError> {
-    let bad = || GraphError::InvalidWindow(text.to_string());
-    let t = text.trim();
-    let unit_at = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (number, unit) = t.split_at(unit_at);
-    let n: i64 = number.parse().map_err(|_| bad())?;
-    let span = match unit {
-        "s" => TimeDelta::try_seconds(n),
-        "m" => TimeDelta::try_minutes(n),
-        "h" => TimeDelta::try_hours(n),
-        "d" => TimeDelta::try_days(n),
-        "w" => TimeDelta::try_weeks(n),
-        _ => None,
-    };
-    span.filter(|s| *s > TimeDelta::zero()).ok_or_else(bad)
+    veille_model::Span::parse(text)
+        .map(veille_model::Span::delta)
+        .map_err(|_| GraphError::InvalidWindow(text.to_string()))
 }
 
 /// An author ranked by key-node score, with what the score is made of.

@@ -76,11 +76,11 @@ pub struct VolumeResponse {
 impl MentionIndex {
     /// Counts mentions per time bucket.
     pub fn volume(&self, req: &VolumeRequest) -> Result<VolumeResponse> {
-        self.check_histogram(&req.workspace, &req.query, req.from, req.to, &req.interval)?;
+        let fixed = self.check_histogram(&req.workspace, &req.query, req.from, req.to, &req.interval)?;
         metrics::SEARCHES.inc();
         let (query, _) = self.scoped_query(&req.workspace, &req.query, req.from, req.to)?;
         let mut histogram = serde_json::json!({
-            "date_histogram": { "field": "created_at", "fixed_interval": req.interval }
+            "date_histogram": { "field": "created_at", "fixed_interval": fixed }
         });
         if let Some(split) = req.split {
             histogram["aggs"] = serde_json::json!({ "split": { "terms": { "field": split.field(), "size": 100 } } });

@@ -29,8 +29,10 @@ mod error;
 mod mention;
 mod platform;
 mod scores;
+mod span;
 mod tags;
 mod time;
+mod workspace;
 
 pub use checkpoint::Checkpoint;
 pub use deadletter::{DeadLetter, Origin};
@@ -38,8 +40,10 @@ pub use error::{MentionError, ValidationError};
 pub use mention::{Author, Engagement, Mention, MentionKey, Reference, DEFAULT_WORKSPACE};
 pub use platform::{Platform, UnknownPlatform};
 pub use scores::{BrandSentiment, Scores, Sentiment, SentimentLabel};
+pub use span::{Span, SpanError};
 pub use tags::{TermHit, WatchKind, WatchMatch};
 pub use time::{is_storable, parse_time_param, parse_timestamp, TimeParamError, TimestampError, LATEST_SECOND};
+pub use workspace::{WorkspaceName, WorkspaceNameError};
 
 /// Limits that every mention must respect, whatever its source.
 pub mod limits {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{MentionError, ValidationError};
-use crate::limits::{MAX_ID_BYTES, MAX_TEXT_BYTES, MAX_WORKSPACE_BYTES};
+use crate::limits::{MAX_ID_BYTES, MAX_TEXT_BYTES};
 
 use crate::platform::Platform;
 use crate::scores::Scores;
@@ -298,12 +298,8 @@ impl Mention {
     /// Checks every rule a stored mention must respect.
     pub fn validate(&self) -> Result<(), ValidationError> {
         check_id("native_id", &self.native_id)?;
-        let ws = &self.workspace;
-        if ws.is_empty() || ws.len() > MAX_WORKSPACE_BYTES {
-            return Err(ValidationError::new("workspace", format!("must be 1 to {MAX_WORKSPACE_BYTES} bytes")));
-        }
-        if !ws.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
-            return Err(ValidationError::new("workspace", format!("`{ws}` may only hold a-z, 0-9, `-` and `_`")));
+        if let Err(e) = crate::WorkspaceName::parse(&self.workspace) {
+            return Err(ValidationError::new("workspace", e.to_string()));
         }
         if self.text.len() > MAX_TEXT_BYTES {
             return Err(ValidationError::new(

@@ -1,4 +1,4 @@
-use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 /// 2199-12-31T23:59:59Z in Unix seconds: the latest publication or arrival time veille stores.
 ///
@@ -61,7 +61,7 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, TimestampError> {
 /// A time parameter that is neither a timestamp nor a relative time veille reads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeParamError {
-    /// Not a timestamp in any accepted format, nor `now` / `now-N{s,m,h,d}`.
+    /// Not a timestamp in any accepted format, nor `now` / `now-SPAN`.
     #[error("`{0}` is not a time: expected a timestamp (RFC 3339 like 2026-01-02T03:04:05Z, RFC 2822, Unix seconds) or now, now-15m, now-24h, now-7d")]
     Unreadable(String),
     /// A relative time that reaches outside the times veille stores.
@@ -70,9 +70,9 @@ pub enum TimeParamError {
 }
 
 /// Parses a time parameter as the API and the command line take it: any timestamp
-/// [`parse_timestamp`] reads, `now`, or `now-N` followed by a unit (`s`, `m`, `h`, `d`), relative
-/// to `now`. `N` is a whole number of at most 9 digits; a relative time that falls outside the
-/// storable range is refused rather than wrapped.
+/// [`parse_timestamp`] reads, `now`, or `now-` followed by a [`Span`](crate::Span) (`now-15m`,
+/// `now-24h`, `now-2w`), relative to `now`. A relative time that falls outside the storable
+/// range is refused rather than wrapped.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -93,21 +93,9 @@ pub fn parse_time_param(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
         return Ok(now);
     }
     let amount = rest.strip_prefix('-').ok_or_else(unreadable)?;
-    let unit_at = amount.len().checked_sub(1).ok_or_else(unreadable)?;
-    let (digits, unit) = (amount.get(..unit_at).ok_or_else(unreadable)?, &amount[unit_at..]);
-    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(unreadable());
-    }
-    let n: i64 = digits.parse().map_err(|_| unreadable())?;
-    let ago = match unit {
-        "s" => TimeDelta::try_seconds(n),
-        "m" => TimeDelta::try_minutes(n),
-        "h" => TimeDelta::try_hours(n),
-        "d" => TimeDelta::try_days(n),
-        _ => return Err(unreadable()),
-    };
+    let ago = crate::Span::parse(amount).map_err(|_| unreadable())?.delta();
     let out_of_range = || TimeParamError::OutOfRange(input.to_string());
-    let t = ago.and_then(|d| now.checked_sub_signed(d)).ok_or_else(out_of_range)?;
+    let t = now.checked_sub_signed(ago).ok_or_else(out_of_range)?;
     if is_storable(t) {
         Ok(t)
     } else {
@@ -178,6 +166,8 @@ pub(crate) mod flexible {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
 
     #[test]
@@ -205,12 +195,13 @@ mod tests {
         assert_eq!(parse_time_param("now", now).unwrap(), now);
         assert_eq!(parse_time_param(" now-15m ", now).unwrap(), now - TimeDelta::minutes(15));
         assert_eq!(parse_time_param("now-7d", now).unwrap(), now - TimeDelta::days(7));
+        assert_eq!(parse_time_param("now-2w", now).unwrap(), now - TimeDelta::weeks(2));
         // The probe's inputs: an overflow that panicked, a double minus read as the future.
         for bad in ["now-99999999999d", "now-9999999999999999999s"] {
             assert!(matches!(parse_time_param(bad, now), Err(TimeParamError::Unreadable(_))), "{bad}");
         }
         assert!(matches!(parse_time_param("now-999999999d", now), Err(TimeParamError::OutOfRange(_))));
-        for bad in ["now--5d", "now-+5d", "now-5", "now-d", "now-5w", "now+5d", "now-1.5h", "now-٣d", "nowhere"] {
+        for bad in ["now--5d", "now-+5d", "now-5", "now-d", "now-5y", "now+5d", "now-1.5h", "now-٣d", "nowhere"] {
             assert!(matches!(parse_time_param(bad, now), Err(TimeParamError::Unreadable(_))), "{bad}");
         }
         assert!(matches!(parse_time_param("9999-01-01T00:00:00Z", now), Err(TimeParamError::OutOfRange(_))));

@@ -13,17 +13,12 @@ pub(crate) fn time(name: &str, value: Option<&str>) -> Result<Option<DateTime<Ut
     veille_model::parse_time_param(v, Utc::now()).map(Some).map_err(|e| ApiError::BadRequest(format!("`{name}`: {e}")))
 }
 
-/// Checks a workspace name the way mentions are checked.
+/// Checks a workspace name the way mentions are checked (`default` when none is given).
 pub(crate) fn workspace(value: Option<String>) -> Result<String, ApiError> {
     let ws = value.unwrap_or_else(|| veille_model::DEFAULT_WORKSPACE.to_string());
-    let ok = !ws.is_empty()
-        && ws.len() <= 64
-        && ws.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok {
-        Ok(ws)
-    } else {
-        Err(ApiError::BadRequest(format!("`workspace` is `{ws}`: expected 1 to 64 characters of a-z, 0-9, - and _")))
-    }
+    veille_model::WorkspaceName::parse(&ws)
+        .map(veille_model::WorkspaceName::into_string)
+        .map_err(|e| ApiError::BadRequest(format!("`workspace`: {e}")))
 }
 
 #[cfg(test)]
@@ -38,7 +33,7 @@ mod tests {
         assert!((Utc::now() - t - TimeDelta::hours(24)).num_seconds().abs() < 5);
         assert!(time("from", Some("2026-01-01T00:00:00Z")).unwrap().is_some());
         assert!(time("from", None).unwrap().is_none());
-        let e = time("to", Some("now-3w")).unwrap_err();
+        let e = time("to", Some("now-3y")).unwrap_err();
         assert!(e.to_string().contains("`to`"), "{e}");
         assert!(time("to", Some("tomorrow")).is_err());
         // Found by probing: an overflow that panicked, a double minus read as the future.

@@ -166,7 +166,7 @@ async fn bad_parameters_are_400_with_the_reason() {
     let (_dir, index) = index();
     for (uri, needle) in [
         ("/api/v1/export?q=text:(", "invalid query"),
-        ("/api/v1/analytics/sentiment?interval=3w", "interval"),
+        ("/api/v1/analytics/sentiment?interval=3y", "interval"),
         ("/api/v1/analytics/audit", "watch"),
         ("/api/v1/analytics/audit?watch=acme&format=csv", "CSV"),
         ("/api/v1/analytics/breakdown?field=colour", "field"),

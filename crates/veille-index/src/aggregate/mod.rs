@@ -87,19 +87,10 @@ pub(crate) fn percent(part: u64, whole: u64) -> f64 {
 /// Widest bucket: ten years (tantivy counts bucket widths in nanoseconds).
 const MAX_INTERVAL_DAYS: i64 = 3_650;
 
-/// Checks a bucket width: a number and a unit among `s`, `m`, `h`, `d`, at most ten years, and
-/// returns its length.
+/// Checks a bucket width (a [`Span`](veille_model::Span): a number and a unit among `s`, `m`,
+/// `h`, `d`, `w`), at most ten years, and returns its length.
 pub(crate) fn interval(interval: &str) -> Result<TimeDelta> {
-    let split = interval.find(|c: char| !c.is_ascii_digit()).unwrap_or(interval.len());
-    let (num, unit) = interval.split_at(split);
-    let n: Option<i64> = num.parse().ok().filter(|n| *n > 0);
-    let delta = n.and_then(|n| match unit {
-        "s" => TimeDelta::try_seconds(n),
-        "m" => TimeDelta::try_minutes(n),
-        "h" => TimeDelta::try_hours(n),
-        "d" => TimeDelta::try_days(n),
-        _ => None,
-    });
+    let delta = veille_model::Span::parse(interval).map(veille_model::Span::delta).ok();
     if delta.is_some_and(|d| d > TimeDelta::days(MAX_INTERVAL_DAYS)) {
         return Err(IndexError::Request(format!(
             "`interval` is `{interval}`: the widest bucket is {MAX_INTERVAL_DAYS}d (ten years)"
@@ -107,7 +98,7 @@ pub(crate) fn interval(interval: &str) -> Result<TimeDelta> {
     }
     delta.ok_or_else(|| {
         IndexError::Request(format!(
-            "`interval` is `{interval}`: expected a number and a unit among s, m, h, d (e.g. 5m, 1h, 1d)"
+            "`interval` is `{interval}`: expected a number and a unit among s, m, h, d, w (e.g. 5m, 1h, 1d)"
         ))
     })
 }
@@ -118,7 +109,8 @@ pub const MAX_BUCKETS: i64 = 20_160;
 impl MentionIndex {
     /// Checks that a histogram of `interval` buckets over the mentions matching `query` in
     /// `[from, to)` stays within [`MAX_BUCKETS`], before anything is collected: the span is
-    /// the time range asked for, narrowed to the first and last mention in it.
+    /// the time range asked for, narrowed to the first and last mention in it. Returns the width
+    /// as tantivy's `fixed_interval` takes it.
     pub(crate) fn check_histogram(
         &self,
         workspace: &str,
@@ -126,15 +118,17 @@ impl MentionIndex {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
         interval_text: &str,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let width = interval(interval_text)?;
+        // tantivy's fixed intervals know no weeks: its width in seconds is the same bucket.
+        let fixed = format!("{}s", width.num_seconds());
         let edge = |sort| {
             let mut req = crate::SearchRequest::new(workspace, query);
             (req.from, req.to, req.sort, req.limit) = (from, to, sort, 1);
             self.search(&req).map(|r| r.hits.into_iter().next().map(|h| h.mention.created_at))
         };
         let (Some(first), Some(last)) = (edge(crate::Sort::TimeAsc)?, edge(crate::Sort::Time)?) else {
-            return Ok(());
+            return Ok(fixed);
         };
         let start = from.map_or(first, |f| f.max(first));
         let end = to.map_or(last, |t| t.min(last));
@@ -147,7 +141,7 @@ impl MentionIndex {
                 end.to_rfc3339()
             )));
         }
-        Ok(())
+        Ok(fixed)
     }
 }
 

@@ -122,8 +122,8 @@ impl MentionIndex {
         let mut request = labels_and_mean();
         request["total"] = serde_json::json!({ "value_count": { "field": "created_at" } });
         if let Some(i) = trend_interval {
-            self.check_histogram(&scope.workspace, &scope.query, scope.from, scope.to, i)?;
-            request["trend"] = date_histogram(i, labels_and_mean());
+            let fixed = self.check_histogram(&scope.workspace, &scope.query, scope.from, scope.to, i)?;
+            request["trend"] = date_histogram(&fixed, labels_and_mean());
         }
         let json = self.aggregate_json(scope, request)?;
         let total = json["total"]["value"].as_f64().unwrap_or(0.0) as u64;

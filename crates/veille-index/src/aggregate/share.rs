@@ -111,9 +111,10 @@ impl MentionIndex {
             "kinds": { "terms": { "field": "watch_kind", "size": 8 } }
         });
         if let Some(i) = &req.interval {
-            self.check_histogram(&req.scope.workspace, &req.scope.query, req.scope.from, req.scope.to, i)?;
+            let fixed =
+                self.check_histogram(&req.scope.workspace, &req.scope.query, req.scope.from, req.scope.to, i)?;
             request["trend"] = date_histogram(
-                i,
+                &fixed,
                 serde_json::json!({
                     "watches": { "terms": { "field": "watch", "size": MAX_WATCHES } }
                 }),

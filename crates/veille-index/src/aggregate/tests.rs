@@ -333,8 +333,13 @@ fn time_order_pages_through_mentions_sharing_a_second() {
 #[test]
 fn bad_intervals_and_limits_are_refused_with_the_reason() {
     let (_dir, index) = fixture();
-    let e = index.sentiment(&period(), Some("2w")).unwrap_err();
+    let e = index.sentiment(&period(), Some("2y")).unwrap_err();
     assert!(e.to_string().contains("interval"), "{e}");
+    // Weeks are a length like any other: a week's buckets are seven days' buckets.
+    let weeks = index.sentiment(&period(), Some("1w")).unwrap();
+    let days = index.sentiment(&period(), Some("7d")).unwrap();
+    assert!(!weeks.trend.is_empty());
+    assert_eq!(weeks.trend, days.trend);
     let e = index.top_authors(&period(), AuthorOrder::Mentions, 0).unwrap_err();
     assert!(e.to_string().contains("limit"), "{e}");
     let e = index.sentiment(&Scope::new("default", "text:("), None).unwrap_err();
