@@ -208,7 +208,9 @@ async fn deliver_loop(lane: Arc<Lane>, backoff: Backoff, mut shutdown: watch::Re
         let notice: AlertNotice = match serde_json::from_slice(&payload) {
             Ok(n) => n,
             Err(e) => {
-                if !set_aside(&lane, &payload, None, &format!("unreadable notice: {e}")) {
+                if !off_thread(&lane, move |lane| set_aside(lane, &payload, None, &format!("unreadable notice: {e}")))
+                    .await
+                {
                     pause(backoff.max, &mut shutdown).await;
                 }
                 continue;
@@ -223,7 +225,7 @@ async fn deliver_loop(lane: Arc<Lane>, backoff: Backoff, mut shutdown: watch::Re
                     let latency = (Utc::now() - notice.alert.detected_at).num_milliseconds().max(0) as f64 / 1000.0;
                     m.latency.with_label_values(&[lane.name()]).observe(latency);
                 }
-                ack(&lane);
+                off_thread(&lane, ack).await;
             }
             Err(e) if e.is_transient() => {
                 lane.metrics.failed.with_label_values(&[lane.name()]).inc();
@@ -239,12 +241,24 @@ async fn deliver_loop(lane: Arc<Lane>, backoff: Backoff, mut shutdown: watch::Re
                 attempt = 0;
                 lane.metrics.failed.with_label_values(&[lane.name()]).inc();
                 lane.metrics.rejected.with_label_values(&[lane.name()]).inc();
-                if !set_aside(&lane, &payload, Some(notice.delivery_id()), &e.to_string()) {
+                let (delivery, reason) = (notice.delivery_id(), e.to_string());
+                if !off_thread(&lane, move |lane| set_aside(lane, &payload, Some(delivery), &reason)).await {
                     pause(backoff.max, &mut shutdown).await;
                 }
             }
         }
     }
+}
+
+/// Runs a step that writes and syncs the outbox's files on the blocking pool, so an fsync never
+/// holds up the runtime's worker threads (and the other receivers' deliveries on them).
+async fn off_thread<T: Default + Send + 'static>(
+    lane: &Arc<Lane>,
+    step: impl FnOnce(&Lane) -> T + Send + 'static,
+) -> T {
+    let lane = lane.clone();
+    // A step that panicked left the outbox as it was on disk: the notice is resent.
+    tokio::task::spawn_blocking(move || step(&lane)).await.unwrap_or_default()
 }
 
 /// Waits `delay`, or less if shutdown is asked.

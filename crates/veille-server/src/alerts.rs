@@ -11,13 +11,25 @@ use crate::error::ApiError;
 use crate::routes::query;
 use crate::{params, AppState};
 
+/// Acknowledges alert `id` on the blocking pool: an acknowledgement enqueues notices, and each
+/// receiver's outbox syncs its file before it answers.
+async fn acknowledge(state: &AppState, id: &str, by: &str) -> Result<Result<Alert, AckError>, ApiError> {
+    let store = state.alerts.clone().ok_or_else(unavailable)?;
+    let (id, by) = (id.to_string(), by.to_string());
+    tokio::task::spawn_blocking(move || store.ack(&id, &by))
+        .await
+        .map_err(|e| ApiError::Internal(format!("acknowledging an alert: {e}")))
+}
+
+fn unavailable() -> ApiError {
+    ApiError::Unavailable(
+        "alerting runs with the pipeline: this server has none (start `veille run`, or enable [signals] and [alerts])"
+            .into(),
+    )
+}
+
 fn alerts(state: &AppState) -> Result<&dyn AlertStore, ApiError> {
-    state.alerts.as_deref().ok_or_else(|| {
-        ApiError::Unavailable(
-            "alerting runs with the pipeline: this server has none (start `veille run`, or enable [signals] and [alerts])"
-                .into(),
-        )
-    })
+    state.alerts.as_deref().ok_or_else(unavailable)
 }
 
 /// `GET /api/v1/alerts` parameters.
@@ -88,7 +100,7 @@ pub(crate) async fn ack(
     let workspace = params::workspace(p.workspace)?;
     let alerts = alerts(&state)?;
     find(alerts, &id, &workspace)?;
-    match alerts.ack(&id, &body.by) {
+    match acknowledge(&state, &id, &body.by).await? {
         Ok(alert) => {
             tracing::info!(alert = %id, by = %body.by, "alert acknowledged");
             Ok(Json(alert))
@@ -125,7 +137,7 @@ pub(crate) async fn ack_incident(
     }
     let mut acknowledged = Vec::new();
     for member in members.iter().filter(|a| a.state != AlertState::Resolved) {
-        match alerts.ack(&member.id, &body.by) {
+        match acknowledge(&state, &member.id, &body.by).await? {
             Ok(_) => acknowledged.push(member.id.clone()),
             // It resolved since the listing: nothing left to acknowledge in it.
             Err(AckError::Resolved(_) | AckError::Unknown(_)) => {}

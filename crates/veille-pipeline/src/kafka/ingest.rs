@@ -12,7 +12,7 @@ use veille_config::Config;
 use veille_model::Checkpoint;
 use veille_sources::{Source, SourceContext, SourceEnd};
 
-use crate::{Enricher, IngestTime, PipelineError, Progress, Report};
+use crate::{Enricher, IngestTime, PipelineError, Progress, RunReport};
 
 /// The ingest worker's cursor file, in the data directory.
 pub const INGEST_CHECKPOINT_FILE: &str = "ingest-checkpoint.json";
@@ -68,7 +68,7 @@ impl IngestWorker {
 
     /// Runs until every source is exhausted or `cancel` fires; returns once every
     /// batch read was acknowledged and its cursor stored.
-    pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
+    pub async fn run(self, cancel: CancellationToken) -> Result<RunReport, PipelineError> {
         let IngestWorker { config, sources, progress, push: _ } = self;
         veille_bus::kafka::ensure_topics(&config.bus.kafka).await?;
         let sink = KafkaSink::new(&config.bus.kafka)?;
@@ -123,7 +123,7 @@ impl IngestWorker {
                 }
             }
             if unsaved && saved_at.elapsed() >= SAVE_EVERY {
-                write_checkpoint(&path, &checkpoint)?;
+                save(&path, &checkpoint).await?;
                 progress.commits.fetch_add(1, Ordering::Relaxed);
                 unsaved = false;
                 saved_at = Instant::now();
@@ -132,10 +132,10 @@ impl IngestWorker {
         // Senders blocked on a full channel after a failure see it closed and stop.
         drop(bus_rx);
         if unsaved {
-            write_checkpoint(&path, &checkpoint)?;
+            save(&path, &checkpoint).await?;
             progress.commits.fetch_add(1, Ordering::Relaxed);
         }
-        let mut report = Report::default();
+        let mut report = RunReport::default();
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok((name, Ok(end))) => {
@@ -174,6 +174,15 @@ pub fn read_checkpoint(path: &Path) -> Result<Checkpoint, PipelineError> {
 }
 
 /// Replaces the cursor file atomically: a crash leaves the old one or the new one.
+/// Writes the cursor file on the blocking pool: the fsync and rename stay off the runtime's
+/// worker threads, which keep serving pushes and producing meanwhile.
+async fn save(path: &Path, checkpoint: &Checkpoint) -> Result<(), PipelineError> {
+    let (path, checkpoint) = (path.to_path_buf(), checkpoint.clone());
+    tokio::task::spawn_blocking(move || write_checkpoint(&path, &checkpoint))
+        .await
+        .map_err(|_| PipelineError::Stage("ingest cursor file"))?
+}
+
 fn write_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), PipelineError> {
     use std::io::Write;
     let fail = |message: String| PipelineError::IngestCheckpoint { path: path.to_path_buf(), message };
