@@ -386,7 +386,7 @@ fn enrich_only(config: &Config, mentions: Vec<Mention>) -> Result<(), Box<dyn st
         Box::new(veille_pipeline::Tagging::new(veille_match::Matcher::compile(config)?)),
         Box::new(veille_pipeline::Sentiment::new(config)?),
         Box::new(veille_pipeline::KeyNodes::new(&config.graph)?),
-        Box::new(veille_pipeline::Alerts::new(config)?),
+        veille_pipeline::Alerts::new(config)?.into_step(),
     ];
     let mut spent = vec![0.0f64; steps.len()];
     let n = mentions.len();

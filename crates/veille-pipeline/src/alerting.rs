@@ -275,12 +275,11 @@ impl AlertStore for Alerts {
     }
 }
 
-impl Enricher for Alerts {
-    fn name(&self) -> &'static str {
-        "alerts"
-    }
-
-    fn enrich(&mut self, mention: &mut Mention) {
+impl Alerts {
+    /// Reads one mention, in event order after every step that writes it: counts it into its
+    /// watches' buckets, keeps it as a possible example post, and sends what that decides.
+    /// It changes nothing in the mention.
+    pub fn observe(&self, mention: &Mention) {
         let mut state = self.lock();
         let st = &mut *state;
         st.watermark = Some(st.watermark.map_or(mention.created_at, |w| w.max(mention.created_at)));
@@ -288,5 +287,25 @@ impl Enricher for Alerts {
         st.book.observe(mention);
         st.monitor.observe(mention, &mut st.out);
         st.publish();
+    }
+
+    /// These alerts as the last step of an enrich stage, which reads each mention in order
+    /// (see [`Alerts::observe`]).
+    pub fn into_step(self) -> Box<dyn Enricher> {
+        Box::new(Observe(self))
+    }
+}
+
+/// The alert step of the enrich stage: the last one, in bus order, after the steps that write
+/// the mention (see `Stages::build`). It only reads.
+struct Observe(Alerts);
+
+impl Enricher for Observe {
+    fn name(&self) -> &'static str {
+        "alerts"
+    }
+
+    fn enrich(&mut self, mention: &mut Mention) {
+        self.0.observe(mention);
     }
 }

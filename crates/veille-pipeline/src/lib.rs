@@ -132,7 +132,7 @@ impl Progress {
 
 /// What a finished run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Report {
+pub struct RunReport {
     /// Mentions indexed (upserts, replays included).
     pub indexed: u64,
     /// Records dead-lettered.
@@ -173,7 +173,7 @@ impl Stages {
         }
         let alerts = if config.signals.enabled && config.alerts.enabled { Some(Alerts::new(config)?) } else { None };
         if let Some(a) = &alerts {
-            enrichers.push(Box::new(a.clone()));
+            enrichers.push(a.clone().into_step());
         }
         Ok(Stages { enrichers, alerts, key_nodes })
     }
@@ -269,7 +269,7 @@ impl Pipeline {
     }
 
     /// Runs until every source is exhausted or `cancel` fires, then commits what was read.
-    pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
+    pub async fn run(self, cancel: CancellationToken) -> Result<RunReport, PipelineError> {
         let Pipeline { config, index, sources, enrichers, progress, ignore_cursors, alerts, key_nodes, push: _ } = self;
         // Series get their history back before anything new is judged.
         if let Some(a) = alerts.clone() {
@@ -319,7 +319,7 @@ impl Pipeline {
         // In a live stream, time moves on even when nothing arrives; communities are
         // detected again when their schedule is due.
         let ticker = spawn_ticker(&alerts, &key_nodes);
-        let mut report = Report::default();
+        let mut report = RunReport::default();
         let mut first_error = None;
         while let Some(joined) = tasks.join_next().await {
             match joined {
@@ -375,8 +375,9 @@ pub(crate) fn spawn_ticker(
             let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
             loop {
                 every.tick().await;
-                if let Some(a) = &alerts {
-                    a.tick();
+                if let Some(a) = alerts.clone() {
+                    // A tick may close buckets and enqueue notices, which syncs the outboxes.
+                    let _ = tokio::task::spawn_blocking(move || a.tick()).await;
                 }
                 if let Some(k) = key_nodes.clone() {
                     let _ = tokio::task::spawn_blocking(move || k.refresh_communities()).await;

@@ -186,8 +186,8 @@ terms = ["Globex"]
     .unwrap();
     // An influential author turns on both brands at once: one key-node alert per watch, and
     // since they start together, one incident.
-    let mut alerts = veille_pipeline::Alerts::new(&config).unwrap();
-    let mut mention = Mention::from_json(&format!(
+    let alerts = veille_pipeline::Alerts::new(&config).unwrap();
+    let mention = Mention::from_json(&format!(
         r#"{{"platform":"x","native_id":"1","text":"Acme and Globex both lied to us","created_at":"{}",
         "author":{{"handle":"star","followers":900000}},
         "tags":[{{"watch":"acme","kind":"brand"}},{{"watch":"globex","kind":"competitor"}}],
@@ -196,7 +196,7 @@ terms = ["Globex"]
         chrono::Utc::now().to_rfc3339()
     ))
     .unwrap();
-    veille_pipeline::Enricher::enrich(&mut alerts, &mut mention);
+    alerts.observe(&mention);
     let active = alerts.list(veille_alert::AlertScope::Active, Some("default"));
     assert_eq!(active.len(), 2, "{active:?}");
     let incident = active[0].incident_id().to_string();

@@ -164,8 +164,8 @@ impl Judge {
             if let Some(k) = &mut self.key_nodes {
                 k.enrich(&mut mention);
             }
-            if let Some(a) = &mut self.alerts {
-                a.enrich(&mut mention);
+            if let Some(a) = &self.alerts {
+                a.observe(&mention);
             }
         }
     }
