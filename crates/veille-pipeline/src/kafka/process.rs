@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
-use veille_bus::kafka::{KafkaError, KafkaGroupConsumer};
+use veille_bus::kafka::{Consumed, KafkaError, KafkaGroupConsumer};
 use veille_bus::Record;
 use veille_config::Config;
 
@@ -21,7 +21,7 @@ use veille_bus::kafka::{KafkaSink, Pending};
 use super::facts::{Fact, FACT_KIND};
 use super::shards::ShardOwner;
 use super::tables::{PublishedScores, SignalTables};
-use crate::{metrics, Enricher, PipelineError, Progress, Report, Stages};
+use crate::{metrics, Enricher, PipelineError, Progress, RunReport, Stages};
 
 /// Most records taken from one poll.
 const POLL_MAX: usize = 2_000;
@@ -71,7 +71,7 @@ impl Processor {
     }
 
     /// Consumes until `cancel` fires, then commits every owned shard and leaves the group.
-    pub async fn run(self, cancel: CancellationToken) -> Result<Report, PipelineError> {
+    pub async fn run(self, cancel: CancellationToken) -> Result<RunReport, PipelineError> {
         let Processor { config, root, enrichers, tables: _, progress } = self;
         let owner = Arc::new(ShardOwner::new(&root, config.index.clone(), progress.clone()));
         let kafka = config.bus.kafka.clone();
@@ -82,6 +82,7 @@ impl Processor {
             topic: kafka.topics.signals.clone(),
             pending: Pending::default(),
             runtime: tokio::runtime::Handle::current(),
+            unsettled: Vec::new(),
         });
         let worker = std::thread::Builder::new()
             .name("veille-process".into())
@@ -93,7 +94,7 @@ impl Processor {
             Ok(Ok(Err(e))) => return Err(e),
             _ => return Err(PipelineError::Stage("process")),
         }
-        Ok(Report {
+        Ok(RunReport {
             indexed: progress.indexed.load(Ordering::Relaxed),
             deadlettered: progress.deadlettered.load(Ordering::Relaxed),
             commits: progress.commits.load(Ordering::Relaxed),
@@ -107,12 +108,18 @@ fn wants_facts(config: &Config) -> bool {
     (config.signals.enabled && config.alerts.enabled) || config.graph.enabled
 }
 
+/// How many times the facts of a batch are sent before a processor gives up on the broker.
+const FACT_ATTEMPTS: usize = 3;
+
 /// The producer of signal facts, used from the poll thread.
 struct FactSink {
     sink: KafkaSink,
     topic: String,
     pending: Pending,
     runtime: tokio::runtime::Handle,
+    /// The facts handed over since the last settle, (workspace, payload), to send again when
+    /// one of them was not acknowledged (the signals owners drop a fact they already have).
+    unsettled: Vec<(String, String)>,
 }
 
 impl FactSink {
@@ -120,14 +127,33 @@ impl FactSink {
     fn publish(&mut self, partition: i32, mention: &veille_model::Mention) -> Result<(), KafkaError> {
         let payload = serde_json::to_string(&Fact::of(partition, mention))
             .map_err(|e| KafkaError::Topic { topic: self.topic.clone(), reason: format!("encoding a fact: {e}") })?;
-        let FactSink { sink, topic, pending, runtime } = self;
-        runtime.block_on(sink.send_later(topic, &mention.workspace, Some(FACT_KIND), &payload, pending))
+        let FactSink { sink, topic, pending, runtime, .. } = self;
+        runtime.block_on(sink.send_later(topic, &mention.workspace, Some(FACT_KIND), &payload, pending))?;
+        self.unsettled.push((mention.workspace.clone(), payload));
+        Ok(())
     }
 
-    /// Waits for the broker's acknowledgement of every fact handed over.
+    /// Waits for the broker's acknowledgement of every fact handed over; facts the broker did
+    /// not acknowledge in time (an overloaded broker) are sent again, a few times.
     fn settle(&mut self) -> Result<(), KafkaError> {
-        let FactSink { sink, pending, runtime, .. } = self;
-        runtime.block_on(sink.settle(pending)).map(|_| ())
+        let FactSink { sink, topic, pending, runtime, unsettled } = self;
+        let mut attempt = 1;
+        loop {
+            match runtime.block_on(sink.settle(pending)) {
+                Ok(_) => {
+                    unsettled.clear();
+                    return Ok(());
+                }
+                Err(e) if attempt < FACT_ATTEMPTS => {
+                    tracing::warn!(error = %e, facts = unsettled.len(), attempt, "signal facts not acknowledged; sending them again");
+                    attempt += 1;
+                    for (workspace, payload) in unsettled.iter() {
+                        runtime.block_on(sink.send_later(topic, workspace, Some(FACT_KIND), payload, pending))?;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
@@ -152,39 +178,7 @@ fn consume(
             Err(e) => break Err(e),
         };
         let started = Instant::now();
-        let mut failed = None;
-        for mut c in consumed {
-            if let Record::Mention(m) = &mut c.record {
-                for e in enrichers.iter_mut() {
-                    e.enrich(m);
-                }
-            }
-            match owner.absorb(c.partition, c.offset, &c.record, &c.source) {
-                Ok(true) => {
-                    if let (Some(f), Record::Mention(m)) = (facts.as_mut(), &c.record) {
-                        if let Err(e) = f.publish(c.partition, m) {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                }
-                Ok(false) => {
-                    tracing::debug!(partition = c.partition, offset = c.offset, "record of a partition no longer owned")
-                }
-                Err(source) => {
-                    failed = Some(KafkaError::Owner { topic: topic.clone(), source });
-                    break;
-                }
-            }
-        }
-        // Every fact is acknowledged before a commit (here or in a revocation during the
-        // next poll) makes its mention durable.
-        if let Some(f) = facts.as_mut().filter(|_| failed.is_none()) {
-            if let Err(e) = f.settle() {
-                failed = Some(e);
-            }
-        }
-        if let Some(e) = failed {
+        if let Err(e) = absorb(consumed, &mut enrichers, &owner, facts.as_mut(), &topic) {
             break Err(e);
         }
         metrics::ENRICH_SECONDS.observe(started.elapsed().as_secs_f64());
@@ -216,6 +210,40 @@ fn consume(
             drop(consumer);
             Err(e.into())
         }
+    }
+}
+
+/// Enriches one polled batch into the shards it belongs to and publishes a fact per mention;
+/// every fact is acknowledged before this returns, so before a commit (here or in a revocation
+/// during the next poll) makes its mention durable.
+fn absorb(
+    consumed: Vec<Consumed>,
+    enrichers: &mut [Box<dyn Enricher>],
+    owner: &ShardOwner,
+    mut facts: Option<&mut FactSink>,
+    topic: &str,
+) -> Result<(), KafkaError> {
+    for mut c in consumed {
+        if let Record::Mention(m) = &mut c.record {
+            for e in enrichers.iter_mut() {
+                e.enrich(m);
+            }
+        }
+        match owner.absorb(c.partition, c.offset, &c.record, &c.source) {
+            Ok(true) => {
+                if let (Some(f), Record::Mention(m)) = (facts.as_deref_mut(), &c.record) {
+                    f.publish(c.partition, m)?;
+                }
+            }
+            Ok(false) => {
+                tracing::debug!(partition = c.partition, offset = c.offset, "record of a partition no longer owned")
+            }
+            Err(source) => return Err(KafkaError::Owner { topic: topic.to_string(), source }),
+        }
+    }
+    match facts {
+        Some(f) => f.settle(),
+        None => Ok(()),
     }
 }
 
