@@ -91,88 +91,99 @@ impl AlertBook {
     /// condition that fired it resolved. Events for groups with no active
     /// alert are ignored and counted ([`AlertBook::ignored_events`]).
     pub fn apply(&mut self, event: &SignalEvent, now: DateTime<Utc>) -> Option<AlertNotice> {
+        match event.transition {
+            Transition::Fired => self.fired(event, now),
+            Transition::Resolved => self.resolved(event, now),
+        }
+    }
+
+    /// A condition fired: folded into its group's active alert, or a new alert.
+    fn fired(&mut self, event: &SignalEvent, now: DateTime<Utc>) -> Option<AlertNotice> {
         let key = (event.workspace.clone(), event.watch.clone(), event.rule);
         let cond = condition(&event.evidence);
-        match event.transition {
-            Transition::Fired => {
-                if let Some(alert) = self.active.get_mut(&key) {
-                    alert.events += 1;
-                    alert.open_conditions.insert(cond);
-                    alert.evidence = event.evidence.clone();
-                    if event.rule == RuleKind::KeyNodeNegative {
-                        alert.explanation = explain::explain(event, &self.recent, self.limits);
-                    }
-                    // A surge that grew to matter escalates its alert: one more notice, now paging.
-                    if event.severity > alert.severity {
-                        alert.severity = event.severity;
-                        alert.explanation = explain::explain(event, &self.recent, self.limits);
-                        if alert.state == AlertState::Firing {
-                            return Some(notice(alert, NoticeKind::Firing, now, self.external_url.as_ref()));
-                        }
-                    }
-                    return None;
-                }
-                let explanation = explain::explain(event, &self.recent, self.limits);
-                let starts_at = event.started_at.min(event.at);
-                let id = alert_id(&event.workspace, &event.watch, event.rule, starts_at);
-                let incident =
-                    self.incident_at(&event.workspace, starts_at, event.decided_at).unwrap_or_else(|| id.clone());
-                let delay = (event.decided_at - starts_at).num_milliseconds().max(0) as f64 / 1000.0;
-                let alert = Alert {
-                    id,
-                    incident,
-                    workspace: event.workspace.clone(),
-                    watch: event.watch.clone(),
-                    rule: event.rule,
-                    severity: event.severity,
-                    state: AlertState::Pending,
-                    starts_at,
-                    detected_at: event.decided_at,
-                    detection_delay_s: delay,
-                    ends_at: None,
-                    raised_at: now,
-                    resolved_at: None,
-                    events: 1,
-                    evidence: event.evidence.clone(),
-                    explanation,
-                    notifications: 0,
-                    last_notified: None,
-                    ack: None,
-                    open_conditions: BTreeSet::from([cond]),
-                };
-                let alert = self.active.entry(key).or_insert(alert);
-                if self.pending > Duration::zero() {
-                    return None;
-                }
-                Some(fire(alert, now, self.external_url.as_ref(), self.metrics.as_ref()))
+        if let Some(alert) = self.active.get_mut(&key) {
+            alert.events += 1;
+            alert.open_conditions.insert(cond);
+            alert.evidence = event.evidence.clone();
+            if event.rule == RuleKind::KeyNodeNegative {
+                alert.explanation = explain::explain(event, &self.recent, self.limits);
             }
-            Transition::Resolved => {
-                let Some(alert) = self.active.get_mut(&key) else {
-                    self.ignored += 1;
-                    return None;
-                };
-                if !alert.open_conditions.remove(&cond) {
-                    self.ignored += 1;
-                    return None;
+            // A surge that grew to matter escalates its alert: one more notice, now paging.
+            if event.severity > alert.severity {
+                alert.severity = event.severity;
+                alert.explanation = explain::explain(event, &self.recent, self.limits);
+                if alert.state == AlertState::Firing {
+                    return Some(notice(alert, NoticeKind::Firing, now, self.external_url.as_ref()));
                 }
-                alert.events += 1;
-                if !alert.open_conditions.is_empty() {
-                    return None;
-                }
-                let mut alert = self.active.remove(&key)?;
-                let was_pending = alert.state == AlertState::Pending;
-                alert.state = AlertState::Resolved;
-                alert.ends_at = Some(event.at.max(alert.starts_at));
-                alert.resolved_at = Some(now);
-                alert.evidence = event.evidence.clone();
-                alert.explanation.summary = explain::summary(event);
-                let notice =
-                    (!was_pending).then(|| notice(&mut alert, NoticeKind::Resolved, now, self.external_url.as_ref()));
-                self.history.push_front(alert);
-                self.history.truncate(self.history_size);
-                notice
             }
+            return None;
         }
+        let alert = self.open(event, cond, now);
+        let alert = self.active.entry(key).or_insert(alert);
+        if self.pending > Duration::zero() {
+            return None;
+        }
+        Some(fire(alert, now, self.external_url.as_ref(), self.metrics.as_ref()))
+    }
+
+    /// A new alert for a condition that fired, in its incident, pending until it is sent.
+    fn open(&self, event: &SignalEvent, cond: String, now: DateTime<Utc>) -> Alert {
+        let explanation = explain::explain(event, &self.recent, self.limits);
+        let starts_at = event.started_at.min(event.at);
+        let id = alert_id(&event.workspace, &event.watch, event.rule, starts_at);
+        let incident = self.incident_at(&event.workspace, starts_at, event.decided_at).unwrap_or_else(|| id.clone());
+        let delay = (event.decided_at - starts_at).num_milliseconds().max(0) as f64 / 1000.0;
+        Alert {
+            id,
+            incident,
+            workspace: event.workspace.clone(),
+            watch: event.watch.clone(),
+            rule: event.rule,
+            severity: event.severity,
+            state: AlertState::Pending,
+            starts_at,
+            detected_at: event.decided_at,
+            detection_delay_s: delay,
+            ends_at: None,
+            raised_at: now,
+            resolved_at: None,
+            events: 1,
+            evidence: event.evidence.clone(),
+            explanation,
+            notifications: 0,
+            last_notified: None,
+            ack: None,
+            open_conditions: BTreeSet::from([cond]),
+        }
+    }
+
+    /// A condition resolved: the alert closes once every condition that fired it resolved.
+    fn resolved(&mut self, event: &SignalEvent, now: DateTime<Utc>) -> Option<AlertNotice> {
+        let key = (event.workspace.clone(), event.watch.clone(), event.rule);
+        let cond = condition(&event.evidence);
+        let Some(alert) = self.active.get_mut(&key) else {
+            self.ignored += 1;
+            return None;
+        };
+        if !alert.open_conditions.remove(&cond) {
+            self.ignored += 1;
+            return None;
+        }
+        alert.events += 1;
+        if !alert.open_conditions.is_empty() {
+            return None;
+        }
+        let mut alert = self.active.remove(&key)?;
+        let was_pending = alert.state == AlertState::Pending;
+        alert.state = AlertState::Resolved;
+        alert.ends_at = Some(event.at.max(alert.starts_at));
+        alert.resolved_at = Some(now);
+        alert.evidence = event.evidence.clone();
+        alert.explanation.summary = explain::summary(event);
+        let notice = (!was_pending).then(|| notice(&mut alert, NoticeKind::Resolved, now, self.external_url.as_ref()));
+        self.history.push_front(alert);
+        self.history.truncate(self.history_size);
+        notice
     }
 
     /// The incident a new alert of `workspace` whose condition started at

@@ -230,17 +230,38 @@ impl InteractionGraph {
     /// Updates the graph with one mention; returns its author's slot.
     fn absorb(&mut self, m: &Mention) -> Option<u32> {
         let handle = identity(&m.author.handle).or_else(|| m.author.id.as_deref().and_then(identity))?;
-        let platform = m.platform();
         let t = m.created_at.timestamp();
         if let Some(factor) = self.clock.observe(t) {
             self.pr.rescale(factor, FORGET_BELOW);
             self.authors.slots.iter_mut().for_each(|a| a.multiply(factor));
         }
-        let g = self.clock.inflation(t);
-        let minute = minute(t);
         self.mentions += 1;
+        self.collect_watches(m);
+        let u = self.intern(m.platform(), handle);
+        self.collect_targets(m, u);
+        // Every author this mention updates is known now: ask for their memory
+        // all at once, so that the cache misses overlap instead of queueing.
+        for x in std::iter::once(u).chain(self.targets.iter().map(|&(v, _)| v)) {
+            self.authors.prefetch(x);
+            self.pr.prefetch_node(x);
+        }
         let keep = self.cfg.samples_per_author;
-        let key = (keep > 0).then(|| SampleKey::new(m.key().as_str()));
+        let at = Moment {
+            t,
+            minute: minute(t),
+            inflation: self.clock.inflation(t),
+            key: (keep > 0).then(|| SampleKey::new(m.key().as_str())),
+            keep,
+        };
+        self.credit_author(u, handle, m, &at);
+        self.credit_targets(u, &at);
+        self.pr.refresh();
+        self.evict_if_needed(u);
+        Some(u)
+    }
+
+    /// The watches the mention is tagged with, each once, into `tag_ids`.
+    fn collect_watches(&mut self, m: &Mention) {
         self.tag_ids.clear();
         for tag in &m.tags {
             if let Some(id) = self.watch_id(&tag.watch) {
@@ -249,8 +270,12 @@ impl InteractionGraph {
                 }
             }
         }
+    }
 
-        let u = self.intern(platform, handle);
+    /// The accounts the mention replies to, quotes, reposts or @mentions (not its author), each
+    /// once with its largest weight, into `targets`.
+    fn collect_targets(&mut self, m: &Mention, u: u32) {
+        let platform = m.platform();
         self.targets.clear();
         let ew = self.cfg.edge_weights;
         let refs = [(&m.reply_to, ew.reply), (&m.quote_of, ew.quote), (&m.repost_of, ew.repost)];
@@ -267,71 +292,67 @@ impl InteractionGraph {
                 None => self.targets.push((v, w)),
             }
         }
-        // Every author this mention updates is known now: ask for their memory
-        // all at once, so that the cache misses overlap instead of queueing.
-        for x in std::iter::once(u).chain(self.targets.iter().map(|&(v, _)| v)) {
-            self.authors.prefetch(x);
-            self.pr.prefetch_node(x);
-        }
+    }
 
+    /// What the mention adds to its author: profile, activity, engagement, samples, per watch too.
+    fn credit_author(&mut self, u: u32, handle: &str, m: &Mention, at: &Moment) {
         let reported = m.engagement.total() as f64;
-        let engagement = (reported * g) as f32;
-        {
-            let a = &mut self.authors.slots[u as usize];
-            if !a.handle.is(handle) {
-                // The author's own spelling wins over how others wrote it.
-                a.handle = CompactStr::new(handle);
-            }
-            if let Some(name) = m.author.display_name.as_deref() {
-                if !a.display_name.as_ref().is_some_and(|d| d.is(name)) {
-                    a.display_name = Some(CompactStr::new(name));
-                }
-            }
-            if let Some(f) = m.author.followers {
-                a.followers = Some(u32::try_from(f).unwrap_or(u32::MAX));
-            }
-            a.activity += g as f32;
-            a.engagement += engagement;
-            a.recent.add(minute, 1.0, reported as f32);
-            a.last_seen = a.last_seen.max(t);
-            if let Some(key) = &key {
-                a.samples.remember(key, keep);
-            }
-            for &w in &self.tag_ids {
-                let s = a.watch_mut(w);
-                s.activity += g as f32;
-                s.engagement += engagement;
-                s.recent.add(minute, 1.0, reported as f32);
-                if let Some(key) = &key {
-                    s.samples.remember(key, keep);
-                }
+        let engagement = (reported * at.inflation) as f32;
+        let g = at.inflation as f32;
+        let a = &mut self.authors.slots[u as usize];
+        if !a.handle.is(handle) {
+            // The author's own spelling wins over how others wrote it.
+            a.handle = CompactStr::new(handle);
+        }
+        if let Some(name) = m.author.display_name.as_deref() {
+            if !a.display_name.as_ref().is_some_and(|d| d.is(name)) {
+                a.display_name = Some(CompactStr::new(name));
             }
         }
+        if let Some(f) = m.author.followers {
+            a.followers = Some(u32::try_from(f).unwrap_or(u32::MAX));
+        }
+        a.activity += g;
+        a.engagement += engagement;
+        a.recent.add(at.minute, 1.0, reported as f32);
+        a.last_seen = a.last_seen.max(at.t);
+        if let Some(key) = &at.key {
+            a.samples.remember(key, at.keep);
+        }
+        for &w in &self.tag_ids {
+            let s = a.watch_mut(w);
+            s.activity += g;
+            s.engagement += engagement;
+            s.recent.add(at.minute, 1.0, reported as f32);
+            if let Some(key) = &at.key {
+                s.samples.remember(key, at.keep);
+            }
+        }
+    }
 
+    /// What the mention's interactions add to the accounts they reach: edge weight and
+    /// engagement received (and a sample for an account that has not written yet).
+    fn credit_targets(&mut self, u: u32, at: &Moment) {
         for k in 0..self.targets.len() {
             let (v, w) = self.targets[k];
-            let stored = w * g;
+            let stored = w * at.inflation;
             self.pr.add_weight(u, v, stored);
             let b = &mut self.authors.slots[v as usize];
             b.engagement += stored as f32;
-            b.recent.add(minute, 0.0, w as f32);
-            b.last_seen = b.last_seen.max(t);
-            if let (Some(key), true) = (&key, b.activity <= 0.0) {
-                b.samples.remember(key, keep);
+            b.recent.add(at.minute, 0.0, w as f32);
+            b.last_seen = b.last_seen.max(at.t);
+            if let (Some(key), true) = (&at.key, b.activity <= 0.0) {
+                b.samples.remember(key, at.keep);
             }
             for &wid in &self.tag_ids {
                 let s = b.watch_mut(wid);
                 s.engagement += stored as f32;
-                s.recent.add(minute, 0.0, w as f32);
-                if let (Some(key), true) = (&key, s.activity <= 0.0) {
-                    s.samples.remember(key, keep);
+                s.recent.add(at.minute, 0.0, w as f32);
+                if let (Some(key), true) = (&at.key, s.activity <= 0.0) {
+                    s.samples.remember(key, at.keep);
                 }
             }
         }
-
-        self.pr.refresh();
-        self.evict_if_needed(u);
-        Some(u)
     }
 
     fn intern(&mut self, platform: Platform, handle: &str) -> u32 {
@@ -415,4 +436,19 @@ pub(crate) fn author_ref(a: &Author) -> AuthorRef {
 
 pub(crate) fn to_time(t: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t, 0)
+}
+
+/// When a mention happened, as each step of absorbing it needs it.
+struct Moment {
+    /// Unix seconds.
+    t: i64,
+    /// Its minute (for the recent-activity buckets).
+    minute: u32,
+    /// The clock's inflation at `t`: newer interactions are stored larger instead of older
+    /// ones decayed.
+    inflation: f64,
+    /// Its key, when samples are kept.
+    key: Option<SampleKey>,
+    /// Samples kept per author.
+    keep: usize,
 }

@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 use veille_auth::Principal;
-use veille_sources::{PushError, PushFormat, PushHandle, PushHandles, MAX_PUSH_BODY_BYTES};
+use veille_sources::{PushError, PushFormat, PushHandle, PushHandles, PushReceipt, MAX_PUSH_BODY_BYTES};
 
 /// The push sources the ingest endpoint feeds (none: it answers 404).
 #[derive(Clone)]
@@ -127,20 +127,9 @@ pub(crate) async fn ingest(
         Ok(w) => w,
         Err(e) => return e.into_response(),
     };
-    let handle = match &principal {
-        Some(Extension(_)) => match named(push, source.as_deref()) {
-            Ok(h) => h,
-            Err(refusal) => return *refusal,
-        },
-        None => match bearer(&headers).and_then(|t| push.authorize(t)) {
-            Some(h) => h.clone(),
-            None => {
-                let mut resp =
-                    refuse(StatusCode::UNAUTHORIZED, "a valid `Authorization: Bearer <token>` is required".into());
-                resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-                return resp;
-            }
-        },
+    let handle = match authorized(push, principal.is_some(), source.as_deref(), &headers) {
+        Ok(h) => h,
+        Err(refusal) => return *refusal,
     };
     if let (Some(asked), Some(fixed)) = (workspace.as_deref(), handle.workspace()) {
         if asked != fixed {
@@ -173,12 +162,39 @@ pub(crate) async fn ingest(
         }
         None => handle.push_within(&body, format, workspace.as_deref(), |_| true).await,
     };
+    answer(handle.name(), pushed)
+}
+
+/// The push source a request goes to: the one named by `source` for a request that passed
+/// the API-key guard (`keyed`), else the one whose bearer token the request carries.
+fn authorized(
+    push: &PushHandles,
+    keyed: bool,
+    source: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<PushHandle, Box<Response>> {
+    if keyed {
+        return named(push, source);
+    }
+    match bearer(headers).and_then(|t| push.authorize(t)) {
+        Some(h) => Ok(h.clone()),
+        None => {
+            let mut resp =
+                refuse(StatusCode::UNAUTHORIZED, "a valid `Authorization: Bearer <token>` is required".into());
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            Err(Box::new(resp))
+        }
+    }
+}
+
+/// The answer to a push: `202` with what was accepted and refused, or the error's status.
+fn answer(source: &str, pushed: Result<PushReceipt, PushError>) -> Response {
     match pushed {
         Ok(receipt) => {
             let errors: Vec<_> =
                 receipt.refused.iter().map(|r| serde_json::json!({ "line": r.line, "reason": r.reason })).collect();
             let answer = serde_json::json!({
-                "source": handle.name(),
+                "source": source,
                 "accepted": receipt.accepted,
                 "dead_lettered": receipt.refused.len(),
                 "errors": errors,

@@ -228,86 +228,9 @@ fn shared_terms(lint: &mut Lint<'_>, ws: &WorkspaceConfig, i: usize) {
 }
 
 fn thresholds(lint: &mut Lint<'_>, config: &Config) {
-    let s = &config.signals;
-    let d = &s.detector;
-    let r = &s.rules;
-    let mut warn = |key: &str, bad: bool, why: String| {
-        if bad {
-            lint.add(Level::Warning, format!("signals.{key}"), why);
-        }
-    };
-    warn(
-        "detector.threshold",
-        d.threshold < 1.5,
-        format!("{} is below 1.5: ordinary days will page (the cross-validated default is 2.8)", d.threshold),
-    );
-    warn(
-        "detector.threshold",
-        d.threshold > 10.0,
-        format!("{} is above 10: only gross surges will ever fire (the cross-validated default is 2.8)", d.threshold),
-    );
-    warn("detector.warmup_s", d.warmup_s < 3600, format!("{} s judges on less than an hour of history", d.warmup_s));
-    for (name, min, floor, critical_share, cooldown, for_s) in [
-        (
-            "volume_spike",
-            r.volume_spike.min_volume,
-            5,
-            r.volume_spike.critical_share,
-            r.volume_spike.cooldown_s,
-            r.volume_spike.for_s,
-        ),
-        (
-            "crisis_burst",
-            r.crisis_burst.min_volume,
-            3,
-            r.crisis_burst.critical_share,
-            r.crisis_burst.cooldown_s,
-            r.crisis_burst.for_s,
-        ),
-    ] {
-        warn(
-            &format!("rules.{name}.min_volume"),
-            min < floor,
-            format!("{min} extra counts is noise: a handful of posts would page (use at least {floor})"),
-        );
-        warn(
-            &format!("rules.{name}.critical_share"),
-            critical_share > 1.0,
-            format!("{critical_share} is more than a whole usual day: the rule can never be critical"),
-        );
-        warn(
-            &format!("rules.{name}.cooldown_s"),
-            cooldown < s.bucket_s,
-            format!("{cooldown} s is shorter than a bucket: one surge may page again and again"),
-        );
-        warn(
-            &format!("rules.{name}.for_s"),
-            for_s > 86_400,
-            format!("{for_s} s: a surge must last over a day before it fires"),
-        );
-    }
-    let n = &r.negative_surge;
-    warn("rules.negative_surge.min_z", n.min_z < 2.0, format!("{} is below 2: chance alone will fire it", n.min_z));
-    warn(
-        "rules.negative_surge.min_lift",
-        n.min_lift < 0.05,
-        format!("{} is a rise of under 5 points: barely a change", n.min_lift),
-    );
-    warn(
-        "rules.negative_surge.min_volume",
-        n.min_volume < 10,
-        format!("{} scored mentions are too few for a share to mean anything", n.min_volume),
-    );
-    warn(
-        "rules.key_node_negative.min_key_node",
-        r.key_node_negative.min_key_node < 0.5,
-        format!("{} makes most authors key nodes", r.key_node_negative.min_key_node),
-    );
-    warn(
-        "rules.flat_line.silent_for_s",
-        r.flat_line.silent_for_s < 300,
-        format!("{} s of silence is ordinary for most watches", r.flat_line.silent_for_s),
-    );
+    detector_thresholds(lint, config);
+    spike_rule_thresholds(lint, config);
+    rule_thresholds(lint, config);
     if config.alerts.renotify_s < 300 {
         lint.add(
             Level::Warning,
@@ -315,6 +238,106 @@ fn thresholds(lint: &mut Lint<'_>, config: &Config) {
             format!("{} s re-sends a firing alert every few minutes", config.alerts.renotify_s),
         );
     }
+}
+
+/// A warning on `signals.KEY` when `bad`.
+fn warn(lint: &mut Lint<'_>, key: &str, bad: bool, why: String) {
+    if bad {
+        lint.add(Level::Warning, format!("signals.{key}"), why);
+    }
+}
+
+fn detector_thresholds(lint: &mut Lint<'_>, config: &Config) {
+    let d = &config.signals.detector;
+    warn(
+        lint,
+        "detector.threshold",
+        d.threshold < 1.5,
+        format!("{} is below 1.5: ordinary days will page (the cross-validated default is 2.8)", d.threshold),
+    );
+    warn(
+        lint,
+        "detector.threshold",
+        d.threshold > 10.0,
+        format!("{} is above 10: only gross surges will ever fire (the cross-validated default is 2.8)", d.threshold),
+    );
+    warn(
+        lint,
+        "detector.warmup_s",
+        d.warmup_s < 3600,
+        format!("{} s judges on less than an hour of history", d.warmup_s),
+    );
+}
+
+/// The volume rules (`volume_spike`, `crisis_burst`).
+fn spike_rule_thresholds(lint: &mut Lint<'_>, config: &Config) {
+    let (s, r) = (&config.signals, &config.signals.rules);
+    let (v, c) = (&r.volume_spike, &r.crisis_burst);
+    for (name, floor, min, critical_share, cooldown, for_s) in [
+        ("volume_spike", 5, v.min_volume, v.critical_share, v.cooldown_s, v.for_s),
+        ("crisis_burst", 3, c.min_volume, c.critical_share, c.cooldown_s, c.for_s),
+    ] {
+        warn(
+            lint,
+            &format!("rules.{name}.min_volume"),
+            min < floor,
+            format!("{min} extra counts is noise: a handful of posts would page (use at least {floor})"),
+        );
+        warn(
+            lint,
+            &format!("rules.{name}.critical_share"),
+            critical_share > 1.0,
+            format!("{critical_share} is more than a whole usual day: the rule can never be critical"),
+        );
+        warn(
+            lint,
+            &format!("rules.{name}.cooldown_s"),
+            cooldown < s.bucket_s,
+            format!("{cooldown} s is shorter than a bucket: one surge may page again and again"),
+        );
+        warn(
+            lint,
+            &format!("rules.{name}.for_s"),
+            for_s > 86_400,
+            format!("{for_s} s: a surge must last over a day before it fires"),
+        );
+    }
+}
+
+/// The negative-share, key-node and flat-line rules.
+fn rule_thresholds(lint: &mut Lint<'_>, config: &Config) {
+    let r = &config.signals.rules;
+    let n = &r.negative_surge;
+    warn(
+        lint,
+        "rules.negative_surge.min_z",
+        n.min_z < 2.0,
+        format!("{} is below 2: chance alone will fire it", n.min_z),
+    );
+    warn(
+        lint,
+        "rules.negative_surge.min_lift",
+        n.min_lift < 0.05,
+        format!("{} is a rise of under 5 points: barely a change", n.min_lift),
+    );
+    warn(
+        lint,
+        "rules.negative_surge.min_volume",
+        n.min_volume < 10,
+        format!("{} scored mentions are too few for a share to mean anything", n.min_volume),
+    );
+    warn(
+        lint,
+        "rules.key_node_negative.min_key_node",
+        r.key_node_negative.min_key_node < 0.5,
+        format!("{} makes most authors key nodes", r.key_node_negative.min_key_node),
+    );
+    warn(
+        lint,
+        "rules.flat_line.silent_for_s",
+        r.flat_line.silent_for_s < 300,
+        format!("{} s of silence is ordinary for most watches", r.flat_line.silent_for_s),
+    );
 }
 
 /// Lints a test file: whether it parses, its configuration loads, and its

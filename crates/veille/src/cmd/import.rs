@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use veille_config::{CsvSource, NdjsonSource, SourceConfig};
 use veille_match::WorkspaceCounts;
 use veille_model::{Mention, Platform};
-use veille_pipeline::{Enricher, Pipeline, DEADLETTER_FILE};
+use veille_pipeline::{Enricher, Pipeline, RunReport, DEADLETTER_FILE};
 
 use crate::cmd::tag::{per_workspace, unwatched};
 use crate::context::{open_index, DataArgs};
@@ -107,28 +107,7 @@ fn source_name(kind: &str, file: &Path) -> String {
 }
 
 pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
-    let (source, common) = match cmd {
-        ImportCommand::Ndjson(a) => {
-            let name = source_name("ndjson", &a.file);
-            let ws = a.common.workspace.clone();
-            (SourceConfig::Ndjson(NdjsonSource { name, path: a.file, workspace: ws }), a.common)
-        }
-        ImportCommand::Csv(a) => {
-            let name = source_name("csv", &a.file);
-            let map = parse_map(&a.map)?;
-            let ws = a.common.workspace.clone();
-            let cfg = CsvSource {
-                name,
-                path: a.file,
-                map,
-                platform: a.platform,
-                delimiter: a.delimiter,
-                encoding: a.encoding,
-                workspace: ws,
-            };
-            (SourceConfig::Csv(cfg), a.common)
-        }
-    };
+    let (source, common) = source_of(cmd)?;
     let mut config = common.data.load()?;
     config.sources = vec![source];
     // The import's own settings (map, workspace) are checked like configuration.
@@ -139,45 +118,8 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
     let counts = Arc::new(Mutex::new(BTreeMap::new()));
     let pipeline =
         Pipeline::new(config, index)?.ignore_cursors(common.restart).enrich_with(Box::new(TagCounts(counts.clone())));
-    let progress = pipeline.progress();
-    let bar = match pipeline.size_hint() {
-        Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        ),
-        None => ProgressBar::new_spinner(),
-    };
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let report = runtime.block_on(async {
-        let cancel = tokio_util::sync::CancellationToken::new();
-        let on_signal = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                tracing::warn!("interrupted: committing what was read, run the same import again to resume");
-                on_signal.cancel();
-            }
-        });
-        let ticker_bar = bar.clone();
-        let ticker_progress = progress.clone();
-        let ticker = tokio::spawn(async move {
-            loop {
-                ticker_bar.set_position(ticker_progress.total_bytes_read());
-                ticker_bar.set_message(format!(
-                    "{} indexed, {} dead-lettered",
-                    ticker_progress.indexed.load(Ordering::Relaxed),
-                    ticker_progress.deadlettered.load(Ordering::Relaxed)
-                ));
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        });
-        let report = pipeline.run(cancel).await;
-        ticker.abort();
-        report
-    })?;
-    bar.finish_and_clear();
+    let report = run_with_progress(pipeline)?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "imported {} mentions, {} dead-lettered{}, {} commits, in {:.1}s ({:.0} records/s)",
@@ -201,6 +143,74 @@ pub(crate) fn run(cmd: ImportCommand) -> Result<()> {
         eprintln!("warning: {warning}");
     }
     Ok(())
+}
+
+/// The file source an import command reads, and its common options.
+fn source_of(cmd: ImportCommand) -> Result<(SourceConfig, CommonArgs)> {
+    Ok(match cmd {
+        ImportCommand::Ndjson(a) => {
+            let name = source_name("ndjson", &a.file);
+            let ws = a.common.workspace.clone();
+            (SourceConfig::Ndjson(NdjsonSource { name, path: a.file, workspace: ws }), a.common)
+        }
+        ImportCommand::Csv(a) => {
+            let name = source_name("csv", &a.file);
+            let map = parse_map(&a.map)?;
+            let ws = a.common.workspace.clone();
+            let cfg = CsvSource {
+                name,
+                path: a.file,
+                map,
+                platform: a.platform,
+                delimiter: a.delimiter,
+                encoding: a.encoding,
+                workspace: ws,
+            };
+            (SourceConfig::Csv(cfg), a.common)
+        }
+    })
+}
+
+/// Runs the import's pipeline with a progress bar; Ctrl-C commits what was read and stops.
+fn run_with_progress(pipeline: Pipeline) -> Result<RunReport> {
+    let progress = pipeline.progress();
+    let bar = match pipeline.size_hint() {
+        Some(total) => ProgressBar::new(total).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let report = runtime.block_on(async {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let on_signal = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                tracing::warn!("interrupted: committing what was read, run the same import again to resume");
+                on_signal.cancel();
+            }
+        });
+        let ticker_bar = bar.clone();
+        let ticker = tokio::spawn(async move {
+            loop {
+                ticker_bar.set_position(progress.total_bytes_read());
+                ticker_bar.set_message(format!(
+                    "{} indexed, {} dead-lettered",
+                    progress.indexed.load(Ordering::Relaxed),
+                    progress.deadlettered.load(Ordering::Relaxed)
+                ));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let report = pipeline.run(cancel).await;
+        ticker.abort();
+        report
+    })?;
+    bar.finish_and_clear();
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -74,6 +74,20 @@ pub(crate) fn run(cmd: TrainCommand) -> Result<()> {
     }
 }
 
+/// The posts to train on, masked as the pipeline masks them.
+struct TrainingSet {
+    /// The `--train` posts, each once.
+    data: LabelledTexts,
+    /// Per post of `data`, the `--train` file it came from.
+    groups: Vec<usize>,
+    /// Posts left out because an earlier file had them.
+    duplicates: usize,
+    /// The airline posts, when given (never cross-validated on).
+    extra: LabelledTexts,
+    /// Per post of `data` then `extra`, its weight in the loss.
+    weights: Vec<f32>,
+}
+
 fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
     if a.train.len() != a.labels.len() {
         bail!("give one --labels per --train ({} --train, {} --labels)", a.train.len(), a.labels.len());
@@ -85,71 +99,17 @@ fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
         bail!("--airline-weight must be zero or more");
     }
     let masking = Masking::new(a.config.as_deref(), a.workspace.as_deref(), true)?;
-    let mask = |posts: Posts| -> LabelledTexts {
-        let texts = posts
-            .data
-            .texts
-            .iter()
-            .zip(&posts.rows)
-            .enumerate()
-            .map(|(i, (text, row))| masking.scored_text(&masking.mention(i, text, row.as_ref())))
-            .collect();
-        LabelledTexts { texts, labels: posts.data.labels, skipped: posts.data.skipped }
-    };
-    let (mut data, mut groups, mut duplicates) = (LabelledTexts::default(), Vec::new(), 0);
-    for (k, (text, labels)) in a.train.iter().zip(&a.labels).enumerate() {
-        duplicates += data.extend_unique(mask(Posts::plain(read_labelled_posts(text, labels)?)));
-        groups.resize(data.len(), k);
-    }
-    let mut weights = vec![1.0; data.len()];
-    let mut extra = LabelledTexts::default();
-    if let Some(csv) = &a.airline_csv {
-        extra = mask(read_airline_posts(csv)?);
-        if data.is_empty() {
-            weights.resize(extra.len(), 1.0);
-        } else {
-            weights.extend(balanced_weights(&extra.labels, a.airline_weight * data.len() as f32));
-        }
-    }
-
+    let set = read_training_set(&a, &masking)?;
     let mut options = TrainOptions::for_lang(&a.lang);
     options.c = a.c.unwrap_or(options.c);
     options.lexicon_weight = a.lexicon_weight.unwrap_or(options.lexicon_weight);
     options.hash_bits = a.hash_bits.unwrap_or(options.hash_bits);
     options.max_iterations = a.max_iterations.unwrap_or(options.max_iterations);
-
-    let mut cv_summary = Vec::new();
-    if let Some(folds) = a.folds {
-        if data.is_empty() {
-            bail!("--folds cross-validates on the --train posts: give some");
-        }
-        let spinner = ProgressBar::new_spinner().with_message(format!("{folds}-fold cross-validation"));
-        let (mut as_trained, mut tuned) = (0.0, 0.0);
-        spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-        let (own, extra_weights) = weights.split_at(data.len());
-        let cv = cross_validate(&data, Some(own), &extra, extra_weights, &options, folds)?;
-        spinner.finish_and_clear();
-        for (k, figures) in cv.figures(&data.labels, &groups).iter().enumerate() {
-            if !groups.contains(&k) {
-                // Every post of this file was read before: nothing of its own to measure.
-                continue;
-            }
-            let (mean, spread) = mean_and_spread(&figures.as_trained);
-            let (tuned_mean, tuned_spread) = mean_and_spread(&figures.offsets_tuned);
-            as_trained += mean;
-            tuned += tuned_mean;
-            cv_summary.push(serde_json::json!({
-                "train": a.train[k].display().to_string(),
-                "macro_f1_mean": mean,
-                "macro_f1_spread": spread,
-                "offsets_tuned_macro_f1_mean": tuned_mean,
-                "offsets_tuned_macro_f1_spread": tuned_spread,
-            }));
-        }
-        if tuned > as_trained {
-            options.class_offsets = cv.class_offsets(&data.labels, &groups);
-        }
-    }
+    let cv_summary = match a.folds {
+        Some(folds) => cross_validation(&a, &set, &mut options, folds)?,
+        None => Vec::new(),
+    };
+    let TrainingSet { mut data, duplicates, extra, weights, .. } = set;
     data.texts.extend(extra.texts);
     data.labels.extend(extra.labels);
     data.skipped += extra.skipped;
@@ -187,4 +147,77 @@ fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
+}
+
+/// Reads and masks the `--train` files (each post once) and the airline CSV.
+fn read_training_set(a: &TrainSentimentArgs, masking: &Masking) -> Result<TrainingSet> {
+    let mask = |posts: Posts| -> LabelledTexts {
+        let texts = posts
+            .data
+            .texts
+            .iter()
+            .zip(&posts.rows)
+            .enumerate()
+            .map(|(i, (text, row))| masking.scored_text(&masking.mention(i, text, row.as_ref())))
+            .collect();
+        LabelledTexts { texts, labels: posts.data.labels, skipped: posts.data.skipped }
+    };
+    let (mut data, mut groups, mut duplicates) = (LabelledTexts::default(), Vec::new(), 0);
+    for (k, (text, labels)) in a.train.iter().zip(&a.labels).enumerate() {
+        duplicates += data.extend_unique(mask(Posts::plain(read_labelled_posts(text, labels)?)));
+        groups.resize(data.len(), k);
+    }
+    let mut weights = vec![1.0; data.len()];
+    let mut extra = LabelledTexts::default();
+    if let Some(csv) = &a.airline_csv {
+        extra = mask(read_airline_posts(csv)?);
+        if data.is_empty() {
+            weights.resize(extra.len(), 1.0);
+        } else {
+            weights.extend(balanced_weights(&extra.labels, a.airline_weight * data.len() as f32));
+        }
+    }
+    Ok(TrainingSet { data, groups, duplicates, extra, weights })
+}
+
+/// Cross-validates on the `--train` posts; returns each file's figures, and sets the class
+/// offsets when tuning them on the other folds helped.
+fn cross_validation(
+    a: &TrainSentimentArgs,
+    set: &TrainingSet,
+    options: &mut TrainOptions,
+    folds: usize,
+) -> Result<Vec<serde_json::Value>> {
+    let TrainingSet { data, groups, extra, weights, .. } = set;
+    if data.is_empty() {
+        bail!("--folds cross-validates on the --train posts: give some");
+    }
+    let spinner = ProgressBar::new_spinner().with_message(format!("{folds}-fold cross-validation"));
+    let (mut as_trained, mut tuned) = (0.0, 0.0);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    let (own, extra_weights) = weights.split_at(data.len());
+    let cv = cross_validate(data, Some(own), extra, extra_weights, options, folds)?;
+    spinner.finish_and_clear();
+    let mut summary = Vec::new();
+    for (k, figures) in cv.figures(&data.labels, groups).iter().enumerate() {
+        if !groups.contains(&k) {
+            // Every post of this file was read before: nothing of its own to measure.
+            continue;
+        }
+        let (mean, spread) = mean_and_spread(&figures.as_trained);
+        let (tuned_mean, tuned_spread) = mean_and_spread(&figures.offsets_tuned);
+        as_trained += mean;
+        tuned += tuned_mean;
+        summary.push(serde_json::json!({
+            "train": a.train[k].display().to_string(),
+            "macro_f1_mean": mean,
+            "macro_f1_spread": spread,
+            "offsets_tuned_macro_f1_mean": tuned_mean,
+            "offsets_tuned_macro_f1_spread": tuned_spread,
+        }));
+    }
+    if tuned > as_trained {
+        options.class_offsets = cv.class_offsets(&data.labels, groups);
+    }
+    Ok(summary)
 }
