@@ -32,6 +32,17 @@ fn tansu() -> PathBuf {
     std::env::var_os("VEILLE_TANSU").map(PathBuf::from).unwrap_or_else(|| super::root().join(".tools/tansu/bin/tansu"))
 }
 
+/// Where the broker logs: `VEILLE_TEST_LOGS/tansu.log` when that folder is set (to read a
+/// rebalance after a failure), nowhere otherwise.
+fn log() -> Stdio {
+    let Some(dir) = std::env::var_os("VEILLE_TEST_LOGS") else { return Stdio::null() };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(PathBuf::from(dir).join("tansu.log"))
+        .map_or_else(|_| Stdio::null(), Stdio::from)
+}
+
 /// Starts a broker, or returns `None` (saying so) when tansu is not installed,
 /// unless `VEILLE_REQUIRE_REFERENCE=1` (as in CI) makes that a failure.
 pub fn start() -> Option<Broker> {
@@ -53,7 +64,8 @@ pub fn start() -> Option<Broker> {
         .args(["--storage-engine", "memory://tansu/"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log())
+        .env("RUST_LOG", "info")
         .spawn()
         .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
     let mut broker = Broker { child, address: format!("127.0.0.1:{port}") };
