@@ -62,15 +62,16 @@
 //! # });
 //! ```
 
+mod batcher;
 mod bluesky;
 mod csv_source;
+mod driver;
 mod html;
 mod http;
 mod line_reader;
 mod mastodon;
 mod metrics;
 mod ndjson;
-mod outbox;
 pub mod payload;
 mod push;
 mod reddit;
