@@ -140,7 +140,29 @@ pub struct RunReport {
     /// Index commits.
     pub commits: u64,
     /// How each source ended.
-    pub sources: BTreeMap<String, String>,
+    pub sources: BTreeMap<String, SourceOutcome>,
+}
+
+/// How one source of a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceOutcome {
+    /// A bounded input was read to its end.
+    Exhausted,
+    /// The pipeline asked it to stop.
+    Cancelled,
+    /// It stopped on an error, described here.
+    Failed(String),
+}
+
+impl SourceOutcome {
+    /// The outcome of a source's run.
+    pub fn of(end: &Result<SourceEnd, veille_sources::SourceError>) -> Self {
+        match end {
+            Ok(SourceEnd::Exhausted) => SourceOutcome::Exhausted,
+            Ok(SourceEnd::Cancelled) => SourceOutcome::Cancelled,
+            Err(e) => SourceOutcome::Failed(e.to_string()),
+        }
+    }
 }
 
 /// The enrichment steps a configuration enables, and the shared state the API reads.
@@ -299,7 +321,7 @@ impl Pipeline {
             .spawn(move || indexer.run(index_rx))
             .map_err(|_| PipelineError::Stage("index"))?;
 
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut tasks = SourceTasks::new();
         for source in sources {
             let name = source.name().to_string();
             let resume = if ignore_cursors { None } else { checkpoint.sources.get(&name).cloned() };
@@ -319,26 +341,8 @@ impl Pipeline {
         // In a live stream, time moves on even when nothing arrives; communities are
         // detected again when their schedule is due.
         let ticker = spawn_ticker(&alerts, &key_nodes);
-        let mut report = RunReport::default();
-        let mut first_error = None;
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((name, Ok(end))) => {
-                    tracing::info!(source = %name, ?end, "source stopped");
-                    report
-                        .sources
-                        .insert(name, if end == SourceEnd::Exhausted { "exhausted" } else { "cancelled" }.into());
-                }
-                Ok((name, Err(e))) => {
-                    tracing::error!(source = %name, error = %e, "source failed");
-                    report.sources.insert(name, format!("failed: {e}"));
-                    first_error.get_or_insert(PipelineError::Source(e));
-                }
-                Err(_) => {
-                    first_error.get_or_insert(PipelineError::Stage("source"));
-                }
-            }
-        }
+        let (sources, mut first_error) = join_sources(tasks).await;
+        let mut report = RunReport { sources, ..RunReport::default() };
         // Every sender is gone: the stages drain what is in flight, commit and stop.
         let enrich_done = tokio::task::spawn_blocking(move || enrich_thread.join());
         if enrich_done.await.map_or(true, |r| r.is_err()) {
@@ -351,7 +355,7 @@ impl Pipeline {
             _ => return Err(PipelineError::Stage("index")),
         }
         // A finite replay ends: its last buckets close, and what that fires is sent.
-        let exhausted = first_error.is_none() && report.sources.values().all(|end| end == "exhausted");
+        let exhausted = first_error.is_none() && report.sources.values().all(|end| *end == SourceOutcome::Exhausted);
         wind_down(ticker, key_nodes, alerts.zip(delivery), exhausted).await;
         report.indexed = progress.indexed.load(Ordering::Relaxed);
         report.deadlettered = progress.deadlettered.load(Ordering::Relaxed);
@@ -361,6 +365,30 @@ impl Pipeline {
             None => Ok(report),
         }
     }
+}
+
+/// The sources' tasks, each giving back its name and how it ended.
+pub(crate) type SourceTasks = tokio::task::JoinSet<(String, Result<SourceEnd, veille_sources::SourceError>)>;
+
+/// Waits for every source to stop: how each ended, and the first error.
+pub(crate) async fn join_sources(mut tasks: SourceTasks) -> (BTreeMap<String, SourceOutcome>, Option<PipelineError>) {
+    let mut outcomes = BTreeMap::new();
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((name, end)) = joined else {
+            first_error.get_or_insert(PipelineError::Stage("source"));
+            continue;
+        };
+        outcomes.insert(name.clone(), SourceOutcome::of(&end));
+        match end {
+            Ok(end) => tracing::info!(source = %name, ?end, "source stopped"),
+            Err(e) => {
+                tracing::error!(source = %name, error = %e, "source failed");
+                first_error.get_or_insert(PipelineError::Source(e));
+            }
+        }
+    }
+    (outcomes, first_error)
 }
 
 /// Moves time on every second in a live stream, even when nothing arrives:

@@ -1,6 +1,6 @@
-//! What every networked connector shares: retry delays with jitter,
-//! `Retry-After`, how a failed response is classified, and secrets read from
-//! the environment.
+//! What every networked connector shares: retry delays with jitter and the
+//! policy choosing them, `Retry-After`, how a failed response is classified
+//! (with a typed kind), and secrets read from the environment.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use tokio_util::sync::CancellationToken;
 use veille_config::BackoffConfig;
 
-use crate::{metrics, SourceError};
+use crate::SourceError;
 
 /// Connect timeout of every request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -62,7 +62,41 @@ impl Backoff {
     }
 }
 
-/// Why a request did not give a usable answer.
+/// What kind of failure a connector met: the `kind` label of `veille_source_errors_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorKind {
+    /// The connection failed or broke.
+    Network,
+    /// The platform asked to slow down (429).
+    RateLimited,
+    /// The platform is in trouble (5xx).
+    Server,
+    /// The request is wrong (a 4xx other than 401, 403 and 429).
+    Client,
+    /// The credentials are missing, wrong or expired (401, 403).
+    Auth,
+    /// A stream that was up ended, or reported errors of its own.
+    Stream,
+    /// The platform answered something that cannot be read (a page, a feed).
+    Malformed,
+}
+
+impl ErrorKind {
+    /// The metric label.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            ErrorKind::Network => "network",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Client => "client",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Stream => "stream",
+            ErrorKind::Malformed => "malformed",
+        }
+    }
+}
+
+/// Why a request, a connection or a session did not give a usable answer.
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// The connection failed or broke.
@@ -75,6 +109,10 @@ pub(crate) enum Failure {
     Auth(StatusCode, String),
     /// Any other 4xx: the request is wrong.
     Client(StatusCode, String),
+    /// A stream that was up ended (closed, broken, or silent for too long).
+    Stream(String),
+    /// The answer cannot be read (its dead letter says why).
+    Malformed(String),
 }
 
 impl Failure {
@@ -97,28 +135,72 @@ impl Failure {
         }
     }
 
-    /// The metric label of this failure.
-    pub(crate) fn kind(&self) -> &'static str {
+    /// The kind of this failure, for metrics and for choosing a backoff.
+    pub(crate) fn kind(&self) -> ErrorKind {
         match self {
-            Failure::Network(_) => "network",
-            Failure::RateLimited(_) => "rate_limited",
-            Failure::Server(..) => "server",
-            Failure::Auth(..) => "auth",
-            Failure::Client(..) => "client",
+            Failure::Network(_) => ErrorKind::Network,
+            Failure::RateLimited(_) => ErrorKind::RateLimited,
+            Failure::Server(..) => ErrorKind::Server,
+            Failure::Auth(..) => ErrorKind::Auth,
+            Failure::Client(..) => ErrorKind::Client,
+            Failure::Stream(_) => ErrorKind::Stream,
+            Failure::Malformed(_) => ErrorKind::Malformed,
         }
     }
 
-    /// Counts and logs the failure, then says how long to wait: what the platform asked
-    /// for when it said so and that is longer, else the next backoff delay.
-    pub(crate) fn record(&self, source: &str, what: &str, backoff: &mut Backoff) -> Duration {
-        metrics::error(source, self.kind());
-        let delay = backoff.next_delay();
-        let delay = match self {
-            Failure::RateLimited(Some(d)) | Failure::Server(_, Some(d)) => delay.max(*d),
-            _ => delay,
+    /// How long the platform asked to wait (`Retry-After`, or a rate-limit reset), when it said so.
+    pub(crate) fn asked_wait(&self) -> Option<Duration> {
+        match self {
+            Failure::RateLimited(wait) | Failure::Server(_, wait) => *wait,
+            _ => None,
+        }
+    }
+}
+
+/// A connector's retry policy: which backoff follows which kind of failure.
+///
+/// Most platforms use one exponential backoff for everything; X documents a
+/// linear one for network errors and a slower one for 429s.
+#[derive(Debug, Clone)]
+pub(crate) struct Pacing {
+    other: Backoff,
+    network: Option<Backoff>,
+    rate_limited: Option<Backoff>,
+}
+
+impl Pacing {
+    /// One backoff for every kind of failure.
+    pub(crate) fn uniform(backoff: Backoff) -> Self {
+        Pacing { other: backoff, network: None, rate_limited: None }
+    }
+
+    /// Network failures and ended streams follow `backoff` instead.
+    pub(crate) fn with_network(self, backoff: Backoff) -> Self {
+        Pacing { network: Some(backoff), ..self }
+    }
+
+    /// 429s follow `backoff` instead.
+    pub(crate) fn with_rate_limit(self, backoff: Backoff) -> Self {
+        Pacing { rate_limited: Some(backoff), ..self }
+    }
+
+    /// How long to wait after `failure`: what the platform asked for when it said so and
+    /// that is longer, else the next delay of the backoff its kind follows.
+    pub(crate) fn delay(&mut self, failure: &Failure) -> Duration {
+        let backoff = match failure.kind() {
+            ErrorKind::Network | ErrorKind::Stream => self.network.as_mut(),
+            ErrorKind::RateLimited => self.rate_limited.as_mut(),
+            _ => None,
         };
-        tracing::warn!(source, what, error = %self, retry_in_ms = delay.as_millis() as u64, "request failed");
-        delay
+        let delay = backoff.unwrap_or(&mut self.other).next_delay();
+        failure.asked_wait().map_or(delay, |wait| delay.max(wait))
+    }
+
+    /// Starts every backoff over (the platform answered).
+    pub(crate) fn reset(&mut self) {
+        for b in [Some(&mut self.other), self.network.as_mut(), self.rate_limited.as_mut()].into_iter().flatten() {
+            b.reset();
+        }
     }
 }
 
@@ -129,6 +211,8 @@ impl std::fmt::Display for Failure {
             Failure::RateLimited(_) => f.write_str("429 Too Many Requests"),
             Failure::Server(s, _) => write!(f, "{s}"),
             Failure::Auth(s, body) | Failure::Client(s, body) => write!(f, "{s}: {body}"),
+            Failure::Stream(why) => write!(f, "stream ended: {why}"),
+            Failure::Malformed(what) => write!(f, "malformed answer: {what}"),
         }
     }
 }
@@ -236,6 +320,26 @@ mod tests {
             let d = b.next_delay().as_millis() as u64;
             assert!((nominal / 2..=nominal).contains(&d), "{d} for {nominal}");
         }
+    }
+
+    #[test]
+    fn pacing_picks_the_backoff_of_the_failure_kind_and_honours_the_asked_wait() {
+        let slow = |ms| Backoff::exponential(BackoffConfig { initial_ms: ms, max_ms: ms * 16 });
+        let mut pacing = Pacing::uniform(slow(1_000))
+            .with_network(Backoff::linear(BackoffConfig { initial_ms: 10, max_ms: 100 }))
+            .with_rate_limit(slow(60_000));
+        let within = |d: Duration, nominal: u64| (nominal / 2..=nominal).contains(&(d.as_millis() as u64));
+        assert!(within(pacing.delay(&Failure::Stream("closed".into())), 10), "a drop waits the network delay");
+        assert!(within(pacing.delay(&Failure::Network("reset".into())), 20), "network delays grow linearly");
+        assert!(within(pacing.delay(&Failure::RateLimited(None)), 60_000));
+        assert!(within(pacing.delay(&Failure::Client(StatusCode::BAD_REQUEST, String::new())), 1_000));
+        let asked = Failure::Server(StatusCode::SERVICE_UNAVAILABLE, Some(Duration::from_secs(30)));
+        assert_eq!(pacing.delay(&asked), Duration::from_secs(30), "a longer Retry-After wins");
+        pacing.reset();
+        assert!(within(pacing.delay(&Failure::Network("reset".into())), 10), "a success starts over");
+        let uniform = &mut Pacing::uniform(slow(100));
+        assert!(within(uniform.delay(&Failure::Network("reset".into())), 100));
+        assert!(within(uniform.delay(&Failure::RateLimited(None)), 200), "one backoff for every kind");
     }
 
     #[test]

@@ -26,7 +26,9 @@
 //! Live connectors never stop on a platform error: they count it
 //! (`veille_source_errors_total`), wait with jittered exponential backoff (or
 //! what `Retry-After` asks for) and try again, until the pipeline is cancelled.
-//! Their health is in the metrics and in [`health`].
+//! Their health is in the metrics and in [`health`]. Each supplies only a
+//! connect step and a next-event step; one driver (`driver.rs`) owns the loop,
+//! backoff, cancellation, batching and cursors, as `docs/connector.md` specifies.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -62,15 +64,16 @@
 //! # });
 //! ```
 
+mod batcher;
 mod bluesky;
 mod csv_source;
+mod driver;
 mod html;
 mod http;
 mod line_reader;
 mod mastodon;
 mod metrics;
 mod ndjson;
-mod outbox;
 pub mod payload;
 mod push;
 mod reddit;

@@ -11,22 +11,18 @@
 //! both return only newer statuses, but `since_id` returns the newest page and
 //! would skip what lies between.)
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
-use tokio::sync::mpsc;
 use veille_bus::Record;
 use veille_config::{MastodonMode, MastodonSource as MastodonConfig};
 use veille_model::{DeadLetter, Origin};
 
-use crate::http::{pause, Backoff, Failure};
-use crate::outbox::Outbox;
-use crate::stream::EventStream;
-use crate::{metrics, Source, SourceContext, SourceEnd, SourceError, MAX_LINE_BYTES};
-
+use crate::driver::{self, Connector, Fault, Next, Read};
+use crate::http::{Backoff, Failure, Pacing};
 use crate::payload::mastodon::{timeline_page, Status};
+use crate::stream::EventStream;
+use crate::{Source, SourceContext, SourceEnd, SourceError, MAX_LINE_BYTES};
 
 /// Status ids are numbers in strings: compares them as numbers.
 fn newer(id: &str, than: &str) -> bool {
@@ -103,17 +99,6 @@ impl MastodonSource {
     }
 }
 
-/// What a timeline reader hands to the batching loop.
-struct Item {
-    timeline: usize,
-    /// The status id the timeline's cursor moves to; `None` leaves it.
-    id: Option<String>,
-    record: Option<Record>,
-}
-
-/// The reading of one timeline stopped because the pipeline is stopping.
-struct Stopped;
-
 #[async_trait::async_trait]
 impl Source for MastodonSource {
     fn name(&self) -> &str {
@@ -122,133 +107,33 @@ impl Source for MastodonSource {
 
     async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let name = self.inner.config.name.clone();
-        let timelines = self.timelines();
-        let mut cursors: BTreeMap<String, String> = match &ctx.resume {
-            Some(c) => serde_json::from_str(c).map_err(|e| SourceError::Cursor {
-                source_name: name.clone(),
-                cursor: c.clone(),
-                message: format!("expected a JSON map of timeline to status id: {e}"),
-            })?,
-            None => BTreeMap::new(),
-        };
-        let (tx, mut rx) = mpsc::channel::<Item>(ctx.batch_size.max(16));
-        let stop = ctx.cancel.child_token();
-        let mut readers = tokio::task::JoinSet::new();
-        for (i, t) in timelines.iter().enumerate() {
-            let reader = Reader {
-                inner: self.inner.clone(),
-                timeline: t.clone(),
-                index: i,
-                last: cursors.get(&t.key).cloned(),
-                tx: tx.clone(),
-                cancel: stop.clone(),
-            };
-            readers.spawn(reader.run());
-        }
-        drop(tx);
         let linger = Duration::from_millis(self.inner.config.flush_ms);
-        let mut outbox = Outbox::new(&name, ctx.out.clone(), ctx.batch_size, linger);
-        let end = loop {
-            tokio::select! {
-                item = rx.recv() => {
-                    let Some(item) = item else { break SourceEnd::Cancelled };
-                    if let Some(id) = item.id {
-                        cursors.insert(timelines[item.timeline].key.clone(), id);
-                    }
-                    let cursor = serde_json::to_string(&cursors).unwrap_or_default();
-                    match item.record {
-                        Some(r) => outbox.push(r, cursor),
-                        None => outbox.advance(cursor),
-                    }
-                    if outbox.flush_if_full().await.is_err() {
-                        break SourceEnd::Cancelled;
-                    }
-                }
-                _ = tokio::time::sleep_until(outbox.deadline()) => {
-                    if outbox.flush().await.is_err() {
-                        break SourceEnd::Cancelled;
-                    }
-                }
-                _ = ctx.cancel.cancelled() => break SourceEnd::Cancelled,
-            }
-        };
-        stop.cancel();
-        while readers.join_next().await.is_some() {}
-        // Items read before the stop are sent with their cursor.
-        while let Ok(item) = rx.try_recv() {
-            if let Some(id) = item.id {
-                cursors.insert(timelines[item.timeline].key.clone(), id);
-            }
-            let cursor = serde_json::to_string(&cursors).unwrap_or_default();
-            match item.record {
-                Some(r) => outbox.push(r, cursor),
-                None => outbox.advance(cursor),
-            }
-        }
-        let _ = outbox.flush().await;
-        Ok(end)
+        let lanes = self
+            .timelines()
+            .into_iter()
+            .map(|t| (t.key.clone(), Reader { inner: self.inner.clone(), timeline: t, last: None }))
+            .collect();
+        driver::drive_lanes(ctx, &name, linger, "a JSON map of timeline to status id", lanes).await
     }
 }
 
-/// Reads one timeline until cancelled.
+/// Reads one timeline; its position is the newest status id handled.
 struct Reader {
     inner: Arc<Inner>,
     timeline: Timeline,
-    index: usize,
     last: Option<String>,
-    tx: mpsc::Sender<Item>,
-    cancel: tokio_util::sync::CancellationToken,
+}
+
+/// A timeline being read: the REST catch-up first, then the stream (or the next poll).
+struct Session {
+    /// The open stream (`stream` mode), with its event parser.
+    stream: Option<(reqwest::Response, EventStream)>,
+    caught_up: bool,
 }
 
 impl Reader {
     fn name(&self) -> &str {
         &self.inner.config.name
-    }
-
-    async fn run(mut self) {
-        let mut backoff = Backoff::exponential(self.inner.config.backoff);
-        let interval = Duration::from_millis(self.inner.config.poll_interval_ms);
-        loop {
-            let stream = match self.inner.config.mode {
-                MastodonMode::Stream => match self.open_stream().await {
-                    Ok(r) => Some(r),
-                    Err(f) => {
-                        let delay = f.record(self.name(), &self.timeline.stream, &mut backoff);
-                        if !pause(delay, &self.cancel).await {
-                            return;
-                        }
-                        continue;
-                    }
-                },
-                MastodonMode::Poll => None,
-            };
-            match self.catch_up().await {
-                Ok(Ok(())) => backoff.reset(),
-                Ok(Err(f)) => {
-                    let delay = f.record(self.name(), &self.timeline.rest, &mut backoff);
-                    if !pause(delay, &self.cancel).await {
-                        return;
-                    }
-                    continue;
-                }
-                Err(Stopped) => return,
-            }
-            let wait = match stream {
-                Some(resp) => match self.read_stream(resp).await {
-                    Ok(why) => {
-                        metrics::error(self.name(), "stream");
-                        let delay = backoff.next_delay();
-                        tracing::warn!(source = %self.name(), timeline = %self.timeline.key, why, retry_in_ms = delay.as_millis() as u64, "stream ended");
-                        delay
-                    }
-                    Err(Stopped) => return,
-                },
-                None => interval,
-            };
-            if !pause(wait, &self.cancel).await {
-                return;
-            }
-        }
     }
 
     fn request(&self, client: &reqwest::Client, path: &str, query: &[(&str, String)]) -> reqwest::RequestBuilder {
@@ -259,134 +144,130 @@ impl Reader {
         req
     }
 
-    async fn open_stream(&self) -> Result<reqwest::Response, Failure> {
-        let req =
-            self.request(&self.inner.stream_client, &self.timeline.stream, &[]).header("Accept", "text/event-stream");
-        let resp = tokio::select! {
-            r = req.send() => r?,
-            _ = self.cancel.cancelled() => return Err(Failure::Network("cancelled".into())),
-        };
-        if !resp.status().is_success() {
-            return Err(Failure::from_response(resp).await);
-        }
-        Ok(resp)
-    }
-
-    async fn send(&self, item: Item) -> Result<(), Stopped> {
-        self.tx.send(item).await.map_err(|_| Stopped)
-    }
-
-    fn dead(&self, location: String, reason: String, original: &str) -> Item {
+    fn dead(&self, location: String, reason: String, original: &str) -> Record {
         let origin = Origin { source: self.name().into(), location };
-        Item {
-            timeline: self.index,
-            id: None,
-            record: Some(Record::Dead(Box::new(DeadLetter::new(origin, reason, original)))),
-        }
+        Record::Dead(Box::new(DeadLetter::new(origin, reason, original)))
     }
 
-    /// Sends a status unless it is at or before the cursor.
-    async fn status(&mut self, value: serde_json::Value, location: &str) -> Result<(), Stopped> {
+    /// Reads a status unless it is at or before the cursor.
+    fn status(&mut self, value: serde_json::Value, location: &str, read: &mut Read<String>) {
         let raw = value.to_string();
         let status = match Status::from_value(value) {
             Ok(s) => s,
-            Err(e) => return self.send(self.dead(location.into(), e.to_string(), &raw)).await,
+            Err(e) => return read.record(self.dead(location.into(), e.to_string(), &raw)),
         };
         if self.last.as_deref().is_some_and(|last| !newer(status.id(), last)) {
-            return Ok(());
+            return;
         }
         let id = status.id().to_string();
         self.last = Some(id.clone());
-        let record = match status.into_mention(&self.inner.host, self.inner.config.workspace.as_deref()) {
-            Ok(m) => Record::Mention(Box::new(m)),
-            Err(reason) => Record::Dead(Box::new(DeadLetter::new(
-                Origin { source: self.name().into(), location: format!("{location}, status {id}") },
-                reason.to_string(),
-                raw,
-            ))),
+        match status.into_mention(&self.inner.host, self.inner.config.workspace.as_deref()) {
+            Ok(m) => read.record(Record::Mention(Box::new(m))),
+            Err(reason) => read.record(self.dead(format!("{location}, status {id}"), reason.to_string(), &raw)),
+        }
+        read.at(id);
+    }
+
+    /// Reads one REST page from the cursor; true when nothing newer is left.
+    async fn catch_up_page(&mut self, read: &mut Read<String>) -> Result<bool, Fault> {
+        let mut query = vec![("limit", PAGE.to_string())];
+        if let Some(last) = &self.last {
+            query.push(("min_id", last.clone()));
+        }
+        let resp = self.request(&self.inner.client, &self.timeline.rest, &query).send().await?;
+        if !resp.status().is_success() {
+            return Err(Failure::from_response(resp).await.into());
+        }
+        let body = resp.text().await?;
+        read.heard();
+        let location = format!("{} page after {}", self.timeline.rest, self.last.as_deref().unwrap_or("the newest"));
+        let mut page = match timeline_page(&body) {
+            Ok(p) => p,
+            Err(e) => {
+                read.record(self.dead(location, e.to_string(), &body));
+                return Err(Failure::Malformed("timeline page".into()).into());
+            }
         };
-        self.send(Item { timeline: self.index, id: Some(id), record: Some(record) }).await
+        let first_page = self.last.is_none();
+        let full = page.len() >= PAGE;
+        // Timelines list the newest first; read the oldest first so the cursor only moves forward.
+        page.sort_by_key(|v| {
+            let id = v.get("id").and_then(|i| i.as_str()).unwrap_or_default().to_string();
+            (id.len(), id)
+        });
+        for v in page {
+            self.status(v, &location, read);
+        }
+        Ok(!full || first_page)
     }
 
-    /// Reads the REST timeline from the cursor until it has nothing newer.
-    async fn catch_up(&mut self) -> Result<Result<(), Failure>, Stopped> {
-        loop {
-            let mut query = vec![("limit", PAGE.to_string())];
-            if let Some(last) = &self.last {
-                query.push(("min_id", last.clone()));
+    /// Reads one chunk of server-sent events.
+    async fn stream_chunk(&mut self, session: &mut Session, read: &mut Read<String>) -> Result<(), Fault> {
+        let Some((resp, events)) = session.stream.as_mut() else { return Ok(()) };
+        let chunk = match tokio::time::timeout(STALL, resp.chunk()).await {
+            Err(_) => return Err(Failure::Stream("no data nor heartbeat for 90 s".into()).into()),
+            Ok(Ok(None)) => return Err(Failure::Stream("closed by the server".into()).into()),
+            Ok(Err(_)) => return Err(Failure::Stream("connection broken".into()).into()),
+            Ok(Ok(Some(c))) => c,
+        };
+        for ev in events.feed(&chunk) {
+            read.heard();
+            if ev.event != "update" && ev.event != "status.update" {
+                continue;
             }
-            let req = self.request(&self.inner.client, &self.timeline.rest, &query);
-            let resp = tokio::select! {
-                r = req.send() => r,
-                _ = self.cancel.cancelled() => return Err(Stopped),
-            };
-            let resp = match resp {
-                Ok(r) if r.status().is_success() => r,
-                Ok(r) => return Ok(Err(Failure::from_response(r).await)),
-                Err(e) => return Ok(Err(e.into())),
-            };
-            let body = match resp.text().await {
-                Ok(b) => b,
-                Err(e) => return Ok(Err(e.into())),
-            };
-            metrics::event(self.name());
-            let location =
-                format!("{} page after {}", self.timeline.rest, self.last.as_deref().unwrap_or("the newest"));
-            let mut page = match timeline_page(&body) {
-                Ok(p) => p,
-                Err(e) => {
-                    self.send(self.dead(location, e.to_string(), &body)).await?;
-                    return Ok(Err(Failure::Client(reqwest::StatusCode::OK, "malformed timeline page".into())));
-                }
-            };
-            let first_page = self.last.is_none();
-            let full = page.len() >= PAGE;
-            // Timelines list the newest first; send the oldest first so the cursor only moves forward.
-            page.sort_by_key(|v| {
-                let id = v.get("id").and_then(|i| i.as_str()).unwrap_or_default().to_string();
-                (id.len(), id)
-            });
-            for v in page {
-                self.status(v, &location).await?;
+            let location = format!("{} event {}", self.timeline.stream, ev.event);
+            if ev.too_long {
+                let reason = format!("event longer than the limit of {MAX_LINE_BYTES} bytes");
+                read.record(self.dead(location, reason, &ev.data));
+                continue;
             }
-            if !full || first_page {
-                return Ok(Ok(()));
+            match serde_json::from_str::<serde_json::Value>(&ev.data) {
+                Ok(v) => self.status(v, &location, read),
+                Err(e) => read.record(self.dead(location, format!("not a JSON Status: {e}"), &ev.data)),
             }
         }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Reader {
+    type Session = Session;
+    type Position = String;
+
+    fn pacing(&self) -> Pacing {
+        Pacing::uniform(Backoff::exponential(self.inner.config.backoff))
     }
 
-    /// Reads server-sent events until the stream ends; `Ok` says why it ended.
-    async fn read_stream(&mut self, resp: reqwest::Response) -> Result<&'static str, Stopped> {
-        let mut body = resp.bytes_stream();
-        let mut events = EventStream::new(MAX_LINE_BYTES);
-        loop {
-            let chunk = tokio::select! {
-                c = tokio::time::timeout(STALL, body.next()) => c,
-                _ = self.cancel.cancelled() => return Err(Stopped),
-            };
-            let chunk = match chunk {
-                Err(_) => return Ok("no data nor heartbeat for 90 s"),
-                Ok(None) => return Ok("closed by the server"),
-                Ok(Some(Err(_))) => return Ok("connection broken"),
-                Ok(Some(Ok(c))) => c,
-            };
-            for ev in events.feed(&chunk) {
-                metrics::event(self.name());
-                if ev.event != "update" && ev.event != "status.update" {
-                    continue;
-                }
-                let location = format!("{} event {}", self.timeline.stream, ev.event);
-                if ev.too_long {
-                    let reason = format!("event longer than the limit of {MAX_LINE_BYTES} bytes");
-                    self.send(self.dead(location, reason, &ev.data)).await?;
-                    continue;
-                }
-                match serde_json::from_str::<serde_json::Value>(&ev.data) {
-                    Ok(v) => self.status(v, &location).await?,
-                    Err(e) => self.send(self.dead(location, format!("not a JSON Status: {e}"), &ev.data)).await?,
-                }
-            }
+    fn resume(&mut self, at: String) {
+        self.last = Some(at);
+    }
+
+    /// Opens the stream before the catch-up, so nothing falls between the two.
+    async fn connect(&mut self) -> Result<Session, Fault> {
+        if self.inner.config.mode == MastodonMode::Poll {
+            return Ok(Session { stream: None, caught_up: false });
         }
+        let req = self.request(&self.inner.stream_client, &self.timeline.stream, &[]);
+        let resp = req.header("Accept", "text/event-stream").send().await?;
+        if !resp.status().is_success() {
+            return Err(Failure::from_response(resp).await.into());
+        }
+        Ok(Session { stream: Some((resp, EventStream::new(MAX_LINE_BYTES))), caught_up: false })
+    }
+
+    async fn next(&mut self, session: &mut Session, read: &mut Read<String>) -> Result<Next, Fault> {
+        if !session.caught_up {
+            session.caught_up = self.catch_up_page(read).await?;
+            if session.caught_up && session.stream.is_none() {
+                // Polling: the next poll catches up again after the interval.
+                session.caught_up = false;
+                return Ok(Next::After(Duration::from_millis(self.inner.config.poll_interval_ms)));
+            }
+            return Ok(Next::More);
+        }
+        self.stream_chunk(session, read).await?;
+        Ok(Next::More)
     }
 }
 

@@ -13,6 +13,8 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{register_int_counter_vec, GaugeVec, IntCounterVec, Opts};
 
+use crate::http::ErrorKind;
+
 pub(crate) static MENTIONS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec!("veille_source_mentions_total", "Mentions read, by source", &["source"])
         .unwrap_or_else(|e| panic!("metric registration: {e}"))
@@ -28,7 +30,7 @@ pub(crate) static DEAD: LazyLock<IntCounterVec> = LazyLock::new(|| {
 static ERRORS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec!(
         "veille_source_errors_total",
-        "Failed requests and connections, by source and kind (network, rate_limited, server, client, auth, stream)",
+        "Failed requests and connections, by source and kind (network, rate_limited, server, client, auth, stream, malformed)",
         &["source", "kind"]
     )
     .unwrap_or_else(|e| panic!("metric registration: {e}"))
@@ -97,8 +99,8 @@ pub(crate) fn observe(source: &str, records: &[veille_bus::Record]) {
 }
 
 /// Counts a failed request or connection of `kind`.
-pub(crate) fn error(source: &str, kind: &str) {
-    ERRORS.with_label_values(&[source, kind]).inc();
+pub(crate) fn error(source: &str, kind: ErrorKind) {
+    ERRORS.with_label_values(&[source, kind.label()]).inc();
     live(source).errors.fetch_add(1, Ordering::Relaxed);
 }
 

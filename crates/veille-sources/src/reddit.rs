@@ -22,10 +22,10 @@ use veille_bus::Record;
 use veille_config::RedditSource as RedditConfig;
 use veille_model::{DeadLetter, Origin};
 
-use crate::http::{pause, Backoff, Failure};
-use crate::outbox::Outbox;
+use crate::driver::{self, Connector, Fault, Next, Position, Read};
+use crate::http::{Backoff, Failure, Pacing};
 use crate::payload::reddit::{Listing as ListingPage, Thing};
-use crate::{metrics, Source, SourceContext, SourceEnd, SourceError};
+use crate::{Source, SourceContext, SourceEnd, SourceError};
 
 /// Pages read back in one poll at most (Reddit lists 1,000 items at most).
 const MAX_PAGES: usize = 10;
@@ -40,6 +40,8 @@ pub struct RedditSource {
     token: Option<(String, Instant)>,
     /// No request before this instant (the rate-limit window is used up).
     not_before: Option<Instant>,
+    listings: Vec<Listing>,
+    anchors: Anchors,
 }
 
 /// Where a listing's reading stopped.
@@ -69,6 +71,30 @@ fn default_expiry() -> u64 {
     3600
 }
 
+/// The listings `config` asks for.
+fn listings(config: &RedditConfig) -> Vec<Listing> {
+    let mut out = Vec::new();
+    for sub in &config.subreddits {
+        let sub = sub.trim_start_matches("r/");
+        out.push(Listing { key: format!("r/{sub}/new"), path: format!("/r/{sub}/new.json"), query: vec![] });
+        if config.comments {
+            out.push(Listing {
+                key: format!("r/{sub}/comments"),
+                path: format!("/r/{sub}/comments.json"),
+                query: vec![],
+            });
+        }
+    }
+    if let Some(q) = &config.search {
+        out.push(Listing {
+            key: format!("search:{q}"),
+            path: "/search.json".into(),
+            query: vec![("q", q.clone()), ("sort", "new".into())],
+        });
+    }
+    out
+}
+
 impl RedditSource {
     /// A source for `config`; fails when a credential's environment variable is missing.
     pub fn new(config: RedditConfig) -> Result<Self, SourceError> {
@@ -82,30 +108,9 @@ impl RedditSource {
         let default_base = if credentials.is_some() { "https://oauth.reddit.com" } else { "https://www.reddit.com" };
         let base = config.base_url.clone().unwrap_or_else(|| default_base.into()).trim_end_matches('/').to_string();
         let client = crate::http::client(&config.name, &config.user_agent)?;
-        Ok(RedditSource { config, credentials, client, base, token: None, not_before: None })
-    }
-
-    fn listings(&self) -> Vec<Listing> {
-        let mut out = Vec::new();
-        for sub in &self.config.subreddits {
-            let sub = sub.trim_start_matches("r/");
-            out.push(Listing { key: format!("r/{sub}/new"), path: format!("/r/{sub}/new.json"), query: vec![] });
-            if self.config.comments {
-                out.push(Listing {
-                    key: format!("r/{sub}/comments"),
-                    path: format!("/r/{sub}/comments.json"),
-                    query: vec![],
-                });
-            }
-        }
-        if let Some(q) = &self.config.search {
-            out.push(Listing {
-                key: format!("search:{q}"),
-                path: "/search.json".into(),
-                query: vec![("q", q.clone()), ("sort", "new".into())],
-            });
-        }
-        out
+        let listings = listings(&config);
+        let (token, not_before, anchors) = (None, None, Anchors::default());
+        Ok(RedditSource { config, credentials, client, base, token, not_before, listings, anchors })
     }
 
     /// A bearer token, fetched again when missing or about to expire.
@@ -171,28 +176,23 @@ impl RedditSource {
         Ok(resp.text().await?)
     }
 
-    /// Reads what is new in one listing into the outbox.
-    async fn poll(
-        &mut self,
-        listing: &Listing,
-        anchors: &mut BTreeMap<String, Anchor>,
-        outbox: &mut Outbox,
-    ) -> Result<(), Failure> {
-        let name = self.config.name.clone();
-        let anchor = anchors.get(&listing.key).cloned();
+    /// Reads what is new in one listing.
+    async fn poll(&mut self, listing: &Listing, read: &mut Read<Anchors>) -> Result<(), Fault> {
+        let anchor = self.anchors.0.get(&listing.key).cloned();
         let mut fresh: Vec<Thing> = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let body = self.page(listing, after.as_deref()).await?;
-            metrics::event(&name);
+            read.heard();
             let page = match ListingPage::parse(&body) {
                 Ok(p) => p,
                 Err(e) => {
-                    let origin =
-                        Origin { source: name.clone(), location: format!("{} page after {after:?}", listing.path) };
-                    let dead = DeadLetter::new(origin, e.to_string(), body);
-                    outbox.add(Record::Dead(Box::new(dead)));
-                    return Err(Failure::Client(reqwest::StatusCode::OK, "malformed listing".into()));
+                    let origin = Origin {
+                        source: self.config.name.clone(),
+                        location: format!("{} page after {after:?}", listing.path),
+                    };
+                    read.record(Record::Dead(Box::new(DeadLetter::new(origin, e.to_string(), body))));
+                    return Err(Failure::Malformed("listing".into()).into());
                 }
             };
             let (children, next) = page.into_parts();
@@ -218,29 +218,49 @@ impl RedditSource {
         }
         // Oldest first, so the cursor only moves forward.
         for thing in fresh.into_iter().rev() {
-            let created = thing.created_utc().unwrap_or(0.0);
-            let fullname = thing.fullname().to_string();
-            let a = anchors.entry(listing.key.clone()).or_default();
-            if created > a.created {
-                *a = Anchor { created, names: vec![fullname.clone()] };
-            } else if created == a.created {
-                a.names.push(fullname.clone());
-            }
-            let cursor = serde_json::to_string(&anchors).unwrap_or_default();
-            let raw = thing.raw();
-            let record = match thing.into_mention(self.config.workspace.as_deref()) {
-                Ok(m) => Record::Mention(Box::new(m)),
-                Err(reason) => {
-                    let origin = Origin { source: name.clone(), location: format!("{} {fullname}", listing.path) };
-                    Record::Dead(Box::new(DeadLetter::new(origin, reason.to_string(), raw)))
-                }
-            };
-            outbox.push(record, cursor);
-            if outbox.flush_if_full().await.is_err() {
-                return Ok(());
-            }
+            self.thing(listing, thing, read);
         }
         Ok(())
+    }
+
+    /// Reads one new item and moves its listing's anchor past it.
+    fn thing(&mut self, listing: &Listing, thing: Thing, read: &mut Read<Anchors>) {
+        let created = thing.created_utc().unwrap_or(0.0);
+        let fullname = thing.fullname().to_string();
+        let a = self.anchors.0.entry(listing.key.clone()).or_default();
+        if created > a.created {
+            *a = Anchor { created, names: vec![fullname.clone()] };
+        } else if created == a.created {
+            a.names.push(fullname.clone());
+        }
+        let raw = thing.raw();
+        let record = match thing.into_mention(self.config.workspace.as_deref()) {
+            Ok(m) => Record::Mention(Box::new(m)),
+            Err(reason) => {
+                let origin =
+                    Origin { source: self.config.name.clone(), location: format!("{} {fullname}", listing.path) };
+                Record::Dead(Box::new(DeadLetter::new(origin, reason.to_string(), raw)))
+            }
+        };
+        read.record(record);
+        read.at(self.anchors.clone());
+    }
+}
+
+/// Where each listing's reading stopped, by listing key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Anchors(BTreeMap<String, Anchor>);
+
+impl Position for Anchors {
+    const EXPECTED: &'static str = "a JSON map of listing to anchor";
+
+    fn decode(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map(Anchors).map_err(|e| e.to_string())
+    }
+
+    fn encode(&self) -> String {
+        // A map of strings to plain data always serializes.
+        serde_json::to_string(&self.0).unwrap_or_default()
     }
 }
 
@@ -250,44 +270,44 @@ impl Source for RedditSource {
         &self.config.name
     }
 
-    async fn run(mut self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
+    async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let name = self.config.name.clone();
-        let mut anchors: BTreeMap<String, Anchor> = match &ctx.resume {
-            Some(c) => serde_json::from_str(c).map_err(|e| SourceError::Cursor {
-                source_name: name.clone(),
-                cursor: c.clone(),
-                message: format!("expected a JSON map of listing to anchor: {e}"),
-            })?,
-            None => BTreeMap::new(),
+        driver::drive(ctx, &name, Duration::ZERO, "listings", *self).await
+    }
+}
+
+/// Where a round over the listings stands: the index of the next listing to poll.
+pub(crate) struct Round(usize);
+
+#[async_trait::async_trait]
+impl Connector for RedditSource {
+    type Session = Round;
+    type Position = Anchors;
+
+    fn pacing(&self) -> Pacing {
+        Pacing::uniform(Backoff::exponential(self.config.backoff))
+    }
+
+    fn resume(&mut self, at: Anchors) {
+        self.anchors = at;
+    }
+
+    /// A round starts over from the first listing (after a failure too).
+    async fn connect(&mut self) -> Result<Round, Fault> {
+        Ok(Round(0))
+    }
+
+    /// Polls the round's next listing; after the last, waits the poll interval.
+    async fn next(&mut self, round: &mut Round, read: &mut Read<Anchors>) -> Result<Next, Fault> {
+        let Some(listing) = self.listings.get(round.0).cloned() else {
+            return Ok(Next::After(Duration::from_millis(self.config.poll_interval_ms)));
         };
-        let mut outbox = Outbox::new(&name, ctx.out.clone(), ctx.batch_size, Duration::ZERO);
-        let mut backoff = Backoff::exponential(self.config.backoff);
-        let interval = Duration::from_millis(self.config.poll_interval_ms);
-        let listings = self.listings();
-        loop {
-            let mut wait = interval;
-            for listing in &listings {
-                let polled = tokio::select! {
-                    p = self.poll(listing, &mut anchors, &mut outbox) => p,
-                    _ = ctx.cancel.cancelled() => {
-                        let _ = outbox.flush().await;
-                        return Ok(SourceEnd::Cancelled);
-                    }
-                };
-                if outbox.flush().await.is_err() {
-                    return Ok(SourceEnd::Cancelled);
-                }
-                match polled {
-                    Ok(()) => backoff.reset(),
-                    Err(f) => {
-                        wait = f.record(&name, &listing.path, &mut backoff);
-                        break;
-                    }
-                }
-            }
-            if !pause(wait, &ctx.cancel).await {
-                return Ok(SourceEnd::Cancelled);
-            }
+        self.poll(&listing, read).await?;
+        round.0 += 1;
+        if round.0 < self.listings.len() {
+            return Ok(Next::More);
         }
+        round.0 = 0;
+        Ok(Next::After(Duration::from_millis(self.config.poll_interval_ms)))
     }
 }

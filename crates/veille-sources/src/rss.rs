@@ -7,19 +7,19 @@
 //! it. The cursor holds, per feed, the validators and the hashes of the
 //! entries seen, and travels with the batch holding the entries it covers.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::time::Instant;
 use veille_bus::Record;
 use veille_config::RssSource as RssConfig;
 use veille_model::{DeadLetter, Origin};
 
-use crate::http::{Backoff, Failure};
-use crate::outbox::Outbox;
+use crate::driver::{self, Connector, Fault, Next, Read};
+use crate::http::{Backoff, ErrorKind, Failure, Pacing};
 use crate::payload::rss::Feed;
-use crate::{metrics, Source, SourceContext, SourceEnd, SourceError};
+use crate::{Source, SourceContext, SourceEnd, SourceError};
 
 /// Entry hashes remembered per feed, at least (more when a feed lists more entries).
 const SEEN_PER_FEED: usize = 1_000;
@@ -29,6 +29,11 @@ const DEAD_FEED_BYTES: usize = 4_096;
 /// Polls feeds and sends their new entries.
 #[derive(Debug)]
 pub struct RssSource {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     config: RssConfig,
     client: reqwest::Client,
 }
@@ -55,18 +60,56 @@ impl RssSource {
     /// A source for `config`.
     pub fn new(config: RssConfig) -> Result<Self, SourceError> {
         let client = crate::http::client(&config.name, &config.user_agent)?;
-        Ok(RssSource { config, client })
+        Ok(RssSource { shared: Arc::new(Shared { config, client }) })
+    }
+}
+
+#[async_trait::async_trait]
+impl Source for RssSource {
+    fn name(&self) -> &str {
+        &self.shared.config.name
     }
 
-    async fn fetch(&self, url: &str, state: &FeedState) -> Result<Fetched, Failure> {
+    /// Each feed is a lane of its own: its own interval, backoff and state.
+    async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
+        let config = &self.shared.config;
+        let lanes = config
+            .feeds
+            .iter()
+            .map(|f| {
+                let interval = Duration::from_millis(f.interval_ms.unwrap_or(config.interval_ms));
+                let reader = FeedReader {
+                    shared: self.shared.clone(),
+                    url: f.url.clone(),
+                    interval,
+                    state: FeedState::default(),
+                };
+                (f.url.clone(), reader)
+            })
+            .collect();
+        driver::drive_lanes(ctx, &config.name, Duration::ZERO, "a JSON map of feed URL to state", lanes).await
+    }
+}
+
+/// Polls one feed; its position is the feed's state.
+struct FeedReader {
+    shared: Arc<Shared>,
+    url: String,
+    interval: Duration,
+    state: FeedState,
+}
+
+impl FeedReader {
+    async fn fetch(&self) -> Result<Fetched, Failure> {
         let mut req = self
+            .shared
             .client
-            .get(url)
+            .get(&self.url)
             .header("Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8");
-        if let Some(etag) = &state.etag {
+        if let Some(etag) = &self.state.etag {
             req = req.header("If-None-Match", etag);
         }
-        if let Some(modified) = &state.modified {
+        if let Some(modified) = &self.state.modified {
             req = req.header("If-Modified-Since", modified);
         }
         let resp = req.send().await?;
@@ -82,17 +125,17 @@ impl RssSource {
         Ok(Fetched::Body { bytes, etag, modified })
     }
 
-    /// Reads one fetched feed into the outbox, updating its state.
-    fn read(&self, url: &str, bytes: &[u8], states: &mut BTreeMap<String, FeedState>, outbox: &mut Outbox) {
-        let name = self.config.name.as_str();
+    /// Reads one fetched feed, updating its state.
+    fn read(&mut self, bytes: &[u8], read: &mut Read<FeedState>) {
+        let (name, url) = (self.shared.config.name.as_str(), self.url.as_str());
         let feed = match Feed::parse(bytes) {
             Ok(f) => f,
             Err(e) => {
-                metrics::error(name, "malformed");
+                read.fault(ErrorKind::Malformed, format!("feed {url}: {e}"));
                 let kept = &bytes[..bytes.len().min(DEAD_FEED_BYTES)];
                 let origin = Origin { source: name.into(), location: format!("feed {url}") };
                 let dead = DeadLetter::new(origin, e.to_string(), String::from_utf8_lossy(kept));
-                outbox.add(Record::Dead(Box::new(dead)));
+                read.record(Record::Dead(Box::new(dead)));
                 return;
             }
         };
@@ -101,83 +144,58 @@ impl RssSource {
         let keep = SEEN_PER_FEED.max(2 * entries.len());
         for entry in entries {
             let hash = entry.id_hash();
-            let state = states.entry(url.to_string()).or_default();
-            if state.seen.contains(&hash) {
+            if self.state.seen.contains(&hash) {
                 continue;
             }
-            state.seen.push_back(hash);
-            while state.seen.len() > keep {
-                state.seen.pop_front();
+            self.state.seen.push_back(hash);
+            while self.state.seen.len() > keep {
+                self.state.seen.pop_front();
             }
-            let record = match entry.to_mention(url, self.config.workspace.as_deref()) {
+            let record = match entry.to_mention(url, self.shared.config.workspace.as_deref()) {
                 Ok(m) => Record::Mention(Box::new(m)),
                 Err(reason) => {
                     let origin = Origin { source: name.into(), location: format!("feed {url} entry {}", entry.id()) };
                     Record::Dead(Box::new(DeadLetter::new(origin, reason.to_string(), entry.original())))
                 }
             };
-            outbox.push(record, serde_json::to_string(&states).unwrap_or_default());
+            read.record(record);
+            read.at(self.state.clone());
         }
     }
 }
 
 #[async_trait::async_trait]
-impl Source for RssSource {
-    fn name(&self) -> &str {
-        &self.config.name
+impl Connector for FeedReader {
+    /// Polling needs no session.
+    type Session = ();
+    type Position = FeedState;
+
+    fn pacing(&self) -> Pacing {
+        Pacing::uniform(Backoff::exponential(self.shared.config.backoff))
     }
 
-    async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
-        let name = self.config.name.clone();
-        let mut states: BTreeMap<String, FeedState> = match &ctx.resume {
-            Some(c) => serde_json::from_str(c).map_err(|e| SourceError::Cursor {
-                source_name: name.clone(),
-                cursor: c.clone(),
-                message: format!("expected a JSON map of feed URL to state: {e}"),
-            })?,
-            None => BTreeMap::new(),
-        };
-        let feeds = &self.config.feeds;
-        let interval = |i: usize| Duration::from_millis(feeds[i].interval_ms.unwrap_or(self.config.interval_ms));
-        let mut due: Vec<Instant> = vec![Instant::now(); feeds.len()];
-        let mut backoffs: Vec<Backoff> = feeds.iter().map(|_| Backoff::exponential(self.config.backoff)).collect();
-        let mut outbox = Outbox::new(&name, ctx.out.clone(), ctx.batch_size, Duration::ZERO);
-        loop {
-            let Some(i) = (0..feeds.len()).min_by_key(|&i| due[i]) else {
-                return Ok(SourceEnd::Exhausted);
-            };
-            tokio::select! {
-                _ = tokio::time::sleep_until(due[i]) => {}
-                _ = ctx.cancel.cancelled() => return Ok(SourceEnd::Cancelled),
-            }
-            let url = feeds[i].url.as_str();
-            let state = states.get(url).cloned().unwrap_or_default();
-            let fetched = tokio::select! {
-                f = self.fetch(url, &state) => f,
-                _ = ctx.cancel.cancelled() => return Ok(SourceEnd::Cancelled),
-            };
-            due[i] = Instant::now() + interval(i);
-            match fetched {
-                Ok(Fetched::NotModified) => {
-                    metrics::event(&name);
-                    backoffs[i].reset();
+    fn resume(&mut self, at: FeedState) {
+        self.state = at;
+    }
+
+    async fn connect(&mut self) -> Result<(), Fault> {
+        Ok(())
+    }
+
+    /// One conditional GET, then the feed's interval.
+    async fn next(&mut self, _: &mut (), read: &mut Read<FeedState>) -> Result<Next, Fault> {
+        match self.fetch().await? {
+            Fetched::NotModified => read.heard(),
+            Fetched::Body { bytes, etag, modified } => {
+                read.heard();
+                self.read(&bytes, read);
+                if self.state.etag != etag || self.state.modified != modified {
+                    self.state.etag = etag;
+                    self.state.modified = modified;
+                    read.at(self.state.clone());
                 }
-                Ok(Fetched::Body { bytes, etag, modified }) => {
-                    metrics::event(&name);
-                    backoffs[i].reset();
-                    self.read(url, &bytes, &mut states, &mut outbox);
-                    let state = states.entry(url.to_string()).or_default();
-                    if state.etag != etag || state.modified != modified {
-                        state.etag = etag;
-                        state.modified = modified;
-                        outbox.advance(serde_json::to_string(&states).unwrap_or_default());
-                    }
-                }
-                Err(f) => due[i] = Instant::now() + f.record(&name, url, &mut backoffs[i]),
-            }
-            if outbox.flush().await.is_err() {
-                return Ok(SourceEnd::Cancelled);
             }
         }
+        Ok(Next::After(self.interval))
     }
 }

@@ -20,21 +20,20 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use futures::StreamExt;
 use veille_bus::Record;
-use veille_config::XSource as XConfig;
+use veille_config::{BackoffConfig, XSource as XConfig};
 use veille_model::{DeadLetter, Origin};
 
-use crate::http::{pause, Backoff, Failure};
-use crate::outbox::Outbox;
+use crate::driver::{self, Connector, Fault, Next, Position, Read};
+use crate::http::{error_chain, Backoff, ErrorKind, Failure, Pacing};
+use crate::payload::x::StreamLine;
 use crate::stream::Lines;
-use crate::{metrics, Source, SourceContext, SourceEnd, SourceError, MAX_LINE_BYTES};
+use crate::{Source, SourceContext, SourceEnd, SourceError, MAX_LINE_BYTES};
 
 mod post;
 
 use post::{newer, RecentIds, Rules};
 
-use crate::payload::x::StreamLine;
 /// Fields asked of the stream.
 const STREAM_FIELDS: [(&str, &str); 3] = [
     (
@@ -54,13 +53,6 @@ pub struct XSource {
     stream_client: reqwest::Client,
 }
 
-/// Why a stream connection ended.
-enum Ended {
-    Cancelled,
-    /// The connection was up and dropped: reopen at once.
-    Dropped(String),
-}
-
 impl XSource {
     /// A source for `config`; fails when the bearer token's environment variable is missing.
     pub fn new(config: XConfig) -> Result<Self, SourceError> {
@@ -69,31 +61,87 @@ impl XSource {
         let stream_client = crate::http::stream_client(&config.name, crate::http::USER_AGENT)?;
         Ok(XSource { config, token, client, stream_client })
     }
+}
 
+#[async_trait::async_trait]
+impl Source for XSource {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
+        let name = self.config.name.clone();
+        let linger = Duration::from_millis(self.config.flush_ms);
+        let stream = FilteredStream {
+            source: *self,
+            synced: false,
+            reconnected: false,
+            recent: RecentIds::default(),
+            floor: None,
+            last: None,
+        };
+        driver::drive(ctx, &name, linger, "filtered stream", stream).await
+    }
+}
+
+/// The newest post id sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PostId(String);
+
+impl Position for PostId {
+    const EXPECTED: &'static str = "an X post id";
+
+    fn decode(text: &str) -> Result<Self, String> {
+        Ok(PostId(text.to_string()))
+    }
+
+    fn encode(&self) -> String {
+        self.0.clone()
+    }
+}
+
+/// The filtered stream, and what its reading keeps across connections.
+struct FilteredStream {
+    source: XSource,
+    /// The rules were made those of the configuration.
+    synced: bool,
+    /// The next connection follows an earlier one (or a restart): ask for backfill.
+    reconnected: bool,
+    recent: RecentIds,
+    /// After a restart, ids up to this one were sent before.
+    floor: Option<String>,
+    /// The newest id sent: the cursor.
+    last: Option<String>,
+}
+
+/// One open stream.
+struct Session {
+    resp: reqwest::Response,
+    lines: Lines,
+    line_no: u64,
+}
+
+impl FilteredStream {
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.config.base_url.trim_end_matches('/'))
+        format!("{}{path}", self.source.config.base_url.trim_end_matches('/'))
     }
 
     /// Makes the stream's rules those of the configuration.
-    async fn sync_rules(&self) -> Result<Result<(), Failure>, SourceError> {
+    async fn sync_rules(&self) -> Result<(), Fault> {
+        let (config, token) = (&self.source.config, &self.source.token);
         let rules_url = self.url("/2/tweets/search/stream/rules");
-        let resp = match self.client.get(&rules_url).bearer_auth(&self.token).send().await {
-            Ok(r) if r.status().is_success() => r,
-            Ok(r) => return Ok(Err(Failure::from_response(r).await)),
-            Err(e) => return Ok(Err(e.into())),
-        };
-        let existing: Rules = match resp.json().await {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(e.into())),
-        };
+        let resp = self.source.client.get(&rules_url).bearer_auth(token).send().await?;
+        if !resp.status().is_success() {
+            return Err(Failure::from_response(resp).await.into());
+        }
+        let existing: Rules = resp.json().await?;
         let stale: Vec<&str> = existing
             .data
             .iter()
-            .filter(|r| !self.config.rules.iter().any(|c| c.value == r.value))
+            .filter(|r| !config.rules.iter().any(|c| c.value == r.value))
             .map(|r| r.id.as_str())
             .collect();
-        let missing: Vec<serde_json::Value> = self
-            .config
+        let missing: Vec<serde_json::Value> = config
             .rules
             .iter()
             .filter(|c| !existing.data.iter().any(|r| r.value == c.value))
@@ -110,226 +158,137 @@ impl XSource {
             changes.push(serde_json::json!({ "add": missing }));
         }
         for body in changes {
-            let resp = match self.client.post(&rules_url).bearer_auth(&self.token).json(&body).send().await {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e.into())),
-            };
+            let resp = self.source.client.post(&rules_url).bearer_auth(token).json(&body).send().await?;
             let status = resp.status();
             if status == reqwest::StatusCode::TOO_MANY_REQUESTS
                 || status.is_server_error()
                 || status == reqwest::StatusCode::UNAUTHORIZED
             {
-                return Ok(Err(Failure::from_response(resp).await));
+                return Err(Failure::from_response(resp).await.into());
             }
             let answer: serde_json::Value = resp.json().await.unwrap_or_default();
             let invalid = answer.pointer("/meta/summary/invalid").and_then(|v| v.as_u64()).unwrap_or(0);
             if !status.is_success() || invalid > 0 {
-                return Err(SourceError::Config {
-                    source_name: self.config.name.clone(),
+                return Err(Fault::Fatal(SourceError::Config {
+                    source_name: config.name.clone(),
                     message: format!("X refused the rules ({status}): {}", answer.get("errors").unwrap_or(&answer)),
-                });
+                }));
             }
         }
-        tracing::info!(source = %self.config.name, deleted = stale.len(), added = missing.len(), "filtered-stream rules in sync");
-        Ok(Ok(()))
+        tracing::info!(source = %config.name, deleted = stale.len(), added = missing.len(), "filtered-stream rules in sync");
+        Ok(())
+    }
+
+    /// Handles one line of the stream.
+    fn line(&mut self, text: &str, too_long: bool, location: String, read: &mut Read<PostId>) {
+        let name = self.source.config.name.as_str();
+        let dead = |reason: String| {
+            Record::Dead(Box::new(DeadLetter::new(
+                Origin { source: name.into(), location: location.clone() },
+                reason,
+                text,
+            )))
+        };
+        if too_long {
+            read.record(dead(format!("longer than the limit of {MAX_LINE_BYTES} bytes")));
+            return;
+        }
+        let item = match StreamLine::parse(text) {
+            Ok(StreamLine::Post(p)) => p,
+            Ok(StreamLine::Errors(errors)) => {
+                read.fault(ErrorKind::Stream, format!("filtered stream reported errors: {errors}"));
+                return;
+            }
+            Err(e) => {
+                read.record(dead(e.to_string()));
+                return;
+            }
+        };
+        let id = item.id().to_string();
+        if self.floor.as_deref().is_some_and(|f| !newer(&id, f)) || !self.recent.insert(&id) {
+            return;
+        }
+        if self.last.as_deref().is_none_or(|l| newer(&id, l)) {
+            self.last = Some(id.clone());
+        }
+        match item.into_mention(self.source.config.workspace.as_deref()) {
+            Ok(m) => read.record(Record::Mention(Box::new(m))),
+            Err(reason) => read.record(dead(format!("post {id}: {reason}"))),
+        }
+        read.at(PostId(self.last.clone().unwrap_or_default()));
+    }
+}
+
+/// A refused stream request: a 429 without `Retry-After` waits for `x-rate-limit-reset`.
+async fn refusal(resp: reqwest::Response) -> Failure {
+    let reset = resp
+        .headers()
+        .get("x-rate-limit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(|at| Duration::from_secs((at - Utc::now().timestamp()).max(0) as u64));
+    match Failure::from_response(resp).await {
+        Failure::RateLimited(None) => Failure::RateLimited(reset),
+        f => f,
     }
 }
 
 #[async_trait::async_trait]
-impl Source for XSource {
-    fn name(&self) -> &str {
-        &self.config.name
+impl Connector for FilteredStream {
+    type Session = Session;
+    type Position = PostId;
+
+    /// X's documented policy: network errors and drops back off linearly, HTTP
+    /// errors exponentially, 429s exponentially from `rate_limit_ms`.
+    fn pacing(&self) -> Pacing {
+        let c = &self.source.config;
+        let rate = BackoffConfig { initial_ms: c.rate_limit_ms, max_ms: c.rate_limit_ms.saturating_mul(16) };
+        Pacing::uniform(Backoff::exponential(c.backoff))
+            .with_network(Backoff::linear(c.network_backoff))
+            .with_rate_limit(Backoff::exponential(rate))
     }
 
-    async fn run(self: Box<Self>, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
-        let name = self.config.name.clone();
-        let mut http_backoff = Backoff::exponential(self.config.backoff);
-        let mut network_backoff = Backoff::linear(self.config.network_backoff);
-        let mut rate_backoff = Backoff::exponential(veille_config::BackoffConfig {
-            initial_ms: self.config.rate_limit_ms,
-            max_ms: self.config.rate_limit_ms.saturating_mul(16),
-        });
-        if !self.config.rules.is_empty() {
-            loop {
-                let synced = tokio::select! {
-                    s = self.sync_rules() => s?,
-                    _ = ctx.cancel.cancelled() => return Ok(SourceEnd::Cancelled),
-                };
-                let Err(f) = synced else { break };
-                let backoff = match f {
-                    Failure::RateLimited(_) => &mut rate_backoff,
-                    Failure::Network(_) => &mut network_backoff,
-                    _ => &mut http_backoff,
-                };
-                let delay = f.record(&name, "stream rules", backoff);
-                if !pause(delay, &ctx.cancel).await {
-                    return Ok(SourceEnd::Cancelled);
-                }
-            }
-        }
-        let mut state =
-            StreamState { recent: RecentIds::default(), floor: ctx.resume.clone(), last: ctx.resume.clone() };
-        let mut outbox =
-            Outbox::new(&name, ctx.out.clone(), ctx.batch_size, Duration::from_millis(self.config.flush_ms));
-        let mut reconnected = ctx.resume.is_some();
-        loop {
-            let mut query: Vec<(&str, String)> = STREAM_FIELDS.iter().map(|(k, v)| (*k, v.to_string())).collect();
-            if self.config.backfill_minutes > 0 && reconnected {
-                query.push(("backfill_minutes", self.config.backfill_minutes.to_string()));
-            }
-            let req =
-                self.stream_client.get(self.url("/2/tweets/search/stream")).bearer_auth(&self.token).query(&query);
-            let resp = tokio::select! {
-                r = req.send() => r,
-                _ = ctx.cancel.cancelled() => return Ok(SourceEnd::Cancelled),
-            };
-            let failure = match resp {
-                Ok(r) if r.status().is_success() => {
-                    let ended = self
-                        .read(
-                            r,
-                            &ctx,
-                            &mut outbox,
-                            &mut state,
-                            &mut [&mut http_backoff, &mut network_backoff, &mut rate_backoff],
-                        )
-                        .await;
-                    if outbox.flush().await.is_err() {
-                        return Ok(SourceEnd::Cancelled);
-                    }
-                    match ended {
-                        Ended::Cancelled => return Ok(SourceEnd::Cancelled),
-                        Ended::Dropped(why) => {
-                            metrics::error(&name, "stream");
-                            // Reading reset the delays: this is the first, shortest network delay,
-                            // so a stream that keeps dropping at once is not reopened in a busy loop.
-                            let delay = network_backoff.next_delay();
-                            tracing::warn!(source = %name, why, retry_in_ms = delay.as_millis() as u64, "filtered stream dropped; reconnecting");
-                            reconnected = true;
-                            if !pause(delay, &ctx.cancel).await {
-                                return Ok(SourceEnd::Cancelled);
-                            }
-                            continue;
-                        }
-                    }
-                }
-                Ok(r) => {
-                    let reset = r
-                        .headers()
-                        .get("x-rate-limit-reset")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .map(|at| Duration::from_secs((at - Utc::now().timestamp()).max(0) as u64));
-                    match Failure::from_response(r).await {
-                        Failure::RateLimited(None) => Failure::RateLimited(reset),
-                        f => f,
-                    }
-                }
-                Err(e) => Failure::from(e),
-            };
-            let backoff = match failure {
-                Failure::RateLimited(_) => &mut rate_backoff,
-                Failure::Network(_) => &mut network_backoff,
-                _ => &mut http_backoff,
-            };
-            let delay = failure.record(&name, "filtered stream", backoff);
-            reconnected = true;
-            if !pause(delay, &ctx.cancel).await {
-                return Ok(SourceEnd::Cancelled);
-            }
-        }
+    fn resume(&mut self, at: PostId) {
+        self.floor = Some(at.0.clone());
+        self.last = Some(at.0);
+        self.reconnected = true;
     }
-}
 
-/// What the stream reader keeps across connections.
-struct StreamState {
-    recent: RecentIds,
-    /// After a restart, ids up to this one were sent before.
-    floor: Option<String>,
-    /// The newest id sent: the cursor.
-    last: Option<String>,
-}
-
-impl XSource {
-    /// Reads one open stream until it ends.
-    async fn read(
-        &self,
-        resp: reqwest::Response,
-        ctx: &SourceContext,
-        outbox: &mut Outbox,
-        state: &mut StreamState,
-        backoffs: &mut [&mut Backoff; 3],
-    ) -> Ended {
-        let name = self.config.name.as_str();
-        let stall = Duration::from_millis(self.config.stall_ms);
-        let mut body = resp.bytes_stream();
-        let mut lines = Lines::new(MAX_LINE_BYTES);
-        let mut line_no: u64 = 0;
-        loop {
-            let chunk = tokio::select! {
-                c = tokio::time::timeout(stall, body.next()) => c,
-                _ = tokio::time::sleep_until(outbox.deadline()) => {
-                    if outbox.flush().await.is_err() { return Ended::Cancelled; }
-                    continue;
-                }
-                _ = ctx.cancel.cancelled() => return Ended::Cancelled,
-            };
-            let chunk = match chunk {
-                Err(_) => return Ended::Dropped(format!("nothing received for {} ms", stall.as_millis())),
-                Ok(None) => return Ended::Dropped("closed by the server".into()),
-                Ok(Some(Err(e))) => return Ended::Dropped(crate::http::error_chain(&e)),
-                Ok(Some(Ok(c))) => c,
-            };
-            for b in backoffs.iter_mut() {
-                b.reset();
-            }
-            for line in lines.feed(&chunk) {
-                line_no += 1;
-                if line.bytes.iter().all(u8::is_ascii_whitespace) && !line.too_long {
-                    continue; // keep-alive
-                }
-                metrics::event(name);
-                let location = format!("stream line {line_no}");
-                let text = String::from_utf8_lossy(&line.bytes);
-                let dead = |reason: String| {
-                    Record::Dead(Box::new(DeadLetter::new(
-                        Origin { source: name.into(), location: location.clone() },
-                        reason,
-                        text.as_ref(),
-                    )))
-                };
-                if line.too_long {
-                    outbox.add(dead(format!("longer than the limit of {MAX_LINE_BYTES} bytes")));
-                    continue;
-                }
-                let item = match StreamLine::parse(&text) {
-                    Ok(StreamLine::Post(p)) => p,
-                    Ok(StreamLine::Errors(errors)) => {
-                        metrics::error(name, "stream");
-                        tracing::warn!(source = %name, %errors, "filtered stream reported errors");
-                        continue;
-                    }
-                    Err(e) => {
-                        outbox.add(dead(e.to_string()));
-                        continue;
-                    }
-                };
-                let id = item.id().to_string();
-                if state.floor.as_deref().is_some_and(|f| !newer(&id, f)) || !state.recent.insert(&id) {
-                    continue;
-                }
-                if state.last.as_deref().is_none_or(|l| newer(&id, l)) {
-                    state.last = Some(id.clone());
-                }
-                let cursor = state.last.clone().unwrap_or_default();
-                match item.into_mention(self.config.workspace.as_deref()) {
-                    Ok(m) => outbox.push(Record::Mention(Box::new(m)), cursor),
-                    Err(reason) => outbox.push(dead(format!("post {id}: {reason}")), cursor),
-                }
-            }
-            if outbox.flush_if_full().await.is_err() {
-                return Ended::Cancelled;
-            }
+    async fn connect(&mut self) -> Result<Session, Fault> {
+        if !self.synced && !self.source.config.rules.is_empty() {
+            self.sync_rules().await?;
         }
+        self.synced = true;
+        let mut query: Vec<(&str, String)> = STREAM_FIELDS.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        if self.source.config.backfill_minutes > 0 && self.reconnected {
+            query.push(("backfill_minutes", self.source.config.backfill_minutes.to_string()));
+        }
+        self.reconnected = true;
+        let req = self.source.stream_client.get(self.url("/2/tweets/search/stream"));
+        let resp = req.bearer_auth(&self.source.token).query(&query).send().await?;
+        if !resp.status().is_success() {
+            return Err(refusal(resp).await.into());
+        }
+        Ok(Session { resp, lines: Lines::new(MAX_LINE_BYTES), line_no: 0 })
+    }
+
+    async fn next(&mut self, session: &mut Session, read: &mut Read<PostId>) -> Result<Next, Fault> {
+        let stall = Duration::from_millis(self.source.config.stall_ms);
+        let chunk = match tokio::time::timeout(stall, session.resp.chunk()).await {
+            Err(_) => return Err(Failure::Stream(format!("nothing received for {} ms", stall.as_millis())).into()),
+            Ok(Ok(None)) => return Err(Failure::Stream("closed by the server".into()).into()),
+            Ok(Err(e)) => return Err(Failure::Stream(error_chain(&e)).into()),
+            Ok(Ok(Some(c))) => c,
+        };
+        for line in session.lines.feed(&chunk) {
+            session.line_no += 1;
+            if line.bytes.iter().all(u8::is_ascii_whitespace) && !line.too_long {
+                continue; // keep-alive
+            }
+            read.heard();
+            let text = String::from_utf8_lossy(&line.bytes);
+            self.line(&text, line.too_long, format!("stream line {}", session.line_no), read);
+        }
+        Ok(Next::More)
     }
 }

@@ -10,9 +10,9 @@ use veille_bus::kafka::KafkaSink;
 use veille_bus::Record;
 use veille_config::Config;
 use veille_model::Checkpoint;
-use veille_sources::{Source, SourceContext, SourceEnd};
+use veille_sources::{Source, SourceContext};
 
-use crate::{Enricher, IngestTime, PipelineError, Progress, RunReport};
+use crate::{join_sources, Enricher, IngestTime, PipelineError, Progress, RunReport, SourceTasks};
 
 /// The ingest worker's cursor file, in the data directory.
 pub const INGEST_CHECKPOINT_FILE: &str = "ingest-checkpoint.json";
@@ -75,7 +75,7 @@ impl IngestWorker {
         let path = config.data.dir.join(INGEST_CHECKPOINT_FILE);
         let mut checkpoint = read_checkpoint(&path)?;
         let (bus_tx, mut bus_rx) = veille_bus::embedded(config.bus.capacity);
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut tasks = SourceTasks::new();
         for source in sources {
             let name = source.name().to_string();
             let bytes =
@@ -135,24 +135,9 @@ impl IngestWorker {
             save(&path, &checkpoint).await?;
             progress.commits.fetch_add(1, Ordering::Relaxed);
         }
-        let mut report = RunReport::default();
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((name, Ok(end))) => {
-                    tracing::info!(source = %name, ?end, "source stopped");
-                    let end = if end == SourceEnd::Exhausted { "exhausted" } else { "cancelled" };
-                    report.sources.insert(name, end.into());
-                }
-                Ok((name, Err(e))) => {
-                    tracing::error!(source = %name, error = %e, "source failed");
-                    report.sources.insert(name, format!("failed: {e}"));
-                    failure.get_or_insert(PipelineError::Source(e));
-                }
-                Err(_) => {
-                    failure.get_or_insert(PipelineError::Stage("source"));
-                }
-            }
-        }
+        let (sources, source_error) = join_sources(tasks).await;
+        let failure = failure.or(source_error);
+        let mut report = RunReport { sources, ..RunReport::default() };
         report.indexed = progress.indexed.load(Ordering::Relaxed);
         report.deadlettered = progress.deadlettered.load(Ordering::Relaxed);
         report.commits = progress.commits.load(Ordering::Relaxed);

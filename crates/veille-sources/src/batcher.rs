@@ -8,54 +8,46 @@ use veille_bus::{Batch, BatchSender, Closed, Record};
 
 use crate::metrics;
 
-/// Records waiting to be sent by one source, and the cursor after them.
+/// Records waiting to be sent by one source.
+///
+/// The cursor is not kept here: whoever flushes passes the cursor that
+/// follows the waiting records, so it is rendered once per batch.
 #[derive(Debug)]
-pub(crate) struct Outbox {
+pub(crate) struct Batcher {
     source: String,
     out: BatchSender,
     batch_size: usize,
     linger: Duration,
     records: Vec<Record>,
-    cursor: Option<String>,
-    /// The cursor changed since the last batch.
-    dirty: bool,
+    /// The cursor moved since the last batch.
+    moved: bool,
     /// When the oldest waiting change arrived.
     since: Option<Instant>,
 }
 
-impl Outbox {
-    /// An empty outbox sending to `out` batches of at most `batch_size` records, none waiting longer than `linger`.
+impl Batcher {
+    /// An empty batcher sending to `out` batches of at most `batch_size` records, none waiting longer than `linger`.
     pub(crate) fn new(source: &str, out: BatchSender, batch_size: usize, linger: Duration) -> Self {
-        Outbox {
+        Batcher {
             source: source.to_string(),
             out,
             batch_size: batch_size.max(1),
             linger,
             records: Vec::new(),
-            cursor: None,
-            dirty: false,
+            moved: false,
             since: None,
         }
     }
 
-    /// Adds a record; the batch it joins resumes after `cursor`.
-    pub(crate) fn push(&mut self, record: Record, cursor: String) {
-        self.records.push(record);
-        self.advance(cursor);
-    }
-
-    /// Adds a record that does not move the cursor (input whose position is unknown).
+    /// Adds a record.
     pub(crate) fn add(&mut self, record: Record) {
         self.records.push(record);
         self.since.get_or_insert_with(Instant::now);
     }
 
-    /// Moves the cursor past input that gave no record (a deletion, a like, a seen entry).
-    pub(crate) fn advance(&mut self, cursor: String) {
-        if self.cursor.as_deref() != Some(cursor.as_str()) {
-            self.cursor = Some(cursor);
-            self.dirty = true;
-        }
+    /// Notes that the cursor moved (past a record, or past input that gave none).
+    pub(crate) fn moved(&mut self) {
+        self.moved = true;
         self.since.get_or_insert_with(Instant::now);
     }
 
@@ -72,24 +64,15 @@ impl Outbox {
         }
     }
 
-    /// Sends the waiting records (or a moved cursor) as one batch.
-    pub(crate) async fn flush(&mut self) -> Result<(), Closed> {
+    /// Sends the waiting records (or a moved cursor) as one batch resuming after `cursor`.
+    pub(crate) async fn flush(&mut self, cursor: Option<String>) -> Result<(), Closed> {
         self.since = None;
-        if self.records.is_empty() && !self.dirty {
+        if self.records.is_empty() && !self.moved {
             return Ok(());
         }
         let records = std::mem::take(&mut self.records);
         metrics::observe(&self.source, &records);
-        self.dirty = false;
-        self.out.send(Batch::new(self.source.as_str(), records, self.cursor.clone())).await
-    }
-
-    /// Sends what is waiting when full; otherwise keeps it.
-    pub(crate) async fn flush_if_full(&mut self) -> Result<(), Closed> {
-        if self.is_full() {
-            self.flush().await
-        } else {
-            Ok(())
-        }
+        self.moved = false;
+        self.out.send(Batch::new(self.source.as_str(), records, cursor)).await
     }
 }
