@@ -39,18 +39,15 @@ use serde::Deserialize;
 
 /// `[alerts]`: lifecycle settings and receivers.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct AlertsConfig {
     /// Whether alerts are raised and delivered. Default true.
-    #[serde(default = "default_true")]
     pub enabled: bool,
     /// A firing alert nobody acknowledged is notified again this often, in seconds. Default 3,600.
-    #[serde(default = "default_renotify_s")]
     pub renotify_s: u64,
     /// A new alert stays pending this long (folding in further events of its
     /// group) before it is notified; one that resolves meanwhile is never
     /// notified. In seconds; default 0 (rules already wait their own `for_s`).
-    #[serde(default)]
     pub pending_s: u64,
     /// A new alert joins the incident of the workspace's latest-starting
     /// active alert when their conditions started, or were detected, at most
@@ -61,39 +58,28 @@ pub struct AlertsConfig {
     /// one crisis tripping several rules and watches pages once when
     /// receivers group by it. Default 900 (15 minutes); 0 gives every alert
     /// its own incident.
-    #[serde(default = "default_incident_window_s")]
     pub incident_window_s: u64,
     /// Resolved alerts kept in memory for the API, newest first. Default 1,000.
-    #[serde(default = "default_history_size")]
     pub history_size: usize,
     /// Most bytes of undelivered notifications kept per receiver; beyond it
     /// new notifications are refused with an error and a metric. Default 16 MiB.
-    #[serde(default = "default_outbox_max_bytes")]
     pub outbox_max_bytes: u64,
     /// First retry delay after a failed delivery, in milliseconds. Default 500.
-    #[serde(default = "default_backoff_min_ms")]
     pub backoff_min_ms: u64,
     /// Longest retry delay, in milliseconds. Default 300,000 (5 minutes).
-    #[serde(default = "default_backoff_max_ms")]
     pub backoff_max_ms: u64,
     /// Base URL of this veille's API, used for links back to an alert
     /// (`generatorURL`). Default: none.
-    #[serde(default)]
     pub external_url: Option<String>,
     /// Top terms and top authors listed in an alert's explanation. Default 5.
-    #[serde(default = "default_top")]
     pub top: usize,
     /// Example mentions listed in an alert's explanation. Default 3.
-    #[serde(default = "default_examples")]
     pub examples: usize,
     /// Prometheus Alertmanager receivers (API v2).
-    #[serde(default)]
     pub alertmanager: Vec<AlertmanagerReceiver>,
     /// Generic JSON webhooks signed with HMAC-SHA256.
-    #[serde(default)]
     pub webhook: Vec<WebhookReceiver>,
     /// Slack incoming webhooks.
-    #[serde(default)]
     pub slack: Vec<SlackReceiver>,
 }
 
@@ -167,16 +153,16 @@ impl Default for AlertsConfig {
     fn default() -> Self {
         AlertsConfig {
             enabled: true,
-            renotify_s: default_renotify_s(),
+            renotify_s: 3600,
             pending_s: 0,
-            incident_window_s: default_incident_window_s(),
-            history_size: default_history_size(),
-            outbox_max_bytes: default_outbox_max_bytes(),
-            backoff_min_ms: default_backoff_min_ms(),
-            backoff_max_ms: default_backoff_max_ms(),
+            incident_window_s: 900,
+            history_size: 1000,
+            outbox_max_bytes: 16 * 1024 * 1024,
+            backoff_min_ms: 500,
+            backoff_max_ms: 300_000,
             external_url: None,
-            top: default_top(),
-            examples: default_examples(),
+            top: 5,
+            examples: 3,
             alertmanager: Vec::new(),
             webhook: Vec::new(),
             slack: Vec::new(),
@@ -283,33 +269,6 @@ fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
-fn default_true() -> bool {
-    true
-}
-fn default_renotify_s() -> u64 {
-    3600
-}
-fn default_incident_window_s() -> u64 {
-    900
-}
-fn default_history_size() -> usize {
-    1000
-}
-fn default_outbox_max_bytes() -> u64 {
-    16 * 1024 * 1024
-}
-fn default_backoff_min_ms() -> u64 {
-    500
-}
-fn default_backoff_max_ms() -> u64 {
-    300_000
-}
-fn default_top() -> usize {
-    5
-}
-fn default_examples() -> usize {
-    3
-}
 fn default_timeout_ms() -> u64 {
     5000
 }

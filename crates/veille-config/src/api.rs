@@ -40,96 +40,54 @@ pub struct TlsConfig {
 
 /// `[server.cors]`: which other web origins may call the API from a browser.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct CorsConfig {
     /// Origins allowed, like `https://dash.example.com`. Default none: CORS is off.
-    #[serde(default)]
     pub allow_origins: Vec<String>,
 }
 
 /// `[server.limits]`: bounds on what one request may ask.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Largest request body, in bytes. Default 4 MiB.
-    #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
     /// Time a request may take before it is answered with an error, in ms. Default 10,000.
     /// The live stream is exempt.
-    #[serde(default = "default_request_time")]
     pub request_time_ms: u64,
     /// Most hits per page (`limit`). Default 1,000.
-    #[serde(default = "default_page_size")]
     pub max_page_size: usize,
     /// Longest query (`q`), in bytes. Default 4,096.
-    #[serde(default = "default_query_bytes")]
     pub max_query_bytes: usize,
     /// Most terms, phrases and ranges in one query. Default 64.
-    #[serde(default = "default_query_clauses")]
     pub max_query_clauses: usize,
     /// Most expensive terms (wildcard, fuzzy or regex) in one query. Default 4.
-    #[serde(default = "default_query_wildcards")]
     pub max_query_wildcards: usize,
     /// Deepest nesting of parentheses in one query. Default 8.
-    #[serde(default = "default_query_depth")]
     pub max_query_depth: usize,
     /// Requests per second one key may sustain. Default 20.
-    #[serde(default = "default_rate")]
     pub rate_per_second: f64,
     /// Requests one key may send at once. Default 100.
-    #[serde(default = "default_burst")]
     pub rate_burst: u32,
     /// Exports one key may start per minute. Default 10.
-    #[serde(default = "default_exports")]
     pub exports_per_minute: u32,
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
         LimitsConfig {
-            max_body_bytes: default_max_body(),
-            request_time_ms: default_request_time(),
-            max_page_size: default_page_size(),
-            max_query_bytes: default_query_bytes(),
-            max_query_clauses: default_query_clauses(),
-            max_query_wildcards: default_query_wildcards(),
-            max_query_depth: default_query_depth(),
-            rate_per_second: default_rate(),
-            rate_burst: default_burst(),
-            exports_per_minute: default_exports(),
+            max_body_bytes: 4 * 1024 * 1024,
+            request_time_ms: 10_000,
+            max_page_size: 1_000,
+            max_query_bytes: 4_096,
+            max_query_clauses: 64,
+            max_query_wildcards: 4,
+            max_query_depth: 8,
+            rate_per_second: 20.0,
+            rate_burst: 100,
+            exports_per_minute: 10,
         }
     }
-}
-
-fn default_max_body() -> usize {
-    4 * 1024 * 1024
-}
-fn default_request_time() -> u64 {
-    10_000
-}
-fn default_page_size() -> usize {
-    1_000
-}
-fn default_query_bytes() -> usize {
-    4_096
-}
-fn default_query_clauses() -> usize {
-    64
-}
-fn default_query_wildcards() -> usize {
-    4
-}
-fn default_query_depth() -> usize {
-    8
-}
-fn default_rate() -> f64 {
-    20.0
-}
-fn default_burst() -> u32 {
-    100
-}
-fn default_exports() -> u32 {
-    10
 }
 
 impl TlsConfig {

@@ -33,43 +33,33 @@ use serde::Deserialize;
 
 /// `[graph]`: how the interaction graph weighs, forgets and scores.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct GraphConfig {
     /// Whether key-node scores are computed. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// Hours after which an interaction weighs half as much (event time); `inf`
     /// keeps every interaction at full weight. Default 72.
-    #[serde(default = "default_half_life_hours")]
     pub half_life_hours: f64,
     /// Most authors kept per workspace; beyond it the coldest are evicted. Default 200,000.
-    #[serde(default = "default_max_authors")]
     pub max_authors: usize,
     /// Most interaction edges kept per workspace; beyond it the coldest authors
     /// are evicted with their edges. Default 2,000,000.
-    #[serde(default = "default_max_edges")]
     pub max_edges: usize,
     /// PageRank damping factor (probability of following an edge), in (0, 1). Default 0.85.
-    #[serde(default = "default_damping")]
     pub damping: f64,
     /// Largest PageRank change an author may leave unpropagated after each
     /// mention, as a share of the larger of the teleport share and what it
     /// sends each out-neighbour. Smaller is more exact and slower. Default 0.002.
-    #[serde(default = "default_pagerank_tolerance")]
     pub pagerank_tolerance: f64,
     /// Communities are due for recomputation after this many seconds of event
     /// time (the pipeline runs detection off the ingest path); 0 recomputes
     /// them only on demand. Default 600.
-    #[serde(default = "default_communities_every_s")]
     pub communities_every_s: u64,
     /// Recent mention keys kept per author (and per author and watch) as samples. Default 2.
-    #[serde(default = "default_samples_per_author")]
     pub samples_per_author: usize,
     /// Weight of one interaction of each kind.
-    #[serde(default)]
     pub edge_weights: EdgeWeights,
     /// How the key-node score combines its components.
-    #[serde(default)]
     pub score: ScoreWeights,
 }
 
@@ -77,50 +67,38 @@ pub struct GraphConfig {
 /// that reaches the same account several ways (a reply that also @mentions
 /// it) counts once, with the largest weight.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct EdgeWeights {
     /// A reply to the account's post. Default 1.
-    #[serde(default = "one")]
     pub reply: f64,
     /// A quote of the account's post. Default 1.
-    #[serde(default = "one")]
     pub quote: f64,
     /// A repost of the account's post. Default 1.
-    #[serde(default = "one")]
     pub repost: f64,
     /// An @mention of the account. Default 1.
-    #[serde(default = "one")]
     pub mention: f64,
 }
 
 /// `[graph.score]`: weights of the key-node score's components and the raw
 /// value at which each component scores 0.5.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScoreWeights {
     /// Weight of centrality (PageRank in the interaction graph). Default 0.4.
-    #[serde(default = "default_w_centrality")]
     pub centrality: f64,
     /// Weight of reach (followers). Default 0.2.
-    #[serde(default = "default_w_reach")]
     pub reach: f64,
     /// Weight of engagement received (interactions and reported engagement). Default 0.25.
-    #[serde(default = "default_w_engagement")]
     pub engagement: f64,
     /// Weight of recent activity (mentions written). Default 0.15.
-    #[serde(default = "default_w_activity")]
     pub activity: f64,
     /// PageRank, as a multiple of the average author's, that scores 0.5. Default 20.
-    #[serde(default = "default_mid_centrality")]
     pub centrality_midpoint: f64,
     /// Followers that score 0.5. Default 10,000.
-    #[serde(default = "default_mid_reach")]
     pub reach_midpoint: f64,
     /// Decayed engagement received that scores 0.5. Default 50.
-    #[serde(default = "default_mid_engagement")]
     pub engagement_midpoint: f64,
     /// Decayed mentions written that score 0.5. Default 5.
-    #[serde(default = "default_mid_activity")]
     pub activity_midpoint: f64,
 }
 
@@ -204,13 +182,13 @@ impl Default for GraphConfig {
     fn default() -> Self {
         GraphConfig {
             enabled: true,
-            half_life_hours: default_half_life_hours(),
-            max_authors: default_max_authors(),
-            max_edges: default_max_edges(),
-            damping: default_damping(),
-            pagerank_tolerance: default_pagerank_tolerance(),
-            communities_every_s: default_communities_every_s(),
-            samples_per_author: default_samples_per_author(),
+            half_life_hours: 72.0,
+            max_authors: 200_000,
+            max_edges: 2_000_000,
+            damping: 0.85,
+            pagerank_tolerance: 0.002,
+            communities_every_s: 600,
+            samples_per_author: 2,
             edge_weights: EdgeWeights::default(),
             score: ScoreWeights::default(),
         }
@@ -226,68 +204,16 @@ impl Default for EdgeWeights {
 impl Default for ScoreWeights {
     fn default() -> Self {
         ScoreWeights {
-            centrality: default_w_centrality(),
-            reach: default_w_reach(),
-            engagement: default_w_engagement(),
-            activity: default_w_activity(),
-            centrality_midpoint: default_mid_centrality(),
-            reach_midpoint: default_mid_reach(),
-            engagement_midpoint: default_mid_engagement(),
-            activity_midpoint: default_mid_activity(),
+            centrality: 0.4,
+            reach: 0.2,
+            engagement: 0.25,
+            activity: 0.15,
+            centrality_midpoint: 20.0,
+            reach_midpoint: 10_000.0,
+            engagement_midpoint: 50.0,
+            activity_midpoint: 5.0,
         }
     }
-}
-
-fn default_enabled() -> bool {
-    true
-}
-fn default_half_life_hours() -> f64 {
-    72.0
-}
-fn default_max_authors() -> usize {
-    200_000
-}
-fn default_max_edges() -> usize {
-    2_000_000
-}
-fn default_damping() -> f64 {
-    0.85
-}
-fn default_pagerank_tolerance() -> f64 {
-    0.002
-}
-fn default_communities_every_s() -> u64 {
-    600
-}
-fn default_samples_per_author() -> usize {
-    2
-}
-fn one() -> f64 {
-    1.0
-}
-fn default_w_centrality() -> f64 {
-    0.4
-}
-fn default_w_reach() -> f64 {
-    0.2
-}
-fn default_w_engagement() -> f64 {
-    0.25
-}
-fn default_w_activity() -> f64 {
-    0.15
-}
-fn default_mid_centrality() -> f64 {
-    20.0
-}
-fn default_mid_reach() -> f64 {
-    10_000.0
-}
-fn default_mid_engagement() -> f64 {
-    50.0
-}
-fn default_mid_activity() -> f64 {
-    5.0
 }
 
 #[cfg(test)]

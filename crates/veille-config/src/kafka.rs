@@ -49,60 +49,46 @@ pub const RESERVED_PROPERTIES: &[&str] = &[
 
 /// `[bus.kafka]`: brokers, topics, consumer group and producer settings.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct KafkaConfig {
     /// Bootstrap brokers, `host:port`. Default `["127.0.0.1:9092"]`.
-    #[serde(default = "default_brokers")]
     pub brokers: Vec<String>,
     /// Topic names, one per stage.
-    #[serde(default)]
     pub topics: KafkaTopics,
     /// Consumer group the processors join. Default `veille-process`.
-    #[serde(default = "default_group_id")]
     pub group_id: String,
     /// Consumer group the signals owners join: each owns some workspaces (the partitions of
     /// the signals topic). Default `veille-signals`.
-    #[serde(default = "default_signals_group_id")]
     pub signals_group_id: String,
     /// Compression of produced batches. Default `lz4`.
-    #[serde(default)]
     pub compression: Compression,
     /// Partitions of each topic when veille creates it. Default 12.
-    #[serde(default = "default_partitions")]
     pub partitions: u32,
     /// Replicas of each partition when veille creates a topic. Default 1.
-    #[serde(default = "default_replication_factor")]
     pub replication_factor: u16,
     /// How long the producer keeps retrying a record before its batch fails, in ms. Default 30,000.
-    #[serde(default = "default_ack_timeout_ms")]
     pub ack_timeout_ms: u64,
     /// Extra librdkafka settings (`"linger.ms" = "20"`), applied to producers and consumers.
-    #[serde(default)]
     pub properties: BTreeMap<String, String>,
 }
 
 /// `[bus.kafka.topics]`: one topic per stage.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct KafkaTopics {
     /// Mentions from the ingest workers, keyed by mention key. Default `veille.mentions.raw`.
-    #[serde(default = "default_mentions_topic")]
     pub mentions: String,
     /// Compact signal facts (what buckets, detectors and the key-node graph need of each
     /// mention, not its text), from the processors, keyed by workspace. Default `veille.signals`.
-    #[serde(default = "default_signals_topic")]
     pub signals: String,
     /// The state of every alert, from the signals owners, keyed by alert id (compacted): what
     /// every API server shows. Default `veille.alerts`.
-    #[serde(default = "default_alerts_topic")]
     pub alerts: String,
     /// Each workspace's key nodes and communities, from the signals owners, keyed by workspace
     /// (compacted): what processors stamp mentions with and API servers show.
     /// Default `veille.keynodes`.
-    #[serde(default = "default_keynodes_topic")]
     pub keynodes: String,
     /// Records refused as mentions, with their reason. Default `veille.deadletter`.
-    #[serde(default = "default_deadletter_topic")]
     pub deadletter: String,
 }
 
@@ -139,14 +125,14 @@ impl Compression {
 impl Default for KafkaConfig {
     fn default() -> Self {
         KafkaConfig {
-            brokers: default_brokers(),
+            brokers: vec!["127.0.0.1:9092".to_string()],
             topics: KafkaTopics::default(),
-            group_id: default_group_id(),
-            signals_group_id: default_signals_group_id(),
+            group_id: "veille-process".to_string(),
+            signals_group_id: "veille-signals".to_string(),
             compression: Compression::default(),
-            partitions: default_partitions(),
-            replication_factor: default_replication_factor(),
-            ack_timeout_ms: default_ack_timeout_ms(),
+            partitions: 12,
+            replication_factor: 1,
+            ack_timeout_ms: 30_000,
             properties: BTreeMap::new(),
         }
     }
@@ -155,11 +141,11 @@ impl Default for KafkaConfig {
 impl Default for KafkaTopics {
     fn default() -> Self {
         KafkaTopics {
-            mentions: default_mentions_topic(),
-            signals: default_signals_topic(),
-            alerts: default_alerts_topic(),
-            keynodes: default_keynodes_topic(),
-            deadletter: default_deadletter_topic(),
+            mentions: "veille.mentions.raw".to_string(),
+            signals: "veille.signals".to_string(),
+            alerts: "veille.alerts".to_string(),
+            keynodes: "veille.keynodes".to_string(),
+            deadletter: "veille.deadletter".to_string(),
         }
     }
 }
@@ -248,40 +234,6 @@ fn check_topic(name: &str) -> Result<(), String> {
     }
 }
 
-fn default_brokers() -> Vec<String> {
-    vec!["127.0.0.1:9092".to_string()]
-}
-fn default_group_id() -> String {
-    "veille-process".to_string()
-}
-fn default_signals_group_id() -> String {
-    "veille-signals".to_string()
-}
-fn default_partitions() -> u32 {
-    12
-}
-fn default_replication_factor() -> u16 {
-    1
-}
-fn default_ack_timeout_ms() -> u64 {
-    30_000
-}
-fn default_mentions_topic() -> String {
-    "veille.mentions.raw".to_string()
-}
-fn default_signals_topic() -> String {
-    "veille.signals".to_string()
-}
-fn default_keynodes_topic() -> String {
-    "veille.keynodes".to_string()
-}
-fn default_alerts_topic() -> String {
-    "veille.alerts".to_string()
-}
-fn default_deadletter_topic() -> String {
-    "veille.deadletter".to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +253,20 @@ mod tests {
         assert_eq!(cfg.signals_group_id, "veille-signals");
         assert_eq!(cfg.compression.codec(), "lz4");
         assert_eq!(cfg.validate(), Ok(()));
+    }
+
+    #[test]
+    fn documented_example_is_the_defaults_but_for_what_it_sets_on_purpose() {
+        let example = crate::documented_toml_example(include_str!("kafka.rs"));
+        let cfg = crate::Config::from_toml_str(&example, "kafka.rs").unwrap();
+        assert_eq!(cfg.bus.kind, crate::BusKind::Kafka);
+        let expected = KafkaConfig {
+            brokers: vec!["kafka-0.kafka:9092".into(), "kafka-1.kafka:9092".into()],
+            replication_factor: 3,
+            properties: BTreeMap::from([("linger.ms".to_string(), "20".to_string())]),
+            ..KafkaConfig::default()
+        };
+        assert_eq!(cfg.bus.kafka, expected, "every other documented value is the default");
     }
 
     #[test]

@@ -81,99 +81,64 @@ pub enum ConfigError {
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where the index, checkpoints and dead letters live.
-    #[serde(default)]
     pub data: DataConfig,
     /// Index commit policy and writer resources.
-    #[serde(default)]
     pub index: IndexConfig,
     /// The transport between stages.
-    #[serde(default)]
     pub bus: BusConfig,
     /// The HTTP API.
-    #[serde(default)]
     pub server: ServerConfig,
     /// Where mentions come from.
-    #[serde(default)]
     pub sources: Vec<SourceConfig>,
     /// Clients or brand teams, each with its watches.
-    #[serde(default)]
     pub workspaces: Vec<WorkspaceConfig>,
     /// Sentiment scoring.
-    #[serde(default)]
     pub sentiment: SentimentConfig,
     /// Interaction graph and key nodes.
-    #[serde(default)]
     pub graph: GraphConfig,
     /// Signals and crisis detection.
-    #[serde(default)]
     pub signals: SignalsConfig,
     /// Alert lifecycle and receivers.
-    #[serde(default)]
     pub alerts: AlertsConfig,
     /// Activity reports produced on a schedule.
-    #[serde(default)]
     pub reports: Vec<ReportConfig>,
 }
 
 /// `[data]`: on-disk state.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct DataConfig {
     /// Directory holding the index and the dead-letter file. Default `./data`.
-    #[serde(default = "default_data_dir")]
     pub dir: PathBuf,
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
-        DataConfig { dir: default_data_dir() }
+        DataConfig { dir: PathBuf::from("./data") }
     }
-}
-
-fn default_data_dir() -> PathBuf {
-    PathBuf::from("./data")
 }
 
 /// `[index]`: when the index commits and how much it may use.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct IndexConfig {
     /// Commit after this many documents. Default 50,000.
-    #[serde(default = "default_commit_docs")]
     pub commit_every_docs: usize,
     /// Commit at least this often while documents are waiting, in milliseconds. Default 1,000.
-    #[serde(default = "default_commit_ms")]
     pub commit_every_ms: u64,
     /// Memory budget of the index writer, in MiB. Default 256.
-    #[serde(default = "default_writer_memory")]
     pub writer_memory_mb: usize,
     /// Indexing threads; 0 picks from the number of cores. Default 0.
-    #[serde(default)]
     pub writer_threads: usize,
 }
 
 impl Default for IndexConfig {
     fn default() -> Self {
-        IndexConfig {
-            commit_every_docs: default_commit_docs(),
-            commit_every_ms: default_commit_ms(),
-            writer_memory_mb: default_writer_memory(),
-            writer_threads: 0,
-        }
+        IndexConfig { commit_every_docs: 50_000, commit_every_ms: 1_000, writer_memory_mb: 256, writer_threads: 0 }
     }
-}
-
-fn default_commit_docs() -> usize {
-    50_000
-}
-fn default_commit_ms() -> u64 {
-    1_000
-}
-fn default_writer_memory() -> usize {
-    256
 }
 
 /// Which transport carries mentions between stages.
@@ -189,58 +154,37 @@ pub enum BusKind {
 
 /// `[bus]`: the transport between stages.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct BusConfig {
     /// The transport. Default `embedded`.
-    #[serde(default)]
     pub kind: BusKind,
     /// Batches in flight between two stages before the upstream one waits. Default 16.
-    #[serde(default = "default_capacity")]
     pub capacity: usize,
     /// Mentions per batch. Default 1,024.
-    #[serde(default = "default_batch_size")]
     pub batch_size: usize,
     /// `[bus.kafka]`: brokers, topics and group, used when `kind = "kafka"`.
-    #[serde(default)]
     pub kafka: KafkaConfig,
 }
 
 impl Default for BusConfig {
     fn default() -> Self {
-        BusConfig {
-            kind: BusKind::Embedded,
-            capacity: default_capacity(),
-            batch_size: default_batch_size(),
-            kafka: KafkaConfig::default(),
-        }
+        BusConfig { kind: BusKind::Embedded, capacity: 16, batch_size: 1024, kafka: KafkaConfig::default() }
     }
-}
-
-fn default_capacity() -> usize {
-    16
-}
-fn default_batch_size() -> usize {
-    1024
 }
 
 /// `[server]`: the HTTP API.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Whether `veille run` serves the API. Default true.
-    #[serde(default = "default_true")]
     pub enabled: bool,
     /// Address to listen on. Default `127.0.0.1:7700` (loopback only).
-    #[serde(default = "default_listen")]
     pub listen: String,
     /// `[server.tls]`: HTTPS certificate and key. Default none (plain HTTP).
-    #[serde(default)]
     pub tls: Option<TlsConfig>,
     /// `[server.cors]`: cross-origin access. Default off.
-    #[serde(default)]
     pub cors: CorsConfig,
     /// `[server.limits]`: request bounds and per-key rates.
-    #[serde(default)]
     pub limits: LimitsConfig,
 }
 
@@ -248,19 +192,12 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             enabled: true,
-            listen: default_listen(),
+            listen: "127.0.0.1:7700".to_string(),
             tls: None,
             cors: CorsConfig::default(),
             limits: LimitsConfig::default(),
         }
     }
-}
-
-fn default_true() -> bool {
-    true
-}
-fn default_listen() -> String {
-    "127.0.0.1:7700".to_string()
 }
 
 /// `[[workspaces]]`: one client or brand team.
@@ -445,6 +382,36 @@ mod tests {
         // Without any workspace declared there is no watch to miss.
         let bare = toml.split("[[workspaces]]").next().unwrap_or_default();
         assert!(Config::from_toml_str(bare, "x.toml").is_ok());
+    }
+
+    #[test]
+    fn an_empty_table_holds_the_same_defaults_as_a_missing_one() {
+        let tables = [
+            "data",
+            "index",
+            "bus",
+            "bus.kafka",
+            "bus.kafka.topics",
+            "server",
+            "server.cors",
+            "server.limits",
+            "sentiment",
+            "graph",
+            "graph.edge_weights",
+            "graph.score",
+            "signals",
+            "signals.detector",
+            "signals.rules",
+            "signals.rules.volume_spike",
+            "signals.rules.crisis_burst",
+            "signals.rules.negative_surge",
+            "signals.rules.key_node_negative",
+            "signals.rules.flat_line",
+            "alerts",
+        ];
+        let text: String = tables.iter().map(|t| format!("[{t}]\n")).collect();
+        let parsed = Config::from_toml_str(&text, "x.toml").unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub struct ReportConfig {
 }
 
 fn default_workspace() -> String {
-    "default".into()
+    veille_model::DEFAULT_WORKSPACE.into()
 }
 
 fn default_hour() -> u32 {
@@ -135,6 +135,19 @@ mod tests {
         assert_eq!((r[0].period, r[0].format, r[0].hour_utc), (ReportPeriod::Weekly, ReportFormat::Html, 6));
         assert_eq!(r[0].workspace, "default");
         assert!(validate(&r).is_ok());
+    }
+
+    #[test]
+    fn documented_example_states_the_defaults_it_names() {
+        let example = crate::documented_toml_example(include_str!("reports.rs"));
+        let documented = parse(&example);
+        assert!(validate(&documented).is_ok());
+        let without: String = example
+            .lines()
+            .filter(|l| !l.starts_with("workspace") && !l.starts_with("hour_utc"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(parse(&without), documented, "`workspace` and `hour_utc` are shown at their defaults");
     }
 
     #[test]

@@ -28,28 +28,23 @@ pub const BUILTIN_LANGUAGES: [&str; 2] = ["en", "fr"];
 
 /// `[sentiment]`: which scorer reads each language.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct SentimentConfig {
     /// Whether mentions are scored at all. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// ISO 639-1 codes the language detector chooses among, for mentions
     /// whose platform gives no language. Default `["en", "fr"]`.
-    #[serde(default = "default_languages")]
     pub languages: Vec<String>,
     /// Language assumed when detection finds none (a post of links, handles
     /// or emoji only). Default `en`; must be one of `languages`.
-    #[serde(default = "default_fallback")]
     pub fallback_lang: String,
     /// Whether scorers read mentions with their @handles, and the names of
     /// the brand, competitor and campaign watches that tagged them, masked
     /// (a brand's own name is not an opinion about it). Default true.
-    #[serde(default = "default_enabled")]
     pub mask: bool,
     /// Scorer per language (ISO 639-1 code → scorer). Mentions in a language
     /// without a scorer get no sentiment. Default: the shipped `learned`
     /// models for `en` and `fr`.
-    #[serde(default = "default_scorers")]
     pub scorers: BTreeMap<String, LanguageScorer>,
 }
 
@@ -80,10 +75,13 @@ impl Default for SentimentConfig {
     fn default() -> Self {
         SentimentConfig {
             enabled: true,
-            languages: default_languages(),
-            fallback_lang: default_fallback(),
+            languages: BUILTIN_LANGUAGES.iter().map(|l| l.to_string()).collect(),
+            fallback_lang: "en".to_string(),
             mask: true,
-            scorers: default_scorers(),
+            scorers: BUILTIN_LANGUAGES
+                .iter()
+                .map(|l| (l.to_string(), LanguageScorer { scorer: ScorerKind::Learned, model: None }))
+                .collect(),
         }
     }
 }
@@ -129,28 +127,6 @@ fn check_code(code: &str) -> Result<(), String> {
     }
 }
 
-fn default_enabled() -> bool {
-    true
-}
-
-fn default_languages() -> Vec<String> {
-    BUILTIN_LANGUAGES.iter().map(|l| l.to_string()).collect()
-}
-
-fn default_fallback() -> String {
-    "en".to_string()
-}
-
-fn default_scorers() -> BTreeMap<String, LanguageScorer> {
-    BUILTIN_LANGUAGES
-        .iter()
-        .map(|l| {
-            let scorer = LanguageScorer { scorer: ScorerKind::Learned, model: None };
-            (l.to_string(), scorer)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +145,21 @@ mod tests {
         assert!(cfg.mask);
         assert!(!parse("mask = false").unwrap().mask);
         assert!(cfg.validate().is_ok());
+    }
+
+    #[test]
+    fn documented_example_is_the_defaults_with_a_french_model_file() {
+        #[derive(Deserialize)]
+        struct Doc {
+            sentiment: SentimentConfig,
+        }
+        let example = crate::documented_toml_example(include_str!("sentiment.rs"));
+        let parsed: Doc = toml::from_str(&example).unwrap();
+        let mut expected = SentimentConfig::default();
+        if let Some(fr) = expected.scorers.get_mut("fr") {
+            fr.model = Some(PathBuf::from("models/sentiment-fr.vsm"));
+        }
+        assert_eq!(parsed.sentiment, expected);
     }
 
     #[test]

@@ -46,33 +46,26 @@ impl Severity {
 
 /// `[signals]`: bucketing and detection.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct SignalsConfig {
     /// Whether signals and alerts are computed. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// Width of the base event-time bucket, in seconds; detectors run on it. Default 60.
-    #[serde(default = "default_u64::<60>")]
     pub bucket_s: u64,
     /// Wider buckets the base buckets roll up to, in seconds, each a multiple
     /// of the previous one. Default `[300, 3600]` (5 minutes and 1 hour).
-    #[serde(default = "default_rollups_s")]
     pub rollups_s: Vec<u64>,
     /// How late (event time behind the newest mention seen) a mention may
     /// arrive and still count in its bucket, in seconds. Default 120.
-    #[serde(default = "default_u64::<120>")]
     pub allowed_lateness_s: u64,
     /// At start, `veille run` replays this much of the indexed history (before
     /// the newest indexed mention) through the detectors before it evaluates
     /// anything new, so a restart neither goes blind nor judges on a cold
     /// baseline; in seconds, 0 to start cold. Default 604,800 (7 days).
-    #[serde(default = "default_u64::<604800>")]
     pub rebuild_s: u64,
     /// The streaming baseline and spike detector shared by the volume and crisis rules.
-    #[serde(default)]
     pub detector: DetectorConfig,
     /// The alert rules.
-    #[serde(default)]
     pub rules: RulesConfig,
 }
 
@@ -81,7 +74,7 @@ impl Default for SignalsConfig {
         SignalsConfig {
             enabled: true,
             bucket_s: 60,
-            rollups_s: default_rollups_s(),
+            rollups_s: vec![300, 3600],
             allowed_lateness_s: 120,
             rebuild_s: 604_800,
             detector: DetectorConfig::default(),
@@ -142,88 +135,70 @@ impl SignalsConfig {
 /// A series raises nothing before its warm-up: `warmup_s` of event time and
 /// `warmup_buckets` buckets that held at least one mention.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct DetectorConfig {
     /// Exponent of the variance-stabilising transform of counts
     /// (`2 (count + 3/8)^power`); series of real values are compared as they are. Default 0.7.
-    #[serde(default = "default_power")]
     pub power: f64,
     /// Time constant of the baseline's level, in seconds. Default 30,000 (about 8 hours).
-    #[serde(default = "default_level_memory_s")]
     pub level_memory_s: f64,
     /// Time constant of each hour-of-day offset, in days of history. Default 3.
-    #[serde(default = "default_seasonal_memory_days")]
     pub seasonal_memory_days: f64,
     /// Time constant of the robust scale (mean absolute deviation), in seconds. Default 30,000.
-    #[serde(default = "default_scale_memory_s")]
     pub scale_memory_s: f64,
     /// Residuals are clipped to this many scales before they update the baseline. Default 5.
-    #[serde(default = "default_clip")]
     pub clip: f64,
     /// Deviation (in scales) above which a bucket counts as excess. Default 4.
-    #[serde(default = "default_excess_cutoff")]
     pub excess_cutoff: f64,
     /// Width of the sliding window that sums excess, in seconds. Default 10,800 (3 hours).
-    #[serde(default = "default_u64::<10800>")]
     pub excess_window_s: u64,
     /// Days of daily maxima the reference (their median) is taken over. Default 28.
-    #[serde(default = "default_reference_days")]
     pub reference_days: usize,
     /// Spike score from which the spike holds. Default 2.8.
-    #[serde(default = "default_threshold")]
     pub threshold: f64,
     /// Least reference (typical daily maximum of the excess sum), so a series
     /// whose days are perfectly calm is not alarmed by one odd bucket. Default 8.
-    #[serde(default = "default_min_reference")]
     pub min_reference: f64,
     /// How far beyond the range seen a record must go, as a share of that range. Default 0.03.
-    #[serde(default = "default_record_margin")]
     pub record_margin: f64,
     /// Width of the window whose mean the level novelty follows, in seconds. Default 7,200 (2 hours).
-    #[serde(default = "default_u64::<7200>")]
     pub level_window_s: u64,
     /// How far beyond the range of earlier window means a new level must go, as a share of it. Default 0.05.
-    #[serde(default = "default_level_margin")]
     pub level_margin: f64,
     /// Width of the window whose mean the seasonal novelty follows, in seconds. Default 21,600 (6 hours).
-    #[serde(default = "default_u64::<21600>")]
     pub seasonal_window_s: u64,
     /// How far beyond what was seen at the same hour of day a mean must go,
     /// as a share of the whole range seen. Default 0.03.
-    #[serde(default = "default_seasonal_margin")]
     pub seasonal_margin: f64,
     /// Days an hour of day must have been seen before it judges. Default 10.
-    #[serde(default = "default_u64::<10>")]
     pub seasonal_min_days: u64,
     /// Event time a series must have been followed before it raises anything, in seconds. Default 86,400.
-    #[serde(default = "default_u64::<86400>")]
     pub warmup_s: u64,
     /// Buckets holding at least one mention a series must have had before it
     /// raises anything (a brand heard ten times a day waits about three days). Default 30.
-    #[serde(default = "default_u64::<30>")]
     pub warmup_buckets: u64,
 }
 
 impl Default for DetectorConfig {
     fn default() -> Self {
         DetectorConfig {
-            power: default_power(),
-            level_memory_s: default_level_memory_s(),
-            seasonal_memory_days: default_seasonal_memory_days(),
-            scale_memory_s: default_scale_memory_s(),
-            clip: default_clip(),
-            excess_cutoff: default_excess_cutoff(),
-            excess_window_s: 10800,
-            reference_days: default_reference_days(),
-            threshold: default_threshold(),
-            min_reference: default_min_reference(),
-            record_margin: default_record_margin(),
-            level_window_s: 7200,
-            level_margin: default_level_margin(),
-            seasonal_window_s: 21600,
-            seasonal_margin: default_seasonal_margin(),
+            power: 0.7,
+            level_memory_s: 30_000.0,
+            seasonal_memory_days: 3.0,
+            scale_memory_s: 30_000.0,
+            clip: 5.0,
+            excess_cutoff: 4.0,
+            excess_window_s: 10_800,
+            reference_days: 28,
+            threshold: 2.8,
+            min_reference: 8.0,
+            record_margin: 0.03,
+            level_window_s: 7_200,
+            level_margin: 0.05,
+            seasonal_window_s: 21_600,
+            seasonal_margin: 0.03,
             seasonal_min_days: 10,
-            warmup_s: 86400,
+            warmup_s: 86_400,
             warmup_buckets: 30,
         }
     }
@@ -280,22 +255,17 @@ impl DetectorConfig {
 /// `[signals.rules]`: what raises an alert. A rule table names only what it
 /// changes; every other field keeps that rule's own default.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RulesConfig {
     /// Mention volume far above the watch's own seasonal baseline.
-    #[serde(default)]
     pub volume_spike: VolumeSpikeRule,
     /// Crisis-term hits far above their baseline.
-    #[serde(default)]
     pub crisis_burst: CrisisBurstRule,
     /// The share of negative mentions well above its usual level.
-    #[serde(default)]
     pub negative_surge: NegativeSurgeRule,
     /// An influential author posting negatively about the watch.
-    #[serde(default)]
     pub key_node_negative: KeyNodeRule,
     /// A watch that usually talks went silent (a source is probably down).
-    #[serde(default)]
     pub flat_line: FlatLineRule,
 }
 
@@ -391,38 +361,29 @@ macro_rules! rule_settings {
 /// `critical_min_volume` extra counts and at least `critical_share` of the
 /// watch's usual daily mentions. Any other alert of the rule is a warning.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct VolumeSpikeRule {
     /// Whether the rule runs. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// The highest severity of its alerts. Default `warning`.
-    #[serde(default)]
     pub severity: Severity,
     /// Least number of mentions above the baseline behind the detection. Default 20.
-    #[serde(default = "default_u64::<20>")]
     pub min_volume: u64,
     /// Least number of mentions above the baseline behind the detection, as a
     /// share of the watch's usual daily mentions: a one-minute blip of a busy
     /// brand is not a surge. Default 0.002 (60 extra mentions for a brand
     /// heard 30,000 times a day).
-    #[serde(default = "default_min_share")]
     pub min_share: f64,
     /// How long the surge must last before the rule fires, in seconds. Default 0.
-    #[serde(default)]
     pub for_s: u64,
     /// After an alert resolved, the rule opens no new one for the watch this long, in seconds. Default 21,600 (6 hours).
-    #[serde(default = "default_u64::<21600>")]
     pub cooldown_s: u64,
     /// Hold period: a firing alert resolves once this many seconds of the
     /// series hold no significant surplus over the baseline. Default 3,600.
-    #[serde(default = "default_u64::<3600>")]
     pub resolve_after_s: u64,
     /// Least extra mentions for a critical alert. Default 100.
-    #[serde(default = "default_u64::<100>")]
     pub critical_min_volume: u64,
     /// Least extra mentions for a critical alert, as a share of the watch's usual daily mentions. Default 0.2.
-    #[serde(default = "default_volume_critical_share")]
     pub critical_share: f64,
 }
 
@@ -432,12 +393,12 @@ impl Default for VolumeSpikeRule {
             enabled: true,
             severity: Severity::Warning,
             min_volume: 20,
-            min_share: default_min_share(),
+            min_share: 0.002,
             for_s: 0,
-            cooldown_s: 21600,
-            resolve_after_s: 3600,
+            cooldown_s: 21_600,
+            resolve_after_s: 3_600,
             critical_min_volume: 100,
-            critical_share: default_volume_critical_share(),
+            critical_share: 0.2,
         }
     }
 }
@@ -451,36 +412,27 @@ rule_settings!(VolumeSpikeRule, |r| r.min_volume, r.for_s);
 /// usual daily mentions, so a burst matters when it is a visible part of
 /// what people say about the brand).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct CrisisBurstRule {
     /// Whether the rule runs. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// The highest severity of its alerts. Default `critical`.
-    #[serde(default = "default_critical")]
     pub severity: Severity,
     /// Least number of crisis-term hits above the baseline behind the detection. Default 10.
-    #[serde(default = "default_u64::<10>")]
     pub min_volume: u64,
     /// Least number of crisis-term hits above the baseline behind the
     /// detection, as a share of the watch's usual daily mentions. Default 0.002.
-    #[serde(default = "default_min_share")]
     pub min_share: f64,
     /// How long the burst must last before the rule fires, in seconds. Default 0.
-    #[serde(default)]
     pub for_s: u64,
     /// After an alert resolved, the rule opens no new one for the watch this long, in seconds. Default 21,600 (6 hours).
-    #[serde(default = "default_u64::<21600>")]
     pub cooldown_s: u64,
     /// Hold period: a firing alert resolves once this many seconds of the
     /// series hold no significant surplus over the baseline. Default 3,600.
-    #[serde(default = "default_u64::<3600>")]
     pub resolve_after_s: u64,
     /// Least extra crisis-term hits for a critical alert. Default 30.
-    #[serde(default = "default_u64::<30>")]
     pub critical_min_volume: u64,
     /// Least extra hits for a critical alert, as a share of the watch's usual daily mentions. Default 0.1.
-    #[serde(default = "default_crisis_critical_share")]
     pub critical_share: f64,
 }
 
@@ -490,12 +442,12 @@ impl Default for CrisisBurstRule {
             enabled: true,
             severity: Severity::Critical,
             min_volume: 10,
-            min_share: default_min_share(),
+            min_share: 0.002,
             for_s: 0,
-            cooldown_s: 21600,
-            resolve_after_s: 3600,
+            cooldown_s: 21_600,
+            resolve_after_s: 3_600,
             critical_min_volume: 30,
-            critical_share: default_crisis_critical_share(),
+            critical_share: 0.1,
         }
     }
 }
@@ -504,25 +456,19 @@ rule_settings!(CrisisBurstRule, |r| r.min_volume, r.for_s);
 
 /// `[signals.rules.negative_surge]`: the negative share against its baseline.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct NegativeSurgeRule {
     /// Whether the rule runs. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// Severity of its alerts. Default `warning`.
-    #[serde(default)]
     pub severity: Severity,
     /// Least number of scored mentions in the window. Default 30.
-    #[serde(default = "default_u64::<30>")]
     pub min_volume: u64,
     /// How long the surge must last before the rule fires, in seconds. Default 120.
-    #[serde(default = "default_u64::<120>")]
     pub for_s: u64,
     /// Quiet time after firing, in seconds. Default 3,600.
-    #[serde(default = "default_u64::<3600>")]
     pub cooldown_s: u64,
     /// Width of the sliding window the share is measured over, in seconds. Default 900.
-    #[serde(default = "default_u64::<900>")]
     pub window_s: u64,
     /// Least z-score of the window's negative count against the baseline
     /// share (binomial, divided by the square root of the watch's measured
@@ -530,10 +476,8 @@ pub struct NegativeSurgeRule {
     /// day per watch, and shares have heavier tails than a binomial count
     /// (a prolific author, a thread): at 4, a simulated calm brand surged
     /// about once every two days.
-    #[serde(default = "default_share_min_z")]
     pub min_z: f64,
     /// Least rise of the share above the baseline, as a fraction (0.15 = 15 points). Default 0.15.
-    #[serde(default = "default_share_min_lift")]
     pub min_lift: f64,
 }
 
@@ -544,10 +488,10 @@ impl Default for NegativeSurgeRule {
             severity: Severity::Warning,
             min_volume: 30,
             for_s: 120,
-            cooldown_s: 3600,
+            cooldown_s: 3_600,
             window_s: 900,
-            min_z: default_share_min_z(),
-            min_lift: default_share_min_lift(),
+            min_z: 5.0,
+            min_lift: 0.15,
         }
     }
 }
@@ -558,30 +502,21 @@ rule_settings!(NegativeSurgeRule, |r| r.min_volume, r.for_s);
 /// fires on the mention itself (no minimum volume, no "for" duration). One
 /// post is not a crisis in numbers, so its alerts are warnings unless set otherwise.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct KeyNodeRule {
     /// Whether the rule runs. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// Severity of its alerts. Default `warning`.
-    #[serde(default)]
     pub severity: Severity,
     /// Quiet time per author and watch after firing, in seconds. Default 3,600.
-    #[serde(default = "default_u64::<3600>")]
     pub cooldown_s: u64,
     /// Least key-node score (in [0, 1]) of the author. Default 0.8.
-    #[serde(default = "default_min_key_node")]
     pub min_key_node: f64,
 }
 
 impl Default for KeyNodeRule {
     fn default() -> Self {
-        KeyNodeRule {
-            enabled: true,
-            severity: Severity::Warning,
-            cooldown_s: 3600,
-            min_key_node: default_min_key_node(),
-        }
+        KeyNodeRule { enabled: true, severity: Severity::Warning, cooldown_s: 3_600, min_key_node: 0.8 }
     }
 }
 
@@ -590,22 +525,17 @@ rule_settings!(KeyNodeRule, |r| 0, 0);
 /// `[signals.rules.flat_line]`: a usually busy watch heard nothing. Its
 /// "for" duration is `silent_for_s` and its minimum volume `min_expected`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlatLineRule {
     /// Whether the rule runs. Default true.
-    #[serde(default = "default_enabled")]
     pub enabled: bool,
     /// Severity of its alerts. Default `warning`.
-    #[serde(default)]
     pub severity: Severity,
     /// Quiet time after firing, in seconds. Default 3,600.
-    #[serde(default = "default_u64::<3600>")]
     pub cooldown_s: u64,
     /// Silence at least this long, in seconds, before the rule fires. Default 1,800.
-    #[serde(default = "default_u64::<1800>")]
     pub silent_for_s: u64,
     /// Least number of mentions the baseline expected during the silence. Default 20.
-    #[serde(default = "default_min_expected")]
     pub min_expected: f64,
 }
 
@@ -614,85 +544,14 @@ impl Default for FlatLineRule {
         FlatLineRule {
             enabled: true,
             severity: Severity::Warning,
-            cooldown_s: 3600,
-            silent_for_s: 1800,
-            min_expected: default_min_expected(),
+            cooldown_s: 3_600,
+            silent_for_s: 1_800,
+            min_expected: 20.0,
         }
     }
 }
 
 rule_settings!(FlatLineRule, |r| 0, r.silent_for_s);
-
-/// A `u64` default for serde, given as a const parameter.
-fn default_u64<const N: u64>() -> u64 {
-    N
-}
-fn default_enabled() -> bool {
-    true
-}
-fn default_rollups_s() -> Vec<u64> {
-    vec![300, 3600]
-}
-fn default_power() -> f64 {
-    0.7
-}
-fn default_level_memory_s() -> f64 {
-    30_000.0
-}
-fn default_seasonal_memory_days() -> f64 {
-    3.0
-}
-fn default_scale_memory_s() -> f64 {
-    30_000.0
-}
-fn default_clip() -> f64 {
-    5.0
-}
-fn default_excess_cutoff() -> f64 {
-    4.0
-}
-fn default_reference_days() -> usize {
-    28
-}
-fn default_threshold() -> f64 {
-    2.8
-}
-fn default_min_reference() -> f64 {
-    8.0
-}
-fn default_min_share() -> f64 {
-    0.002
-}
-fn default_volume_critical_share() -> f64 {
-    0.2
-}
-fn default_crisis_critical_share() -> f64 {
-    0.1
-}
-fn default_record_margin() -> f64 {
-    0.03
-}
-fn default_level_margin() -> f64 {
-    0.05
-}
-fn default_seasonal_margin() -> f64 {
-    0.03
-}
-fn default_share_min_z() -> f64 {
-    5.0
-}
-fn default_share_min_lift() -> f64 {
-    0.15
-}
-fn default_min_key_node() -> f64 {
-    0.8
-}
-fn default_critical() -> Severity {
-    Severity::Critical
-}
-fn default_min_expected() -> f64 {
-    20.0
-}
 
 #[cfg(test)]
 mod tests {
@@ -712,6 +571,20 @@ mod tests {
         assert_eq!(cfg.rules.key_node_negative.severity, Severity::Warning);
         assert_eq!(cfg.rules.crisis_burst.severity, Severity::Critical);
         assert!(cfg.validate().is_ok());
+    }
+
+    #[test]
+    fn documented_example_is_the_defaults_with_a_critical_volume_rule() {
+        #[derive(Deserialize)]
+        struct Doc {
+            signals: SignalsConfig,
+        }
+        let example = crate::documented_toml_example(include_str!("signals.rs"));
+        let parsed: Doc = toml::from_str(&example).unwrap();
+        let mut expected = SignalsConfig::default();
+        expected.rules.volume_spike.severity = Severity::Critical;
+        expected.rules.volume_spike.min_volume = 50;
+        assert_eq!(parsed.signals, expected, "the lateness and threshold shown are the defaults");
     }
 
     #[test]

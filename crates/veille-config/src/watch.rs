@@ -106,7 +106,7 @@ impl Watch {
             rule: None,
             lexicons: Vec::new(),
             case_sensitive: false,
-            whole_word: true,
+            whole_word: default_whole_word(),
             from: None,
             until: None,
         }
@@ -270,6 +270,18 @@ until = "2015-02-25 00:00:00 -0800"
         assert!(w.case_sensitive && !w.whole_word);
         assert_eq!(w.from.unwrap().unix_millis(), 1_424_044_800_000);
         assert_eq!(w.until.unwrap().unix_millis(), 1_424_851_200_000);
+    }
+
+    #[test]
+    fn documented_example_reads_every_list_it_shows() {
+        let example = crate::documented_toml_example(include_str!("watch.rs"));
+        let cfg = crate::Config::from_toml_str(&format!("[[workspaces]]\nname = \"airlines\"\n{example}"), "watch.rs")
+            .unwrap();
+        let w = &cfg.workspaces[0].watches[0];
+        assert_eq!((w.name.as_str(), w.kind), ("united", WatchKind::Brand));
+        assert_eq!(w.exclude, ["manchester united"]);
+        assert_eq!(w.rule.as_deref(), Some("NOT lang:de"));
+        assert!(w.whole_word && !w.case_sensitive, "what it does not set keeps its default");
     }
 
     #[test]

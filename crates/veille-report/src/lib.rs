@@ -44,6 +44,7 @@ mod model;
 mod pdf;
 mod period;
 mod schedule;
+mod sections;
 
 pub use model::{AlertEntry, Report, ReportRequest};
 pub use period::{label as period_label, last_complete};
@@ -78,10 +79,11 @@ pub enum ReportError {
 impl Report {
     /// The report as a file in `format`.
     pub fn render(&self, format: ReportFormat) -> Result<Vec<u8>, ReportError> {
+        let document = sections::Document::of(self);
         Ok(match format {
-            ReportFormat::Md => markdown::render(self).into_bytes(),
-            ReportFormat::Html => html::render(self).into_bytes(),
-            ReportFormat::Pdf => pdf::render(self),
+            ReportFormat::Md => markdown::render(&document).into_bytes(),
+            ReportFormat::Html => html::render(&document).into_bytes(),
+            ReportFormat::Pdf => pdf::render(&document),
         })
     }
 }

@@ -3,14 +3,20 @@
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
-use crate::chart::{self, Anchor, Chart, Color, Shape, INK};
-use crate::Report;
+use crate::chart::{Anchor, Chart, Color, Shape, INK};
+use crate::sections::{Block, Document, Table};
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 50.0;
 const FONT: Name<'static> = Name(b"F1");
 const BOLD: Name<'static> = Name(b"F2");
+/// Width of the text on a page.
+const TEXT_W: f32 = PAGE_W - 2.0 * MARGIN;
+/// Room given to the first column of a table (names, terms).
+const FIRST_COLUMN: f32 = 200.0;
+/// Size of the text of table rows.
+const ROW_SIZE: f32 = 8.5;
 
 /// Text in the WinAnsi encoding of the standard fonts; characters it lacks become `?`.
 fn win_ansi(text: &str) -> Vec<u8> {
@@ -98,7 +104,7 @@ impl Pages {
         self.y -= 11.0;
         let y = self.y;
         for (x, text) in columns {
-            self.text_at(MARGIN + x, y, 8.5, FONT, text);
+            self.text_at(MARGIN + x, y, ROW_SIZE, FONT, text);
         }
     }
 
@@ -152,121 +158,74 @@ impl Pages {
     }
 }
 
-fn body(r: &Report) -> Vec<Vec<u8>> {
-    let a = &r.audit;
+/// Left edges of a table's `n` columns: a wide first one, the others evenly after it.
+fn columns(n: usize) -> Vec<f32> {
+    let step = if n > 1 { ((TEXT_W - FIRST_COLUMN) / (n - 1) as f32).min(90.0) } else { 0.0 };
+    (0..n).map(|i| if i == 0 { 0.0 } else { FIRST_COLUMN + (i - 1) as f32 * step }).collect()
+}
+
+/// A table in columns, cells cut to their column; one with a free-text column as entries.
+fn table(p: &mut Pages, t: &Table) {
+    if let Some(prose) = t.prose {
+        return entries(p, t, prose);
+    }
+    let xs = columns(t.header.len());
+    let fits = |i: usize| {
+        let right = xs.get(i + 1).copied().unwrap_or(TEXT_W);
+        ((right - xs[i] - 6.0) / (ROW_SIZE * 0.5)).max(4.0) as usize
+    };
+    p.row(&xs.iter().zip(&t.header).map(|(x, h)| (*x, h.to_string())).collect::<Vec<_>>());
+    for r in &t.rows {
+        p.row(&xs.iter().zip(r).enumerate().map(|(i, (x, c))| (*x, shorten(c, fits(i)))).collect::<Vec<_>>());
+    }
+}
+
+/// Each row as two lines: its short cells (labelled after the first), then its free text.
+fn entries(p: &mut Pages, t: &Table, prose: usize) {
+    for r in &t.rows {
+        let head: Vec<String> = t
+            .header
+            .iter()
+            .zip(r)
+            .enumerate()
+            .filter(|(i, _)| *i != prose)
+            .map(|(i, (h, c))| if i == 0 { c.clone() } else { format!("{h}: {}", shorten(c, 30)) })
+            .collect();
+        p.row(&[(0.0, shorten(&head.join(" · "), 110))]);
+        if let Some(text) = r.get(prose) {
+            p.row(&[(12.0, shorten(text, 105))]);
+        }
+    }
+}
+
+fn body(doc: &Document) -> Vec<Vec<u8>> {
     let mut p = Pages::new();
-    p.line(18.0, BOLD, &r.title);
+    p.line(18.0, BOLD, &doc.title);
     p.line(
         9.0,
         FONT,
-        &format!(
-            "{} to {} (UTC), workspace {}. Generated {}.",
-            a.period.from.format("%Y-%m-%d"),
-            a.period.to.format("%Y-%m-%d"),
-            r.workspace,
-            r.generated_at.format("%Y-%m-%d %H:%M UTC")
-        ),
+        &format!("{} to {} (UTC), workspace {}. Generated {}.", doc.from, doc.to, doc.workspace, doc.generated),
     );
-    p.heading("Key figures");
-    let peak =
-        a.peak_day.map_or_else(|| "-".to_string(), |d| format!("{} ({} mentions)", d.day.format("%Y-%m-%d"), d.count));
-    for (label, value) in [
-        ("Mentions", format!("{} (previous period {})", a.volume.count, a.volume.previous)),
-        ("Change", r.volume_change()),
-        ("Net sentiment", format!("{:+.1}", a.sentiment.net_sentiment)),
-        (
-            "Positive / neutral / negative",
-            format!(
-                "{} / {} / {}",
-                a.sentiment.counts.positive, a.sentiment.counts.neutral, a.sentiment.counts.negative
-            ),
-        ),
-        ("Share of voice", r.brand_share()),
-        ("Peak day", peak),
-    ] {
-        p.row(&[(0.0, label.to_string()), (170.0, value)]);
-    }
-    p.heading("Volume and sentiment");
-    p.chart(&chart::daily_volume(&a.sentiment.trend));
-    p.chart(&chart::net_sentiment(&a.sentiment.trend));
-    p.heading("Share of voice");
-    p.chart(&chart::share_of_voice(&a.share_of_voice, &a.watch));
-    for (title, terms) in [("Significant words", &a.terms), ("Significant hashtags", &a.hashtags)] {
-        p.heading(&format!("{title} (against the previous period)"));
-        p.row(&[(0.0, "Term".into()), (200.0, "Mentions".into()), (280.0, "Before".into()), (360.0, "Score".into())]);
-        for t in terms {
-            p.row(&[
-                (0.0, shorten(&t.term, 40)),
-                (200.0, t.count.to_string()),
-                (280.0, t.baseline_count.to_string()),
-                (360.0, format!("{:.1}", t.score)),
-            ]);
+    for s in &doc.sections {
+        p.heading(&s.heading);
+        for b in &s.blocks {
+            match b {
+                Block::Figures(figures) => {
+                    for (label, value) in figures {
+                        p.row(&[(0.0, label.to_string()), (170.0, value.clone())]);
+                    }
+                }
+                Block::Chart { chart, .. } => p.chart(chart),
+                Block::Table(t) => table(&mut p, t),
+                Block::Text(text) => p.line(9.0, FONT, text),
+            }
         }
-    }
-    p.heading("Most active authors");
-    p.row(&[
-        (0.0, "Author".into()),
-        (200.0, "Mentions".into()),
-        (280.0, "Engagement".into()),
-        (380.0, "Followers".into()),
-    ]);
-    for x in &a.authors {
-        p.row(&[
-            (0.0, format!("@{}", shorten(&x.author, 40))),
-            (200.0, x.mentions.to_string()),
-            (280.0, x.engagement.to_string()),
-            (380.0, x.followers.to_string()),
-        ]);
-    }
-    p.heading("Key nodes");
-    for k in &r.key_nodes {
-        let score = k.max_key_node.map_or_else(|| "-".to_string(), |s| format!("{s:.2}"));
-        p.row(&[
-            (0.0, format!("@{}", shorten(&k.author, 40))),
-            (200.0, score),
-            (280.0, format!("{} followers", k.followers)),
-        ]);
-    }
-    for (title, list) in
-        [("Most engaging positive mentions", &a.top_positive), ("Most engaging negative mentions", &a.top_negative)]
-    {
-        p.heading(title);
-        for m in list {
-            p.row(&[(
-                0.0,
-                format!(
-                    "{} @{} ({} engagements)",
-                    m.created_at.format("%Y-%m-%d %H:%M"),
-                    shorten(&m.author, 30),
-                    m.engagement
-                ),
-            )]);
-            p.row(&[(12.0, shorten(&m.text, 105))]);
-        }
-    }
-    p.heading("Alerts of the period");
-    if r.alerts.is_empty() {
-        p.line(9.0, FONT, "No alert.");
-    }
-    for al in &r.alerts {
-        p.row(&[(
-            0.0,
-            format!(
-                "{} {} {} ({}, {})",
-                al.starts_at.format("%Y-%m-%d %H:%M"),
-                al.watch,
-                al.rule,
-                al.severity,
-                al.state
-            ),
-        )]);
-        p.row(&[(12.0, shorten(&al.summary, 105))]);
     }
     p.finish()
 }
 
-pub(crate) fn render(r: &Report) -> Vec<u8> {
-    let pages = body(r);
+pub(crate) fn render(doc: &Document) -> Vec<u8> {
+    let pages = body(doc);
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);

@@ -15,9 +15,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "veille", version, about, propagate_version = true)]
 struct Cli {
-    /// Log format: `human` (default) or `json`.
-    #[arg(long, global = true, default_value = "human", value_parser = ["human", "json"])]
-    log_format: String,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Human)]
+    log_format: logging::LogFormat,
     /// Log filter, e.g. `info`, `debug`, `veille_pipeline=debug` (overrides RUST_LOG).
     #[arg(long, global = true)]
     log: Option<String>,
@@ -91,7 +91,7 @@ fn verdict(result: anyhow::Result<bool>) -> std::process::ExitCode {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    logging::init(&cli.log_format, cli.log.as_deref());
+    logging::init(cli.log_format, cli.log.as_deref());
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Serve(a) => cmd::run::serve(a),

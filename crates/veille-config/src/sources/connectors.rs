@@ -9,19 +9,17 @@ use serde::Deserialize;
 /// from `initial_ms` to `max_ms`, with full jitter. A `Retry-After` given by the
 /// platform wins when it is longer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct BackoffConfig {
     /// First delay, in milliseconds. Default 1,000.
-    #[serde(default = "default_initial_ms")]
     pub initial_ms: u64,
     /// Longest delay, in milliseconds. Default 60,000.
-    #[serde(default = "default_max_ms")]
     pub max_ms: u64,
 }
 
 impl Default for BackoffConfig {
     fn default() -> Self {
-        BackoffConfig { initial_ms: default_initial_ms(), max_ms: default_max_ms() }
+        BackoffConfig { initial_ms: 1_000, max_ms: 60_000 }
     }
 }
 
@@ -37,12 +35,6 @@ impl BackoffConfig {
     }
 }
 
-fn default_initial_ms() -> u64 {
-    1_000
-}
-fn default_max_ms() -> u64 {
-    60_000
-}
 fn default_flush_ms() -> u64 {
     250
 }
