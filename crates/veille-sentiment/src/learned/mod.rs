@@ -76,27 +76,27 @@ pub struct TrainOptions {
 impl TrainOptions {
     /// The options the shipped models were trained with (chosen by
     /// cross-validation, see `data/models/README.md`): word unigrams and
-    /// bigrams, lexicon weight 3, `c` 1 for English and 3 for French
-    /// (and others); for English 2^18 buckets, negation marking over 4
-    /// tokens, hashtags read as their words too, classes balanced in the
-    /// loss and no character n-grams; for French 2^16 buckets, negation
-    /// marking over 3 tokens and character 3- and 4-grams. Class offsets
-    /// are tuned separately (`veille train sentiment --folds`).
+    /// bigrams, character 3- and 4-grams, lexicon weight 3 and `c` 3; for
+    /// English 2^18 buckets, negation marking over 4 tokens, hashtags read
+    /// as their words too, classes balanced in the loss and naive-Bayes
+    /// scaling (smoothing 1); for French (and others) 2^16 buckets,
+    /// negation marking over 3 tokens. Class offsets are tuned separately
+    /// (`veille train sentiment --folds`).
     pub fn for_lang(lang: &str) -> TrainOptions {
         let english = lang == "en";
         TrainOptions {
             lang: lang.to_string(),
             hash_bits: if english { 18 } else { 16 },
             word_ngrams: 2,
-            char_ngrams: if english { (0, 0) } else { (3, 4) },
+            char_ngrams: (3, 4),
             lexicon_weight: 3.0,
             negation_scope: if english { 4 } else { 3 },
             hashtag_words: english,
             lexicon_bins: 0,
-            c: if english { 1.0 } else { 3.0 },
+            c: 3.0,
             balance_classes: english,
             class_offsets: [0.0; 3],
-            nb_smoothing: 0.0,
+            nb_smoothing: if english { 1.0 } else { 0.0 },
             max_iterations: 300,
         }
     }
