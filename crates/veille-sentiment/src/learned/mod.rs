@@ -76,11 +76,11 @@ pub struct TrainOptions {
 impl TrainOptions {
     /// The options the shipped models were trained with (chosen by
     /// cross-validation, see `data/models/README.md`): word unigrams and
-    /// bigrams, character 3- and 4-grams, lexicon weight 3 and `c` 3; for
-    /// English 2^18 buckets, negation marking over 4 tokens, hashtags read
-    /// as their words too, classes balanced in the loss and naive-Bayes
-    /// scaling (smoothing 1); for French (and others) 2^16 buckets,
-    /// negation marking over 3 tokens. Class offsets are tuned separately
+    /// bigrams, character 3- and 4-grams and lexicon weight 3; for English
+    /// 2^18 buckets, negation marking over 4 tokens, hashtags read as their
+    /// words too, classes balanced in the loss, naive-Bayes scaling
+    /// (smoothing 1) and `c` 2; for French (and others) 2^16 buckets,
+    /// negation marking over 3 tokens and `c` 3. Class offsets are tuned separately
     /// (`veille train sentiment --folds`).
     pub fn for_lang(lang: &str) -> TrainOptions {
         let english = lang == "en";
@@ -93,7 +93,7 @@ impl TrainOptions {
             negation_scope: if english { 4 } else { 3 },
             hashtag_words: english,
             lexicon_bins: 0,
-            c: 3.0,
+            c: if english { 2.0 } else { 3.0 },
             balance_classes: english,
             class_offsets: [0.0; 3],
             nb_smoothing: if english { 1.0 } else { 0.0 },
