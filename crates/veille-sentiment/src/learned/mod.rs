@@ -2,7 +2,8 @@
 //! n-grams and lexicon figures, trained on labelled posts.
 //!
 //! [`train`] fits a multinomial logistic regression (L2-regularised,
-//! L-BFGS); [`Model::save`] and [`Model::load`] keep it in a small binary
+//! L-BFGS, optionally over features scaled by their naive-Bayes log-count
+//! ratios, see [`TrainOptions::nb_smoothing`]); [`Model::save`] and [`Model::load`] keep it in a small binary
 //! file; [`LearnedScorer`] scores with it. The label is the most probable
 //! class; the compound score is P(positive) − P(negative) and the
 //! proportions are the three class probabilities.
