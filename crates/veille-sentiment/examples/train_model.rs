@@ -27,7 +27,8 @@
 //! `--balance-classes` does it inside training, over every training post
 //! (`TrainOptions::balance_classes`). `--c`,
 //! `--lexicon-weight`, `--hash-bits`, `--chars MIN,MAX`, `--words N`,
-//! `--negation-scope N`, `--hashtag-words` and `--bins N` override the
+//! `--negation-scope N`, `--hashtag-words`, `--bins N` and `--nb ALPHA`
+//! (naive-Bayes scaling, `TrainOptions::nb_smoothing`) override the
 //! training options. `--probe-airline FILE` scores the airline set, never
 //! trained on, with each fold's model: how the options carry over to
 //! another domain. The last line printed is a JSON summary.
@@ -75,6 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--hashtag-words" => options.hashtag_words = true,
             "--bins" => options.lexicon_bins = value()?.parse()?,
             "--max-iterations" => options.max_iterations = value()?.parse()?,
+            "--nb" => options.nb_smoothing = value()?.parse()?,
             "--chars" => {
                 let v = value()?;
                 let (a, b) = v.split_once(',').ok_or("--chars takes MIN,MAX")?;

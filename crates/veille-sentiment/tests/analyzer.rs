@@ -27,6 +27,22 @@ fn enrichment_detects_language_and_scores_with_its_scorer() {
 }
 
 #[test]
+fn english_is_scored_by_the_shipped_learned_model_by_default() {
+    let analyzer = SentimentAnalyzer::from_config(&SentimentConfig::default()).unwrap();
+    for (text, label) in [
+        ("The support team fixed my order in minutes, brilliant service!", SentimentLabel::Positive),
+        ("Third delayed flight this week, worst airline ever", SentimentLabel::Negative),
+    ] {
+        let mut m = mention(text);
+        analyzer.enrich(&mut m);
+        assert_eq!(m.lang.as_deref(), Some("en"), "{text}");
+        let s = m.scores.sentiment.expect("scored");
+        assert_eq!(s.scorer, "learned", "the shipped model scores English by default: {text}");
+        assert_eq!(s.label, label, "{text}");
+    }
+}
+
+#[test]
 fn a_language_given_by_the_platform_is_kept() {
     let analyzer = SentimentAnalyzer::from_config(&SentimentConfig::default()).unwrap();
     let mut m = mention("great");

@@ -44,6 +44,18 @@ fn a_trained_model_labels_its_own_kind_of_text() {
 }
 
 #[test]
+fn naive_bayes_scaling_learns_the_same_examples() {
+    let (texts, labels) = examples();
+    let options = TrainOptions { nb_smoothing: 1.0, c: 3.0, ..small_options() };
+    let scorer = LearnedScorer::new(train(&texts, &labels, &options).unwrap());
+    assert_eq!(scorer.score("awful app, hate the update").label, Negative);
+    assert_eq!(scorer.score("love it, great support").label, Positive);
+    assert_eq!(scorer.score("the store opens on monday").label, Neutral);
+    let bad = TrainOptions { nb_smoothing: -1.0, ..small_options() };
+    assert!(train(&texts, &labels, &bad).is_err(), "a negative smoothing count is refused");
+}
+
+#[test]
 fn a_saved_model_loads_back_identical() {
     let (texts, labels) = examples();
     let model = train(&texts, &labels, &small_options()).unwrap();

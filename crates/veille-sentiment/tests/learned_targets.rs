@@ -1,10 +1,12 @@
 //! The learned scorers beat VADER on the xlmt validation sets, trained on
 //! the training sets only.
 //!
-//! Targets (from VADER's own figures): English ≥ 0.685 (VADER 0.605),
-//! French ≥ 0.601 (VADER-FR 0.521). French meets it and is checked here. The
-//! shipped English model, trained on xlmt and TweetEval, scores 0.667: it is
-//! held to beating VADER by 6 points, not yet to its target.
+//! Targets (from VADER's own figures): English ≥ 0.685 (VADER 0.605 + 8
+//! points), French ≥ 0.601 (VADER-FR 0.521 + 8 points). French meets it
+//! and is checked here, retrained and as shipped. The shipped English
+//! model, trained on xlmt and TweetEval (too many posts to retrain in a
+//! test), scores 0.6849, less than one post short of its target: it is
+//! held to beating VADER by 7.5 points.
 
 mod common;
 
@@ -37,7 +39,7 @@ fn check(data: &Path, folder: &str, lang: &str, target: f64) {
 }
 
 #[test]
-fn the_shipped_english_model_beats_vader_by_six_points() {
+fn the_shipped_english_model_beats_vader_by_seven_and_a_half_points() {
     let Some(data) = common::shared_data() else {
         return;
     };
@@ -46,7 +48,7 @@ fn the_shipped_english_model_beats_vader_by_six_points() {
     let shipped = evaluate(&LearnedScorer::new(Model::builtin("en").expect("shipped model")), &val);
     let vader = evaluate(&Vader::english(), &val);
     println!("xlmt english val: shipped model macro-F1 {:.4}, vader {:.4}", shipped.macro_f1, vader.macro_f1);
-    assert!(shipped.macro_f1 >= vader.macro_f1 + 0.06, "{} against VADER {}", shipped.macro_f1, vader.macro_f1);
+    assert!(shipped.macro_f1 >= vader.macro_f1 + 0.075, "{} against VADER {}", shipped.macro_f1, vader.macro_f1);
 }
 
 #[test]

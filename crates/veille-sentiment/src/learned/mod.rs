@@ -2,7 +2,8 @@
 //! n-grams and lexicon figures, trained on labelled posts.
 //!
 //! [`train`] fits a multinomial logistic regression (L2-regularised,
-//! L-BFGS); [`Model::save`] and [`Model::load`] keep it in a small binary
+//! L-BFGS, optionally over features scaled by their naive-Bayes log-count
+//! ratios, see [`TrainOptions::nb_smoothing`]); [`Model::save`] and [`Model::load`] keep it in a small binary
 //! file; [`LearnedScorer`] scores with it. The label is the most probable
 //! class; the compound score is P(positive) − P(negative) and the
 //! proportions are the three class probabilities.
@@ -15,7 +16,7 @@ mod optimize;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use veille_model::{Sentiment, SentimentLabel};
 
 use crate::dataset::label_index;
@@ -62,6 +63,13 @@ pub struct TrainOptions {
     /// fitting: a shift of the class priors, chosen by cross-validation
     /// ([`crate::eval::tune_class_offsets`]) for macro-F1.
     pub class_offsets: [f32; 3],
+    /// Naive-Bayes scaling of the hashed features (0 for none): when
+    /// positive, the smoothing count of the log-count ratio each hashed
+    /// feature gets per class (how much more often it occurs in that
+    /// class's posts than in the others', NBSVM-style). A feature's weight
+    /// for a class is fitted as a parameter times that ratio, so the L2
+    /// penalty holds back the features that do not tell the class apart.
+    pub nb_smoothing: f32,
     /// Upper bound on optimiser iterations. Default 300.
     pub max_iterations: usize,
 }
@@ -69,26 +77,27 @@ pub struct TrainOptions {
 impl TrainOptions {
     /// The options the shipped models were trained with (chosen by
     /// cross-validation, see `data/models/README.md`): word unigrams and
-    /// bigrams, lexicon weight 3, `c` 1 for English and 3 for French
-    /// (and others); for English 2^18 buckets, negation marking over 4
-    /// tokens, hashtags read as their words too, classes balanced in the
-    /// loss and no character n-grams; for French 2^16 buckets, negation
-    /// marking over 3 tokens and character 3- and 4-grams. Class offsets
-    /// are tuned separately (`veille train sentiment --folds`).
+    /// bigrams, character 3- and 4-grams and lexicon weight 3; for English
+    /// 2^18 buckets, negation marking over 4 tokens, hashtags read as their
+    /// words too, classes balanced in the loss, naive-Bayes scaling
+    /// (smoothing 1) and `c` 2; for French (and others) 2^16 buckets,
+    /// negation marking over 3 tokens and `c` 3. Class offsets are tuned separately
+    /// (`veille train sentiment --folds`).
     pub fn for_lang(lang: &str) -> TrainOptions {
         let english = lang == "en";
         TrainOptions {
             lang: lang.to_string(),
             hash_bits: if english { 18 } else { 16 },
             word_ngrams: 2,
-            char_ngrams: if english { (0, 0) } else { (3, 4) },
+            char_ngrams: (3, 4),
             lexicon_weight: 3.0,
             negation_scope: if english { 4 } else { 3 },
             hashtag_words: english,
             lexicon_bins: 0,
-            c: if english { 1.0 } else { 3.0 },
+            c: if english { 2.0 } else { 3.0 },
             balance_classes: english,
             class_offsets: [0.0; 3],
+            nb_smoothing: if english { 1.0 } else { 0.0 },
             max_iterations: 300,
         }
     }
@@ -226,6 +235,44 @@ fn class_weights(labels: &[SentimentLabel], weights: Option<&[f32]>, balance: bo
     out
 }
 
+/// The naive-Bayes log-count ratio of each hashed column and class,
+/// `scales[col * CLASSES + class]`: ln of the share of the class's feature
+/// occurrences that fall on the column over the same share among the other
+/// classes' posts, each count weighted like its post and smoothed by
+/// `smoothing`; a feature counts once per post. Columns of the lexicon
+/// figures (`slots` at or past `buckets`) keep a scale of 1.
+fn nb_scales(design: &Design, slots: &[u32], buckets: usize, smoothing: f64) -> Vec<f64> {
+    let mut counts = vec![0.0f64; design.columns * CLASSES];
+    let mut seen: FxHashSet<u32> = FxHashSet::default();
+    for (i, &label) in design.labels.iter().enumerate() {
+        seen.clear();
+        for &col in &design.cols[design.rows[i]..design.rows[i + 1]] {
+            if seen.insert(col) {
+                counts[col as usize * CLASSES + label] += design.weights[i];
+            }
+        }
+    }
+    let hashed = |col: usize| (slots[col] as usize) < buckets;
+    let mut totals = [0.0f64; CLASSES];
+    for col in (0..design.columns).filter(|&c| hashed(c)) {
+        for k in 0..CLASSES {
+            totals[k] += counts[col * CLASSES + k] + smoothing;
+        }
+    }
+    let all: f64 = totals.iter().sum();
+    let mut scales = vec![1.0f64; design.columns * CLASSES];
+    for col in (0..design.columns).filter(|&c| hashed(c)) {
+        let row = &counts[col * CLASSES..][..CLASSES];
+        let sum: f64 = row.iter().sum();
+        for k in 0..CLASSES {
+            let inside = (row[k] + smoothing) / totals[k];
+            let outside = (sum - row[k] + smoothing * (CLASSES - 1) as f64) / (all - totals[k]);
+            scales[col * CLASSES + k] = (inside / outside).ln();
+        }
+    }
+    scales
+}
+
 /// Where training stands, reported after each optimiser iteration.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainProgress {
@@ -287,6 +334,9 @@ pub fn train_with_progress<S: AsRef<str>>(
     if options.class_offsets.iter().any(|o| !o.is_finite()) {
         return Err(SentimentError::Training("class_offsets must be finite".into()));
     }
+    if !options.nb_smoothing.is_finite() || options.nb_smoothing < 0.0 {
+        return Err(SentimentError::Training("nb_smoothing must be zero or more".into()));
+    }
     check_spec(&spec).map_err(SentimentError::Training)?;
     let lexicon = lexicon_for(&options.lang);
     let cues = cues_for(lexicon);
@@ -301,6 +351,7 @@ pub fn train_with_progress<S: AsRef<str>>(
         labels: labels.iter().map(|l| label_index(*l)).collect(),
         weights: class_weights(labels, weights, options.balance_classes),
         columns: 0,
+        scales: Vec::new(),
     };
     let mut features = Features::default();
     for text in texts {
@@ -316,6 +367,9 @@ pub fn train_with_progress<S: AsRef<str>>(
         design.rows.push(design.cols.len());
     }
     design.columns = slots.len();
+    if options.nb_smoothing > 0.0 {
+        design.scales = nb_scales(&design, &slots, spec.buckets(), f64::from(options.nb_smoothing));
+    }
     let max_iterations = options.max_iterations;
     let fit = optimize::fit(&design, options.c, max_iterations, &mut |iteration, loss| {
         on_iteration(TrainProgress { iteration, max_iterations, loss })

@@ -15,9 +15,13 @@ pub(crate) struct Design {
     /// Weight of each row in the loss.
     pub(crate) weights: Vec<f64>,
     pub(crate) columns: usize,
+    /// Scale of each weight, `scales[col * CLASSES + class]` (empty: 1
+    /// each): the fitted weight is the parameter times its scale, so a
+    /// large scale loosens the L2 penalty on that weight.
+    pub(crate) scales: Vec<f64>,
 }
 
-/// Fitted weights: `weights[col * CLASSES + class]`, then the bias.
+/// Fitted weights (parameters times their scales): `weights[col * CLASSES + class]`, then the bias.
 pub(crate) struct Fit {
     pub(crate) weights: Vec<f64>,
     pub(crate) bias: [f64; CLASSES],
@@ -33,9 +37,11 @@ fn loss_and_gradient(design: &Design, c: f64, theta: &[f64], grad: &mut [f64]) -
         let mut z = [0.0f64; CLASSES];
         z.copy_from_slice(&theta[bias_at..bias_at + CLASSES]);
         for (&col, &val) in design.cols[span.clone()].iter().zip(&design.vals[span.clone()]) {
-            let w = &theta[col as usize * CLASSES..][..CLASSES];
-            for k in 0..CLASSES {
-                z[k] += w[k] * val;
+            let at = col as usize * CLASSES;
+            let w = &theta[at..][..CLASSES];
+            match design.scales.get(at..at + CLASSES) {
+                Some(s) => (0..CLASSES).for_each(|k| z[k] += w[k] * s[k] * val),
+                None => (0..CLASSES).for_each(|k| z[k] += w[k] * val),
             }
         }
         let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -48,9 +54,11 @@ fn loss_and_gradient(design: &Design, c: f64, theta: &[f64], grad: &mut [f64]) -
             dz[k] = c * weight * ((z[k] - log_norm).exp() - f64::from(u8::from(k == label)));
         }
         for (&col, &val) in design.cols[span.clone()].iter().zip(&design.vals[span]) {
-            let g = &mut grad[col as usize * CLASSES..][..CLASSES];
-            for k in 0..CLASSES {
-                g[k] += dz[k] * val;
+            let at = col as usize * CLASSES;
+            let g = &mut grad[at..][..CLASSES];
+            match design.scales.get(at..at + CLASSES) {
+                Some(s) => (0..CLASSES).for_each(|k| g[k] += dz[k] * s[k] * val),
+                None => (0..CLASSES).for_each(|k| g[k] += dz[k] * val),
             }
         }
         for k in 0..CLASSES {
@@ -151,6 +159,7 @@ pub(crate) fn fit(design: &Design, c: f64, max_iterations: usize, on_iteration: 
     let mut bias = [0.0; CLASSES];
     bias.copy_from_slice(&theta[bias_at..]);
     theta.truncate(bias_at);
+    theta.iter_mut().zip(&design.scales).for_each(|(w, s)| *w *= s);
     Fit { weights: theta, bias }
 }
 
@@ -168,6 +177,7 @@ mod tests {
             labels: vec![0, 1, 2, 0, 1, 2],
             weights: vec![1.0; 6],
             columns: 3,
+            scales: Vec::new(),
         };
         let fit = fit(&design, 10.0, 200, &mut |_, _| {});
         for k in 0..CLASSES {
