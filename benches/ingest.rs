@@ -27,6 +27,8 @@
 //! mentions, in order on one thread, and `-- --import-only=SETUP` (`bare`, `bare-lang`, `watches`,
 //! `everything`) one import, for a profiler (`valgrind --tool=callgrind`).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a benchmark reports a broken setup
+
 use std::alloc::{GlobalAlloc, Layout};
 use std::io::Write;
 use std::path::{Path, PathBuf};

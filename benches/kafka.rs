@@ -15,6 +15,8 @@
 //! `cargo bench -p veille --bench kafka` (`VEILLE_BENCH_MENTIONS`, default 100,000; the
 //! live phase: `VEILLE_BENCH_RATE` mentions/s, default 500, for 20 s).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a benchmark reports a broken setup
+
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,8 @@
 //! The airline data set, imported as-is: every row is either indexed or dead-lettered with a reason,
 //! and searches count what an independent reading of the file counts.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

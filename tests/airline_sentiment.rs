@@ -2,6 +2,8 @@
 //! says what its customers said, negative, because the brand's own name ("united", a positive word in
 //! VADER's lexicon) is not read as an opinion; and the configuration's sentiment-word names are reported.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use common::{import_summary, veille_ok};

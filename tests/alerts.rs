@@ -2,6 +2,8 @@
 //! detects it and pages a real Prometheus Alertmanager and a signed webhook that is down for
 //! a while.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -1,5 +1,7 @@
 //! `veille run` end to end: the simulator feeds the pipeline, the API answers over HTTP.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::time::Duration;

@@ -8,6 +8,8 @@
 //! was skipped, unless `VEILLE_REQUIRE_REFERENCE=1`. `VEILLE_CONTRACT_SECONDS` sets each run's
 //! time budget (default 25), `VEILLE_CONTRACT_SEED` its seed (default 1).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::path::{Path, PathBuf};

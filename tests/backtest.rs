@@ -1,5 +1,7 @@
 //! `veille backtest`: indexed history replayed through the configured rules.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::process::{Command, Stdio};

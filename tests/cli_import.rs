@@ -1,5 +1,7 @@
 //! Importing mention NDJSON through the real binary: dead letters, upserts, search.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use common::{count, import_summary, veille, veille_ok};

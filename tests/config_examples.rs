@@ -1,5 +1,7 @@
 //! Every configuration shipped in `config/` loads, so the examples never rot.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 #[test]

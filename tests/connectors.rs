@@ -2,6 +2,8 @@
 //! Mastodon hashtag stream, the X filtered stream (all served locally in their
 //! platforms' formats) and webhook push, side by side, all indexed.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::time::Duration;

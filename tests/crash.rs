@@ -1,5 +1,7 @@
 //! SIGKILL in the middle of an import, again and again: in the end every record is indexed exactly once.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::io::Write;

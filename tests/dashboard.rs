@@ -9,6 +9,8 @@
 //! - `tests/browser/chart.spec.mjs` checks the charts' helper (`assets/scale.js`) with the real
 //!   charting library: the x-axis spans the period, at least 20 buckets, labels that fit.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::io::Read;

@@ -3,6 +3,8 @@
 //! burst's first bucket closing; a run restarted mid-stream rebuilds its baselines from the
 //! index and raises nothing the uninterrupted run did not.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -1,5 +1,7 @@
 //! `veille eval nab` on the NAB corpus in `../shared/data/nab`, with NAB's results files written out.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use common::veille_ok;

@@ -1,5 +1,7 @@
 //! `veille eval pagerank` against networkx on the @mention graph of the airline tweets.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::BTreeMap;

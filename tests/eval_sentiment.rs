@@ -2,6 +2,8 @@
 //! crate's fixture and on the xlmt validation sets, a model trained then evaluated, and errors that name
 //! the file and line at fault.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! `veille export` and `veille report` on a small indexed fixture: twelve mentions of an
 //! airline brand and its competitors in early January 2026.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::path::Path;

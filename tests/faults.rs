@@ -5,6 +5,8 @@
 //! Run the suite alone with `cargo test --test faults -- --nocapture`; `VEILLE_FAULT_SEED=N`
 //! replays one random schedule of kills (each run prints the seed it used).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -3,6 +3,8 @@
 //! only once the broker acknowledged every record, so nothing answered `202` is lost when the
 //! worker is SIGKILLed.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -4,6 +4,8 @@
 //! every mention exactly once, and queries fanned out over the shards count
 //! what the embedded mode counts on the same input.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::HashSet;

@@ -6,6 +6,8 @@
 //! incident, delivered once to Alertmanager (one group) and to a webhook; the top-10 key nodes
 //! are the same with scores within 1e-3; every mention is indexed exactly once.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};

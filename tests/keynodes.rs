@@ -1,5 +1,7 @@
 //! Key nodes and communities over HTTP (`veille run`) and from the index (`veille keynodes`).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::time::Duration;

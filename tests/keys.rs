@@ -1,6 +1,8 @@
 //! `veille keys create|list|revoke`, the first admin key of a fresh install, and a TLS
 //! `veille serve` that enforces them.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::io::{BufRead, BufReader};

@@ -1,5 +1,7 @@
 //! Watches tag mentions: `veille match` on a stream, and tags indexed by an import.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::io::Write;

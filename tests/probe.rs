@@ -2,6 +2,8 @@
 //! real `veille run` over HTTP (two workspaces, a push source, scoped keys, loopback only)
 //! and reproduces the probe's request.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::io::Write;

@@ -3,6 +3,8 @@
 //! and what happened, JUnit XML is valid, and the linter names file, line and
 //! key for each problem of a broken configuration.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::path::Path;

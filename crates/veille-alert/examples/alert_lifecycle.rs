@@ -3,6 +3,8 @@
 //!
 //! Run with `cargo run -p veille-alert --example alert_lifecycle`.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};

@@ -1,6 +1,8 @@
 //! Against a real Prometheus Alertmanager (Debian package
 //! `prometheus-alertmanager`), started on loopback by the test.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::net::SocketAddr;

@@ -1,5 +1,7 @@
 //! Durable delivery to a signed webhook that is down for a while.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::sync::Arc;

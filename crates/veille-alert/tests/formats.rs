@@ -1,5 +1,7 @@
 //! What each receiver gets, field by field.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::time::Duration;

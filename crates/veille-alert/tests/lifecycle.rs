@@ -1,5 +1,7 @@
 //! The alert lifecycle, driven by signal events, as the on-call manager sees it.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use chrono::Duration;

@@ -1,5 +1,7 @@
 //! From mentions to alerts: the signals monitor and the book together.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use chrono::Duration;

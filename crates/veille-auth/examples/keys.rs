@@ -2,6 +2,8 @@
 //!
 //! Run with `cargo run -p veille-auth --example keys`.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use veille_auth::{Action, KeyStore, NewKey, RateLimit, RateLimiter, Role};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,5 +1,7 @@
 //! The key store as the server and the CLI use it.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::time::Duration;
 
 use veille_auth::{Action, AuthError, DenialReason, KeyStore, NewKey, Role, Scope, KEY_FILE};

@@ -13,6 +13,8 @@
 //! group whose partition owner tracks the next offset of each partition, as a
 //! processor's shards would in their commit payloads.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -2,6 +2,8 @@
 //! exactly once in the offsets the processors made durable, through a crash,
 //! a hand-over and resumes from stored offsets in the middle of the stream.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod broker;
 
 use std::collections::{BTreeMap, BTreeSet};

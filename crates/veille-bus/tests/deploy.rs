@@ -2,6 +2,8 @@
 //! configurations, and its manifests, dashboard and rules parse and query
 //! only metrics veille exports (checked by `deploy/check.py`).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

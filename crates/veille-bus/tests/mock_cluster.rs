@@ -1,6 +1,8 @@
 //! The Kafka wrappers against librdkafka's in-process mock cluster: fast
 //! checks of acknowledgements, routing, decoding and assignment start offsets.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -265,56 +265,80 @@ impl Config {
 
     /// Checks every value; errors name `origin` (a file, `environment`, `command line`).
     pub fn validate(&self, origin: impl AsRef<Path>) -> Result<(), ConfigError> {
-        let path = origin.as_ref();
-        let invalid = |key: String, reason: String| ConfigError::Invalid { path: path.to_path_buf(), key, reason };
+        let invalid =
+            |(key, reason): (String, String)| ConfigError::Invalid { path: origin.as_ref().to_path_buf(), key, reason };
+        self.validate_transport().map_err(invalid)?;
+        self.validate_sources().map_err(invalid)?;
+        self.validate_judgement().map_err(invalid)?;
+        self.validate_workspaces().map_err(invalid)
+    }
+
+    /// `[index]`, `[bus]` and `[server]`.
+    fn validate_transport(&self) -> Result<(), (String, String)> {
+        let invalid = |key: &str, reason: &str| Err((key.to_string(), reason.to_string()));
         if self.index.commit_every_docs == 0 {
-            return Err(invalid("index.commit_every_docs".into(), "must be at least 1".into()));
+            return invalid("index.commit_every_docs", "must be at least 1");
         }
         if self.index.writer_memory_mb < 16 {
-            return Err(invalid("index.writer_memory_mb".into(), "must be at least 16 (MiB)".into()));
+            return invalid("index.writer_memory_mb", "must be at least 16 (MiB)");
         }
         if self.bus.capacity == 0 {
-            return Err(invalid("bus.capacity".into(), "must be at least 1".into()));
+            return invalid("bus.capacity", "must be at least 1");
         }
         if self.bus.batch_size == 0 {
-            return Err(invalid("bus.batch_size".into(), "must be at least 1".into()));
+            return invalid("bus.batch_size", "must be at least 1");
         }
-        self.bus.kafka.validate().map_err(|(key, reason)| invalid(format!("bus.kafka.{key}"), reason))?;
+        let within =
+            |section: &'static str| move |(key, reason): (String, String)| (format!("{section}.{key}"), reason);
+        self.bus.kafka.validate().map_err(within("bus.kafka"))?;
         if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(invalid(
-                "server.listen".into(),
-                format!("`{}` is not an address like 127.0.0.1:7700", self.server.listen),
-            ));
+            let reason = format!("`{}` is not an address like 127.0.0.1:7700", self.server.listen);
+            return invalid("server.listen", &reason);
         }
         if let Some(tls) = &self.server.tls {
-            tls.validate().map_err(|(key, reason)| invalid(format!("server.tls.{key}"), reason))?;
+            tls.validate().map_err(within("server.tls"))?;
         }
-        self.server.cors.validate().map_err(|(key, reason)| invalid(format!("server.cors.{key}"), reason))?;
-        self.server.limits.validate().map_err(|(key, reason)| invalid(format!("server.limits.{key}"), reason))?;
+        self.server.cors.validate().map_err(within("server.cors"))?;
+        self.server.limits.validate().map_err(within("server.limits"))
+    }
+
+    /// Each source: a unique name, its own settings, a well-formed workspace.
+    fn validate_sources(&self) -> Result<(), (String, String)> {
         let mut names = BTreeSet::new();
         for (i, s) in self.sources.iter().enumerate() {
             if s.name().is_empty() {
-                return Err(invalid(format!("sources[{i}].name"), "is empty".into()));
+                return Err((format!("sources[{i}].name"), "is empty".into()));
             }
             if !names.insert(s.name()) {
-                return Err(invalid(format!("sources[{i}].name"), format!("`{}` is used by another source", s.name())));
+                return Err((format!("sources[{i}].name"), format!("`{}` is used by another source", s.name())));
             }
-            s.validate().map_err(|(key, reason)| invalid(format!("sources[{i}].{key}"), reason))?;
+            s.validate().map_err(|(key, reason)| (format!("sources[{i}].{key}"), reason))?;
             if let Some(ws) = s.workspace() {
-                check_workspace_name(ws).map_err(|r| invalid(format!("sources[{i}].workspace"), r))?;
+                check_workspace_name(ws).map_err(|r| (format!("sources[{i}].workspace"), r))?;
             }
         }
-        self.graph.validate().map_err(|e| invalid(format!("graph.{}", e.key), e.reason))?;
-        self.sentiment.validate().map_err(|(key, reason)| invalid(format!("sentiment.{key}"), reason))?;
-        self.signals.validate().map_err(|(key, reason)| invalid(format!("signals.{key}"), reason))?;
-        self.alerts.validate().map_err(|(key, reason)| invalid(format!("alerts.{key}"), reason))?;
-        reports::validate(&self.reports).map_err(|(key, reason)| invalid(format!("reports{key}"), reason))?;
+        Ok(())
+    }
+
+    /// `[graph]`, `[sentiment]`, `[signals]`, `[alerts]` and `[[reports]]`.
+    fn validate_judgement(&self) -> Result<(), (String, String)> {
+        let within =
+            |section: &'static str| move |(key, reason): (String, String)| (format!("{section}.{key}"), reason);
+        self.graph.validate().map_err(|e| (format!("graph.{}", e.key), e.reason))?;
+        self.sentiment.validate().map_err(within("sentiment"))?;
+        self.signals.validate().map_err(within("signals"))?;
+        self.alerts.validate().map_err(within("alerts"))?;
+        reports::validate(&self.reports).map_err(|(key, reason)| (format!("reports{key}"), reason))
+    }
+
+    /// Sources name declared workspaces; workspaces and their watches have unique names.
+    fn validate_workspaces(&self) -> Result<(), (String, String)> {
         let declared: BTreeSet<&str> = self.workspaces.iter().map(|w| w.name.as_str()).collect();
         for (i, s) in self.sources.iter().enumerate() {
             match s.workspace() {
                 // With no workspace declared, the configuration has no watches to miss.
                 Some(ws) if !declared.is_empty() && !declared.contains(ws) => {
-                    return Err(invalid(
+                    return Err((
                         format!("sources[{i}].workspace"),
                         format!(
                             "`{ws}` is not a declared workspace (declared: {}): its mentions would match no watch and raise no alert; declare it with [[workspaces]] name = \"{ws}\"",
@@ -327,17 +351,17 @@ impl Config {
         }
         let mut ws_names = BTreeSet::new();
         for (i, w) in self.workspaces.iter().enumerate() {
-            check_workspace_name(&w.name).map_err(|r| invalid(format!("workspaces[{i}].name"), r))?;
+            check_workspace_name(&w.name).map_err(|r| (format!("workspaces[{i}].name"), r))?;
             if !ws_names.insert(w.name.as_str()) {
-                return Err(invalid(format!("workspaces[{i}].name"), format!("`{}` is defined twice", w.name)));
+                return Err((format!("workspaces[{i}].name"), format!("`{}` is defined twice", w.name)));
             }
             let mut watch_names = BTreeSet::new();
             for (j, watch) in w.watches.iter().enumerate() {
                 if watch.name.is_empty() {
-                    return Err(invalid(format!("workspaces[{i}].watches[{j}].name"), "is empty".into()));
+                    return Err((format!("workspaces[{i}].watches[{j}].name"), "is empty".into()));
                 }
                 if !watch_names.insert(watch.name.as_str()) {
-                    return Err(invalid(
+                    return Err((
                         format!("workspaces[{i}].watches[{j}].name"),
                         format!("`{}` is defined twice", watch.name),
                     ));

@@ -27,6 +27,8 @@
 //! interaction, the heap bytes per author, and the cost of community
 //! detection (which runs off the ingest path).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a benchmark reports a broken setup
+
 use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,18 +48,23 @@ struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+// SAFETY: every call is passed on unchanged to mimalloc::MiMalloc, a sound allocator; the counter only
+// adds up sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract, which is MiMalloc's.
         unsafe { mimalloc::MiMalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract, which is MiMalloc's.
         unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         LIVE.fetch_add(new_size, Ordering::Relaxed);
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract, which is MiMalloc's.
         unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
     }
 }

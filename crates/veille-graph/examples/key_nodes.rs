@@ -10,6 +10,8 @@
 //! quote, a celebrity nobody engages with, a promotion bot, and a separate
 //! circle talking about a rival.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::process::ExitCode;
 
 use veille_config::GraphConfig;

@@ -7,6 +7,8 @@
 //!
 //! Without arguments it ranks the small conversation shipped with the tests.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::fs::File;
 use std::io::BufReader;
 use std::process::ExitCode;

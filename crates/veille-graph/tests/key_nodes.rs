@@ -3,6 +3,8 @@
 //! followers and post little, while celebrities have huge audiences that
 //! nobody engages with and promoters post all the time.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

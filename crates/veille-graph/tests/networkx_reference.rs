@@ -2,6 +2,8 @@
 //! airline tweets: the batch ranking node by node, and the incremental one
 //! after streaming every mention.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::BTreeMap;

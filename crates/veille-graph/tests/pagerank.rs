@@ -1,6 +1,8 @@
 //! PageRank on the shipped fixture (checked against networkx's output stored
 //! beside it) and properties of the TSV reader and the incremental ranking.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::collections::BTreeMap;
 
 use chrono::{TimeDelta, TimeZone, Utc};

@@ -11,6 +11,8 @@
 //! The cached index is at `<target>/tmp/aggregate-<size>/index`, usable by `veille export
 //! --data-dir <target>/tmp/aggregate-<size>`.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a benchmark reports a broken setup
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

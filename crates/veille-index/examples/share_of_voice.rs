@@ -2,6 +2,8 @@
 //!
 //! Run: `cargo run -p veille-index --example share_of_voice`.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use chrono::{TimeDelta, TimeZone, Utc};
 use veille_index::{MentionIndex, Scope, ShareOfVoiceRequest, SignificantTermsRequest, TermField};
 use veille_model::{Author, Checkpoint, Mention, Platform, Sentiment, SentimentLabel, WatchKind, WatchMatch};

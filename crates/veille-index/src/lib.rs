@@ -9,7 +9,7 @@
 //! earlier copy instead of adding a second, and a post tracked by two
 //! workspaces is kept once in each, so one workspace's writes never touch
 //! another's copy.
-//! Each commit stores a [`Checkpoint`](veille_model::Checkpoint) in its
+//! Each commit stores a [`Checkpoint`] in its
 //! payload — the source cursors that the commit covers — so a restarted
 //! pipeline resumes exactly where durable data ends.
 //!

@@ -1,3 +1,6 @@
+//! The index against its contract: upserts, workspaces, search, volume histograms and checkpoints.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
 use chrono::{TimeZone, Utc};
 use veille_index::{IndexError, MentionIndex, SearchRequest, Sort, VolumeRequest, VolumeSplit};
 use veille_model::{Author, Checkpoint, Mention, Platform, Reference};

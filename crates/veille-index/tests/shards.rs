@@ -1,5 +1,7 @@
 //! A sharded view answers like one index holding every shard's mentions.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use chrono::{TimeZone, Utc};
 use veille_index::{MentionIndex, SearchRequest, Sort, VolumeRequest, VolumeSplit};
 use veille_model::{Author, Checkpoint, Mention, Platform};

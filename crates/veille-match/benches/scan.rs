@@ -24,6 +24,8 @@
 //! on what else runs on the machine than wall time would. Throughput is
 //! reported in mentions/s and MB/s (decimal).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a benchmark reports a broken setup
+
 use std::cell::{OnceCell, RefCell};
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -3,6 +3,8 @@
 //!
 //! Run with `cargo run -p veille-match --example tag_mentions`.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use veille_config::Config;
 use veille_match::{tag_fields, Matcher};
 use veille_model::{parse_timestamp, Author, Mention, Platform};

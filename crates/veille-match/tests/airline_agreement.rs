@@ -12,6 +12,8 @@
 //! the label "Delta" is compared with the `jetblue` watch, and the strict
 //! figure, with "Delta" compared with the `delta` watch, is printed beside it.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::path::PathBuf;
 
 use veille_config::Config;

@@ -1,5 +1,7 @@
 //! `config/examples/airlines.toml` loads, compiles and tags as documented.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::path::PathBuf;
 
 use veille_config::Config;

@@ -1,5 +1,7 @@
 //! Properties of normalisation, spans, exclusions and the rule parser.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use proptest::prelude::*;
 use veille_config::Config;
 use veille_match::{normalize, MatchError, Matcher};

@@ -1,5 +1,7 @@
 //! Hot reload: watches change for every clone while other threads tag.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;

@@ -1,5 +1,7 @@
 //! The matching semantics, watch by watch, on small hand-written mentions.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use veille_config::Config;
 use veille_match::{MatchError, Matcher};
 use veille_model::{parse_timestamp, Author, Mention, Platform, WatchKind};

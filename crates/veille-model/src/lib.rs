@@ -2,7 +2,7 @@
 //!
 //! Every other crate speaks in these types: a [`Mention`] is one post, comment
 //! or article that a source heard, with its [`Author`], references to other
-//! posts (for the interaction graph), [`Engagement`] counts, the [`Tags`] the
+//! posts (for the interaction graph), [`Engagement`] counts, the tags ([`WatchMatch`]) the
 //! matcher put on it and the [`Scores`] enrichment computed. A mention is
 //! identified everywhere by its [`MentionKey`], `platform:native_id`: every
 //! write is an upsert on that key, so replays never duplicate.

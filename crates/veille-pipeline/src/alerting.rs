@@ -73,7 +73,7 @@ struct State {
 
 impl Alerts {
     /// Signals shaped by `[signals]` and alerts by `[alerts]`; notices are held
-    /// until [`Alerts::deliver_to`] connects the receivers.
+    /// until `Alerts::deliver_to` connects the receivers.
     pub fn new(config: &veille_config::Config) -> Result<Self, PipelineError> {
         let monitor = SignalMonitor::new(&config.signals)?;
         let book = AlertBook::new(&config.alerts).with_metrics(alert_metrics()?);

@@ -1,6 +1,8 @@
 //! Enrichment on several threads: per-mention steps run on a pool of workers, and the steps
 //! after them, and the index, still see mentions in the order the source read them.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

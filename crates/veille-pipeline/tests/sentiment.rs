@@ -2,6 +2,8 @@
 //! learned models, and with the airline example each airline's mentions read as its customers wrote
 //! them (the brand's own name masked), measured against the human labels of the airline data set.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,8 @@
 //!
 //! Run: `cargo run -p veille-report --example weekly_report -- OUT_DIR`.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use chrono::{TimeDelta, TimeZone, Utc};
 use veille_config::{ReportFormat, ReportPeriod};
 use veille_index::MentionIndex;

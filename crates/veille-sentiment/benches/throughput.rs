@@ -11,6 +11,8 @@
 //! comparison also runs on the VADER tweets ground truth (English). The
 //! crate's fixtures stand in when the shared data is absent.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a benchmark reports a broken setup
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 

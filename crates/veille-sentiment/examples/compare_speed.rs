@@ -8,6 +8,8 @@
 //!     --texts ../shared/data/xlmt_sentiment/english/train_text.txt --vader en a.vsm b.vsm
 //! ```
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::path::Path;
 
 use veille_sentiment::dataset::read_texts;

@@ -30,6 +30,8 @@
 //! second on one thread, scoring with every part of the combination. One
 //! JSON line per system on standard output.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo run --release -p veille-sentiment --example lang_accuracy`
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::path::Path;
 use std::time::Instant;
 

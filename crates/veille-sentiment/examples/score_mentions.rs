@@ -9,6 +9,8 @@
 //! scores the text with that language's scorer, and scores each brand on
 //! the sentences that name it when a mention names several.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::sync::Arc;
 
 use chrono::Utc;

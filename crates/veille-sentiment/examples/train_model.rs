@@ -33,6 +33,8 @@
 //! trained on, with each fold's model: how the options carry over to
 //! another domain. The last line printed is a JSON summary.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::path::PathBuf;
 use std::time::Instant;
 

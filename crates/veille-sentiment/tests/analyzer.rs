@@ -1,6 +1,8 @@
 //! The enrichment step: language detection, per-language scorers from the
 //! configuration, and per-brand sentiment written into mentions.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};

@@ -1,6 +1,8 @@
 //! The learned scorer on the crate's own examples: it learns, it saves and
 //! loads to the same model, and broken files are refused with a reason.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use veille_model::SentimentLabel::{self, Negative, Neutral, Positive};
 use veille_sentiment::{train, LearnedScorer, Model, Scorer, SentimentError, TrainOptions};
 

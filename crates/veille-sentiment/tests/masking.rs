@@ -1,6 +1,8 @@
 //! A brand's own name is not an opinion about the brand: scorers read mentions with @handles and the
 //! names of the watches that tagged them masked, and negation still reaches across the mask.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use chrono::{TimeZone, Utc};
 use veille_config::Config;
 use veille_match::Matcher;

@@ -4,6 +4,8 @@
 //! Labels must agree on at least 99.5% of posts and compound scores must
 //! differ by less than 0.001 on at least 99% of them.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::path::Path;

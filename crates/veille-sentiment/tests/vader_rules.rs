@@ -1,6 +1,8 @@
 //! The VADER rules, as specifications, and the figures of the reference
 //! implementations on the crate's own fixtures (no Python needed).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use proptest::prelude::*;
 use veille_model::SentimentLabel;
 use veille_sentiment::{Polarity, Scorer, Vader};

@@ -7,6 +7,8 @@
 //! then open <http://127.0.0.1:7700/>. Without the pipeline there are no alerts
 //! nor key nodes: the page says so, and shows everything else.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};

@@ -1,6 +1,8 @@
 //! The analytics and export endpoints over a small index: JSON shapes, CSV forms, streaming
 //! export, and the errors a client gets for bad parameters.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, TimeZone, Utc};

@@ -1,5 +1,7 @@
 //! The guard: keys, roles, workspaces, rates and limits in front of every route.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;

@@ -1,6 +1,8 @@
 //! The dashboard's HTTP side: the embedded page and its caching, the watch
 //! list, and the live event stream, through the real router.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::time::Duration;
 use veille_alert::AlertStore;
 

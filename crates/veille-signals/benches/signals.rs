@@ -1,6 +1,8 @@
 //! Cost of signals per mention (bucket update + detectors + rule evaluation,
 //! closes and provisional evaluations amortised) and memory per tracked series.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a benchmark reports a broken setup
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,18 +17,23 @@ struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+// SAFETY: every call is passed on unchanged to System, a sound allocator; the counter only
+// adds up sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract, which is System's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract, which is System's.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         LIVE.fetch_add(new_size, Ordering::Relaxed);
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc`'s contract, which is System's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

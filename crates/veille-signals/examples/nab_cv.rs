@@ -17,6 +17,8 @@
 //! is scored on the held-out ones; the held-out scores give the mean and
 //! spread over folds, and, summed as NAB sums files, a pooled score.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -11,6 +11,8 @@
 //! an output directory it also writes NAB results files, which NAB's own
 //! scorer can check independently.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

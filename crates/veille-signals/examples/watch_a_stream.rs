@@ -10,6 +10,8 @@
 //! in. The monitor learns the brand's own rhythm during the quiet days, so
 //! no threshold needs tuning for this brand.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use veille_config::signals::SignalsConfig;
 use veille_model::{Author, Mention, Platform, Scores, Sentiment, SentimentLabel, TermHit, WatchKind, WatchMatch};

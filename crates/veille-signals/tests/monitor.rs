@@ -1,3 +1,6 @@
+//! The signal monitor on simulated streams: spikes, negative surges, key nodes and flat lines.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
 mod common;
 
 use chrono::{DateTime, Duration, Utc};

@@ -1,6 +1,8 @@
 //! The volume detector on every NAB file in `../shared/data/nab`, and a
 //! cross-check of the scorer against an independent Python implementation.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

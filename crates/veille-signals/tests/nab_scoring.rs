@@ -1,3 +1,6 @@
+//! NAB scoring: windows, the cost matrix and the scores, against their definition.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};

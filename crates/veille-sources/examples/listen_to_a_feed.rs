@@ -5,6 +5,8 @@
 //!
 //!     cargo run -p veille-sources --example listen_to_a_feed
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a example reports a broken setup
+
 use std::time::Duration;
 
 use axum::http::HeaderMap;

@@ -13,6 +13,10 @@ use veille_model::{parse_timestamp, Author, DeadLetter, Mention, Origin};
 
 use crate::{metrics, Source, SourceContext, SourceEnd, SourceError, MAX_LINE_BYTES};
 
+/// An input opened where reading starts: the reader, the header, and the (byte, line, rows)
+/// consumed before the reader's own position.
+type Opened = (csv::Reader<Box<dyn Read>>, Vec<String>, (u64, u64, u64));
+
 /// Reads a CSV export whose header names the columns of `map`.
 #[derive(Debug, Clone)]
 pub struct CsvFileSource {
@@ -123,64 +127,105 @@ impl CsvFileSource {
         Ok(m)
     }
 
+    fn builder(&self, has_headers: bool) -> csv::ReaderBuilder {
+        let mut b = csv::ReaderBuilder::new();
+        b.delimiter(self.config.delimiter as u8).flexible(true).has_headers(has_headers).buffer_capacity(1 << 20);
+        b
+    }
+
+    fn io_error(&self, error: std::io::Error) -> SourceError {
+        SourceError::Io { source_name: self.config.name.clone(), what: self.config.path.display().to_string(), error }
+    }
+
+    /// The header row, decoded.
+    fn header(&self, reader: &mut csv::Reader<impl Read>) -> Result<Vec<String>, SourceError> {
+        let h = reader.byte_headers().map_err(|e| SourceError::Config {
+            source_name: self.config.name.clone(),
+            message: format!("cannot read the header of {}: {e}", self.config.path.display()),
+        })?;
+        Ok(h.iter().map(|f| self.decode(f).unwrap_or_else(|_| String::from_utf8_lossy(f).into_owned())).collect())
+    }
+
+    /// Opens the input at the start, or where `cursor` (`byte:line:row`) says; returns the
+    /// reader, the header, and the (byte, line, rows) consumed before the reader's position.
+    fn open(&self, ctx: &SourceContext) -> Result<Opened, SourceError> {
+        let stdin = self.config.path == Path::new("-");
+        let Some(cursor) = ctx.resume.as_ref().filter(|_| !stdin) else {
+            let input: Box<dyn Read> = if stdin {
+                Box::new(std::io::stdin())
+            } else {
+                Box::new(File::open(&self.config.path).map_err(|e| self.io_error(e))?)
+            };
+            let mut reader =
+                self.builder(true).from_reader(Box::new(BufReader::with_capacity(1 << 20, input)) as Box<dyn Read>);
+            let header = self.header(&mut reader)?;
+            return Ok((reader, header, (0, 0, 0)));
+        };
+        let name = &self.config.name;
+        let bad = |message: String| SourceError::Cursor { source_name: name.clone(), cursor: cursor.clone(), message };
+        let parts: Vec<u64> = cursor
+            .split(':')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map_err(|_| bad("expected `byte:line:row`".into()))?;
+        let [byte, line, row] = parts[..] else {
+            return Err(bad("expected `byte:line:row`".into()));
+        };
+        let file = || File::open(&self.config.path).map_err(|e| self.io_error(e));
+        let header = self.header(&mut self.builder(true).from_reader(file()?))?;
+        let mut file = file()?;
+        let len = file.metadata().map_err(|e| self.io_error(e))?.len();
+        if byte > len {
+            return Err(bad(format!("{} is only {len} bytes long: was it replaced?", self.config.path.display())));
+        }
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(byte)).map_err(|e| self.io_error(e))?;
+        ctx.progress.store(byte, Ordering::Relaxed);
+        tracing::info!(source = %name, byte, row, "resuming");
+        let input: Box<dyn Read> = Box::new(BufReader::with_capacity(1 << 20, file));
+        Ok((self.builder(false).from_reader(input), header, (byte, line.saturating_sub(1), row)))
+    }
+
+    /// The mention a row makes, or its dead letter naming the row, the line and the reason.
+    fn record_of(
+        &self,
+        read: Result<bool, csv::Error>,
+        record: &csv::ByteRecord,
+        header: &[String],
+        cols: &Columns,
+        (row, line): (u64, u64),
+    ) -> Record {
+        let rec = match read {
+            Err(e) => Err(format!("malformed CSV: {e}")),
+            Ok(_) if record.as_slice().len() > MAX_LINE_BYTES => {
+                Err(format!("row is longer than the limit of {MAX_LINE_BYTES} bytes"))
+            }
+            Ok(_) => record
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    self.decode(f).map_err(|e| format!("column `{}`: {e}", header.get(i).map_or("?", |h| h.as_str())))
+                })
+                .collect::<Result<Vec<String>, String>>()
+                .and_then(|fields| self.to_mention(cols, &fields)),
+        };
+        match rec {
+            Ok(m) => Record::Mention(Box::new(m)),
+            Err(reason) => {
+                let display = self.config.path.display();
+                let origin =
+                    Origin { source: self.config.name.clone(), location: format!("{display} row {row} (line {line})") };
+                let mut w = csv::WriterBuilder::new().delimiter(self.config.delimiter as u8).from_writer(Vec::new());
+                let _ = w.write_byte_record(record);
+                let original = String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).trim_end().to_string();
+                Record::Dead(Box::new(DeadLetter::new(origin, format!("row {row} (line {line}): {reason}"), original)))
+            }
+        }
+    }
+
     fn read_all(self, ctx: SourceContext) -> Result<SourceEnd, SourceError> {
         let name = self.config.name.clone();
-        let display = self.config.path.display().to_string();
-        let io = |error| SourceError::Io { source_name: name.clone(), what: display.clone(), error };
         let stdin = self.config.path == Path::new("-");
-        let builder = |has_headers: bool| {
-            let mut b = csv::ReaderBuilder::new();
-            b.delimiter(self.config.delimiter as u8).flexible(true).has_headers(has_headers).buffer_capacity(1 << 20);
-            b
-        };
-        let header_err = |e: csv::Error| SourceError::Config {
-            source_name: name.clone(),
-            message: format!("cannot read the header of {display}: {e}"),
-        };
-        let decode_header = |h: &csv::ByteRecord| -> Vec<String> {
-            h.iter().map(|f| self.decode(f).unwrap_or_else(|_| String::from_utf8_lossy(f).into_owned())).collect()
-        };
-        // (byte, line, rows) already consumed before the reader's own position.
-        let mut base = (0u64, 0u64, 0u64);
-        let (mut reader, header) = match (&ctx.resume, stdin) {
-            (Some(cursor), false) => {
-                let bad = |message: String| SourceError::Cursor {
-                    source_name: name.clone(),
-                    cursor: cursor.clone(),
-                    message,
-                };
-                let parts: Vec<u64> = cursor
-                    .split(':')
-                    .map(str::parse)
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| bad("expected `byte:line:row`".into()))?;
-                let [byte, line, row] = parts[..] else {
-                    return Err(bad("expected `byte:line:row`".into()));
-                };
-                let mut head = builder(true).from_reader(File::open(&self.config.path).map_err(io)?);
-                let header = decode_header(head.byte_headers().map_err(header_err)?);
-                let mut file = File::open(&self.config.path).map_err(io)?;
-                let len = file.metadata().map_err(io)?.len();
-                if byte > len {
-                    return Err(bad(format!("{display} is only {len} bytes long: was it replaced?")));
-                }
-                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(byte)).map_err(io)?;
-                base = (byte, line.saturating_sub(1), row);
-                ctx.progress.store(byte, Ordering::Relaxed);
-                tracing::info!(source = %name, byte, row, "resuming");
-                (builder(false).from_reader(BufReader::with_capacity(1 << 20, Box::new(file) as Box<dyn Read>)), header)
-            }
-            _ => {
-                let input: Box<dyn Read> = if stdin {
-                    Box::new(std::io::stdin())
-                } else {
-                    Box::new(File::open(&self.config.path).map_err(io)?)
-                };
-                let mut reader = builder(true).from_reader(BufReader::with_capacity(1 << 20, input));
-                let header = decode_header(reader.byte_headers().map_err(header_err)?);
-                (reader, header)
-            }
-        };
+        let (mut reader, header, base) = self.open(&ctx)?;
         let cols = self.resolve(&header)?;
         let mut rows_done = base.2;
         let mut record = csv::ByteRecord::new();
@@ -196,37 +241,7 @@ impl CsvFileSource {
             ctx.progress.store(next_byte, Ordering::Relaxed);
             if !end {
                 rows_done += 1;
-                let origin =
-                    Origin { source: name.clone(), location: format!("{display} row {rows_done} (line {line})") };
-                let original = || {
-                    let mut w =
-                        csv::WriterBuilder::new().delimiter(self.config.delimiter as u8).from_writer(Vec::new());
-                    let _ = w.write_byte_record(&record);
-                    String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).trim_end().to_string()
-                };
-                let rec = match read {
-                    Err(e) => Err(format!("malformed CSV: {e}")),
-                    Ok(_) if record.as_slice().len() > MAX_LINE_BYTES => {
-                        Err(format!("row is longer than the limit of {MAX_LINE_BYTES} bytes"))
-                    }
-                    Ok(_) => record
-                        .iter()
-                        .enumerate()
-                        .map(|(i, f)| {
-                            self.decode(f)
-                                .map_err(|e| format!("column `{}`: {e}", header.get(i).map_or("?", |h| h.as_str())))
-                        })
-                        .collect::<Result<Vec<String>, String>>()
-                        .and_then(|row| self.to_mention(&cols, &row)),
-                };
-                records.push(match rec {
-                    Ok(m) => Record::Mention(Box::new(m)),
-                    Err(reason) => Record::Dead(Box::new(DeadLetter::new(
-                        origin,
-                        format!("row {rows_done} (line {line}): {reason}"),
-                        original(),
-                    ))),
-                });
+                records.push(self.record_of(read, &record, &header, &cols, (rows_done, line)));
             }
             if records.len() >= ctx.batch_size || (end && !records.is_empty()) {
                 metrics::observe(&name, &records);

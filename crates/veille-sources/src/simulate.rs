@@ -209,6 +209,56 @@ impl Simulator {
         }
     }
 
+    /// A post's text from a template of the author's language and the moment's mood, naming
+    /// `brand` (and `other` where the template compares); sometimes with an @ or a # of the brand.
+    fn text(&mut self, french: bool, crisis: bool, brand: &str, other: &str) -> String {
+        let templates = match (french, crisis, self.rng.random_range(0..10)) {
+            (false, true, _) => EN_CRISIS,
+            (true, true, _) => FR_CRISIS,
+            (false, false, 0..=2) => EN_POSITIVE,
+            (false, false, 3..=6) => EN_NEUTRAL,
+            (false, false, _) => EN_NEGATIVE,
+            (true, false, 0..=2) => FR_POSITIVE,
+            (true, false, 3..=6) => FR_NEUTRAL,
+            (true, false, _) => FR_NEGATIVE,
+        };
+        let squashed: String = brand.chars().filter(|c| c.is_alphanumeric()).collect();
+        let mut text = templates[self.rng.random_range(0..templates.len())].replace("{b}", brand).replace("{c}", other);
+        text = text.replace(&format!("#boycott{brand}"), &format!("#boycott{squashed}"));
+        if self.rng.random_bool(0.25) {
+            text.push_str(&format!(" @{}", squashed.to_lowercase()));
+        }
+        if self.rng.random_bool(0.15) {
+            text.push_str(&format!(" #{squashed}"));
+        }
+        text
+    }
+
+    /// Makes `m` a reply, quote or repost of a recent post on its platform (preferably an
+    /// influential author's), or has it @mention an account, or neither.
+    fn interact(&mut self, m: &mut Mention, platform: veille_model::Platform) {
+        let roll: f64 = self.rng.random_range(0.0..1.0);
+        let same_platform: Vec<usize> =
+            (0..self.recent.len()).filter(|&i| self.authors[self.recent[i].1].platform == platform).collect();
+        if roll < 0.35 && !same_platform.is_empty() {
+            let influential: Vec<usize> =
+                same_platform.iter().copied().filter(|&i| self.recent[i].1 < INFLUENTIAL_AUTHORS).collect();
+            let pool = if !influential.is_empty() && self.rng.random_bool(0.7) { influential } else { same_platform };
+            let (post, to) = self.recent[pool[self.rng.random_range(0..pool.len())]].clone();
+            let reference = Some(Reference { id: post, author: Some(self.authors[to].handle.clone()) });
+            match self.rng.random_range(0..3) {
+                0 => m.reply_to = reference,
+                1 => m.quote_of = reference,
+                _ => m.repost_of = reference,
+            }
+        } else if roll < 0.5 {
+            let to = self.target();
+            let handle = self.authors[to].handle.clone();
+            m.text.push_str(&format!(" cc @{handle}"));
+            m.mentions.push(handle);
+        }
+    }
+
     /// The next mention of the stream.
     pub fn next_mention(&mut self) -> Mention {
         let rate = self.rate_at(self.now).max(1e-6);
@@ -230,28 +280,7 @@ impl Simulator {
             _ => brands[self.rng.random_range(0..brands.len())].clone(),
         };
         let other = brands.iter().find(|b| **b != brand).cloned().unwrap_or_else(|| brand.clone());
-        let templates = match (author.french, crisis, self.rng.random_range(0..10)) {
-            (false, true, _) => EN_CRISIS,
-            (true, true, _) => FR_CRISIS,
-            (false, false, 0..=2) => EN_POSITIVE,
-            (false, false, 3..=6) => EN_NEUTRAL,
-            (false, false, _) => EN_NEGATIVE,
-            (true, false, 0..=2) => FR_POSITIVE,
-            (true, false, 3..=6) => FR_NEUTRAL,
-            (true, false, _) => FR_NEGATIVE,
-        };
-        let squashed: String = brand.chars().filter(|c| c.is_alphanumeric()).collect();
-        let mut text =
-            templates[self.rng.random_range(0..templates.len())].replace("{b}", &brand).replace("{c}", &other);
-        text = text.replace(&format!("#boycott{brand}"), &format!("#boycott{squashed}"));
-        let mut mentions = Vec::new();
-        if self.rng.random_bool(0.25) {
-            text.push_str(&format!(" @{}", squashed.to_lowercase()));
-            mentions.push(squashed.to_lowercase());
-        }
-        if self.rng.random_bool(0.15) {
-            text.push_str(&format!(" #{squashed}"));
-        }
+        let text = self.text(author.french, crisis, &brand, &other);
         let id = format!("sim-{}-{}", self.config.seed, self.generated);
         let mut m = Mention::new(
             author.platform,
@@ -267,27 +296,7 @@ impl Simulator {
         );
         m.lang = Some(if author.french { "fr" } else { "en" }.to_string());
         m.url = Some(format!("https://{}.example/{}/{}", author.platform, author.handle, id));
-        let roll: f64 = self.rng.random_range(0.0..1.0);
-        let same_platform: Vec<usize> =
-            (0..self.recent.len()).filter(|&i| self.authors[self.recent[i].1].platform == author.platform).collect();
-        if roll < 0.35 && !same_platform.is_empty() {
-            // Reply to, quote or repost a recent post, preferably an influential author's.
-            let influential: Vec<usize> =
-                same_platform.iter().copied().filter(|&i| self.recent[i].1 < INFLUENTIAL_AUTHORS).collect();
-            let pool = if !influential.is_empty() && self.rng.random_bool(0.7) { influential } else { same_platform };
-            let (post, to) = self.recent[pool[self.rng.random_range(0..pool.len())]].clone();
-            let reference = Some(Reference { id: post, author: Some(self.authors[to].handle.clone()) });
-            match self.rng.random_range(0..3) {
-                0 => m.reply_to = reference,
-                1 => m.quote_of = reference,
-                _ => m.repost_of = reference,
-            }
-        } else if roll < 0.5 {
-            let to = self.target();
-            let handle = self.authors[to].handle.clone();
-            m.text.push_str(&format!(" cc @{handle}"));
-            m.mentions.push(handle);
-        }
+        self.interact(&mut m, author.platform);
         let fame = (author.followers as f64).sqrt();
         m.engagement.likes = (fame * self.rng.random_range(0.0..0.5)) as u64;
         m.engagement.reposts = (fame * self.rng.random_range(0.0..0.1)) as u64;

@@ -2,6 +2,8 @@
 //! documented format, a connection dropped mid-stream, a refused handshake and
 //! malformed events.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,8 @@
 //! documented format, a stream that ends mid-way, a 500 on reconnect, a 429
 //! with Retry-After on the catch-up, malformed events and statuses.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::convert::Infallible;

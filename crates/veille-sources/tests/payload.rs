@@ -1,6 +1,8 @@
 //! Properties of the platform payload parsers: any input gives a mention, a skip or a
 //! reason, never a panic; and what a well-formed payload says reaches the mention intact.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 use proptest::prelude::*;
 use veille_sources::payload::bluesky::Event;
 use veille_sources::payload::mastodon::{timeline_page, Status};

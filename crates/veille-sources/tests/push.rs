@@ -1,5 +1,7 @@
 //! The push source: bodies handed through its handle become records on the bus.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::time::Duration;

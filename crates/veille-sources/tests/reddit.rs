@@ -2,6 +2,8 @@
 //! documented format, OAuth client credentials, new posts beyond one page, the
 //! last item read deleted, a 500, a 429 with Retry-After and a malformed comment.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::HashMap;

@@ -2,6 +2,8 @@
 //! ETags, a Google Alerts Atom feed with Last-Modified behind a 500 and a 429,
 //! and a feed that is not one.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,6 +2,8 @@
 //! expansions replayed from the documented format, a drop mid-stream, a 429
 //! with x-rate-limit-reset, a 503, a malformed line, and backfill on reconnect.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
+
 mod common;
 
 use std::collections::HashMap;

@@ -33,7 +33,7 @@
 //! **Metrics** (Prometheus, default registry): produced and consumed records
 //! per topic, batch acknowledgement latency, consumer lag per partition (from
 //! librdkafka statistics), rebalances and assigned partitions. See
-//! [`metrics`](self::metrics) for the names.
+//! [`metrics`] for the names.
 //!
 //! ```no_run
 //! use std::collections::BTreeMap;

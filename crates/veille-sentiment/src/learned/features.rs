@@ -356,46 +356,56 @@ impl Features {
         self.scale_group(0);
 
         if spec.char_min > 0 {
-            let start = self.indices.len();
-            let (min, max) = (usize::from(spec.char_min), usize::from(spec.char_max));
-            let bytes = self.text.as_bytes();
-            self.indices.reserve(bytes.len() * (max + 1 - min));
-            for &(a, b) in &self.words {
-                // The word with the spaces around it.
-                let padded = &bytes[a as usize - 1..b as usize + 1];
-                for i in 0..padded.len() {
-                    let gram = &padded[i..padded.len().min(i + max)];
-                    let mut h = CHAR_SEED;
-                    for &byte in &gram[..gram.len().min(min - 1)] {
-                        h = mix(h, u64::from(byte));
-                    }
-                    for &byte in gram.get(min - 1..).unwrap_or_default() {
-                        h = mix(h, u64::from(byte));
-                        self.indices.push(bucket(h, bits));
-                    }
+            self.char_grams(spec);
+        }
+        if cues.is_some() {
+            self.lexicon_figures(spec, text);
+        }
+    }
+
+    /// Character n-grams of every word, with the spaces around it, as one unit-length group.
+    fn char_grams(&mut self, spec: &FeatureSpec) {
+        let bits = spec.hash_bits;
+        let start = self.indices.len();
+        let (min, max) = (usize::from(spec.char_min), usize::from(spec.char_max));
+        let bytes = self.text.as_bytes();
+        self.indices.reserve(bytes.len() * (max + 1 - min));
+        for &(a, b) in &self.words {
+            // The word with the spaces around it.
+            let padded = &bytes[a as usize - 1..b as usize + 1];
+            for i in 0..padded.len() {
+                let gram = &padded[i..padded.len().min(i + max)];
+                let mut h = CHAR_SEED;
+                for &byte in &gram[..gram.len().min(min - 1)] {
+                    h = mix(h, u64::from(byte));
+                }
+                for &byte in gram.get(min - 1..).unwrap_or_default() {
+                    h = mix(h, u64::from(byte));
+                    self.indices.push(bucket(h, bits));
                 }
             }
-            self.scale_group(start);
         }
+        self.scale_group(start);
+    }
 
-        if cues.is_some() {
-            let (mut exclamations, mut questions) = (0, 0);
-            for b in text.bytes() {
-                exclamations += usize::from(b == b'!');
-                questions += usize::from(b == b'?');
-            }
-            let figures = self.tally.figures(exclamations, questions);
-            let base = spec.buckets() as u32;
-            for (k, v) in figures.into_iter().enumerate() {
-                self.indices.push(base + k as u32);
-                self.values.push(v * spec.lexicon_weight);
-            }
-            if spec.lexicon_bins > 0 {
-                let bins = f32::from(spec.lexicon_bins);
-                let bin = (((figures[0] + 1.0) / 2.0 * bins) as u32).min(u32::from(spec.lexicon_bins) - 1);
-                self.indices.push(base + LEXICON_FEATURES as u32 + bin);
-                self.values.push(spec.lexicon_weight);
-            }
+    /// The lexicon's figures for the tallied tokens, with the text's `!` and `?`, weighted.
+    fn lexicon_figures(&mut self, spec: &FeatureSpec, text: &str) {
+        let (mut exclamations, mut questions) = (0, 0);
+        for b in text.bytes() {
+            exclamations += usize::from(b == b'!');
+            questions += usize::from(b == b'?');
+        }
+        let figures = self.tally.figures(exclamations, questions);
+        let base = spec.buckets() as u32;
+        for (k, v) in figures.into_iter().enumerate() {
+            self.indices.push(base + k as u32);
+            self.values.push(v * spec.lexicon_weight);
+        }
+        if spec.lexicon_bins > 0 {
+            let bins = f32::from(spec.lexicon_bins);
+            let bin = (((figures[0] + 1.0) / 2.0 * bins) as u32).min(u32::from(spec.lexicon_bins) - 1);
+            self.indices.push(base + LEXICON_FEATURES as u32 + bin);
+            self.values.push(spec.lexicon_weight);
         }
     }
 

@@ -284,30 +284,20 @@ pub struct TrainProgress {
     pub loss: f64,
 }
 
-/// Fits a model on `texts` labelled by `labels`.
-pub fn train<S: AsRef<str>>(
-    texts: &[S],
-    labels: &[SentimentLabel],
-    options: &TrainOptions,
-) -> Result<Model, SentimentError> {
-    train_with_progress(texts, labels, None, options, &mut |_| {})
-}
-
-/// [`train`] with a weight per text in the loss (`None`: 1 each), telling
-/// `on_iteration` how far the optimiser has come.
-pub fn train_with_progress<S: AsRef<str>>(
-    texts: &[S],
+/// Checks what training is given (as many labels and weights as texts, every class present,
+/// sound options) and returns the feature layout the options ask for.
+fn check_training(
+    texts: usize,
     labels: &[SentimentLabel],
     weights: Option<&[f32]>,
     options: &TrainOptions,
-    on_iteration: &mut dyn FnMut(TrainProgress),
-) -> Result<Model, SentimentError> {
-    if texts.len() != labels.len() {
-        return Err(SentimentError::LengthMismatch { texts: texts.len(), labels: labels.len() });
+) -> Result<FeatureSpec, SentimentError> {
+    if texts != labels.len() {
+        return Err(SentimentError::LengthMismatch { texts, labels: labels.len() });
     }
     if let Some(w) = weights {
-        if w.len() != texts.len() {
-            return Err(SentimentError::Training(format!("{} weights for {} texts", w.len(), texts.len())));
+        if w.len() != texts {
+            return Err(SentimentError::Training(format!("{} weights for {} texts", w.len(), texts)));
         }
         if w.iter().any(|w| !w.is_finite() || *w < 0.0) {
             return Err(SentimentError::Training("weights must be finite and zero or more".into()));
@@ -338,6 +328,28 @@ pub fn train_with_progress<S: AsRef<str>>(
         return Err(SentimentError::Training("nb_smoothing must be zero or more".into()));
     }
     check_spec(&spec).map_err(SentimentError::Training)?;
+    Ok(spec)
+}
+
+/// Fits a model on `texts` labelled by `labels`.
+pub fn train<S: AsRef<str>>(
+    texts: &[S],
+    labels: &[SentimentLabel],
+    options: &TrainOptions,
+) -> Result<Model, SentimentError> {
+    train_with_progress(texts, labels, None, options, &mut |_| {})
+}
+
+/// [`train`] with a weight per text in the loss (`None`: 1 each), telling
+/// `on_iteration` how far the optimiser has come.
+pub fn train_with_progress<S: AsRef<str>>(
+    texts: &[S],
+    labels: &[SentimentLabel],
+    weights: Option<&[f32]>,
+    options: &TrainOptions,
+    on_iteration: &mut dyn FnMut(TrainProgress),
+) -> Result<Model, SentimentError> {
+    let spec = check_training(texts.len(), labels, weights, options)?;
     let lexicon = lexicon_for(&options.lang);
     let cues = cues_for(lexicon);
 

@@ -77,6 +77,30 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// The L-BFGS two-loop recursion: `direction` = -H·`grad`, H the inverse Hessian that the
+/// step and gradient-change histories approximate (a scaled steepest descent without history).
+fn lbfgs_direction(grad: &[f64], s_hist: &[Vec<f64>], y_hist: &[Vec<f64>], direction: &mut [f64]) {
+    direction.copy_from_slice(grad);
+    let mut alphas = Vec::with_capacity(s_hist.len());
+    for (s, y) in s_hist.iter().zip(y_hist).rev() {
+        let a = dot(s, direction) / dot(y, s);
+        direction.iter_mut().zip(y).for_each(|(d, yi)| *d -= a * yi);
+        alphas.push(a);
+    }
+    if let (Some(s), Some(y)) = (s_hist.last(), y_hist.last()) {
+        let gamma = dot(s, y) / dot(y, y);
+        direction.iter_mut().for_each(|d| *d *= gamma);
+    } else {
+        let scale = 1.0 / dot(grad, grad).sqrt().max(1e-12);
+        direction.iter_mut().for_each(|d| *d *= scale);
+    }
+    for ((s, y), a) in s_hist.iter().zip(y_hist).zip(alphas.iter().rev()) {
+        let b = dot(y, direction) / dot(y, s);
+        direction.iter_mut().zip(s).for_each(|(d, si)| *d += (a - b) * si);
+    }
+    direction.iter_mut().for_each(|d| *d = -*d);
+}
+
 /// Fits the model; stops after `max_iterations` or when the gradient is tiny.
 /// `on_iteration` hears the iteration number and the loss after each step.
 pub(crate) fn fit(design: &Design, c: f64, max_iterations: usize, on_iteration: &mut dyn FnMut(usize, f64)) -> Fit {
@@ -95,26 +119,7 @@ pub(crate) fn fit(design: &Design, c: f64, max_iterations: usize, on_iteration: 
         if grad_norm < 1e-5 {
             break;
         }
-        // Two-loop recursion: direction = -H·grad.
-        direction.copy_from_slice(&grad);
-        let mut alphas = Vec::with_capacity(s_hist.len());
-        for (s, y) in s_hist.iter().zip(&y_hist).rev() {
-            let a = dot(s, &direction) / dot(y, s);
-            direction.iter_mut().zip(y).for_each(|(d, yi)| *d -= a * yi);
-            alphas.push(a);
-        }
-        if let (Some(s), Some(y)) = (s_hist.last(), y_hist.last()) {
-            let gamma = dot(s, y) / dot(y, y);
-            direction.iter_mut().for_each(|d| *d *= gamma);
-        } else {
-            let scale = 1.0 / dot(&grad, &grad).sqrt().max(1e-12);
-            direction.iter_mut().for_each(|d| *d *= scale);
-        }
-        for ((s, y), a) in s_hist.iter().zip(&y_hist).zip(alphas.iter().rev()) {
-            let b = dot(y, &direction) / dot(y, s);
-            direction.iter_mut().zip(s).for_each(|(d, si)| *d += (a - b) * si);
-        }
-        direction.iter_mut().for_each(|d| *d = -*d);
+        lbfgs_direction(&grad, &s_hist, &y_hist, &mut direction);
         let slope = dot(&grad, &direction);
         if slope >= 0.0 {
             // Not a descent direction: restart from steepest descent.
