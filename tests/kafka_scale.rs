@@ -153,6 +153,10 @@ fn two_ingest_workers_and_two_processors_index_every_mention_exactly_once_throug
     p1.kill();
     let before = shard_total(&root);
     assert!(before < total, "the kill must land mid-stream");
+    // It comes back after its session expired, as a crashed pod does. (The test broker only
+    // drops a dead member when a request finds its session expired: a member that rejoins
+    // sooner finds the dead one still leading the group, and waits for it.)
+    std::thread::sleep(Duration::from_secs(8));
     let mut p1 = Role::start("processor 1 (restarted)", &p1_args);
 
     // Processor 2 joins later: the group rebalances the 4 partitions over two members.

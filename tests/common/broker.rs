@@ -63,9 +63,10 @@ pub fn start() -> Option<Broker> {
         .args(["--listener-url", &url, "--advertised-listener-url", &url])
         .args(["--storage-engine", "memory://tansu/"])
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(log())
         .stderr(log())
-        .env("RUST_LOG", "info")
+        // Group membership only: tansu's info level logs every request.
+        .env("RUST_LOG", "warn,tansu_broker::coordinator=info")
         .spawn()
         .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
     let mut broker = Broker { child, address: format!("127.0.0.1:{port}") };

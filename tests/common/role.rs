@@ -23,8 +23,17 @@ impl Role {
         Self::start_with(name, args, &[])
     }
 
-    /// Starts `veille ARGS` with extra environment variables.
+    /// Starts `veille ARGS` with extra environment variables. With `VEILLE_TEST_LOGS=DIR`, the
+    /// role logs at info level to `DIR/NAME.log` instead (to read a failure afterwards).
     pub fn start_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> Role {
+        if let Some(dir) = std::env::var_os("VEILLE_TEST_LOGS") {
+            let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            let log = std::path::Path::new(&dir).join(format!("{file}.log"));
+            let file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+            let mut env = env.to_vec();
+            env.push(("RUST_LOG", "info,librdkafka=warn"));
+            return Self::spawn(name, args, &env, Stdio::from(file));
+        }
         Self::spawn(name, args, env, Stdio::inherit())
     }
 
