@@ -207,7 +207,6 @@ fn has_spike(alerts: &BTreeSet<(String, String, String, String)>) -> bool {
 
 #[cfg(unix)]
 #[test]
-#[ignore = "flaky on the test broker after its kills (it drops a dead member only when a request finds its session expired): run with --ignored"]
 fn scaled_out_signals_raise_the_alerts_and_name_the_key_nodes_of_one_machine_through_kills() {
     let Some(broker) = common::broker::start() else { return };
     if alertmanager_binary().is_none() {

@@ -64,9 +64,6 @@ struct State {
     watermark: Option<DateTime<Utc>>,
     /// When (wall clock) the last mention arrived.
     last_arrival: Option<std::time::Instant>,
-    /// Decisions go into the book without notices (a new owner replaying what its
-    /// predecessor already judged and notified).
-    quiet: bool,
     /// Delivery ids already enqueued, by this process or a predecessor.
     ledger: Option<Ledger>,
 }
@@ -84,7 +81,6 @@ impl Alerts {
             dispatcher: None,
             watermark: None,
             last_arrival: None,
-            quiet: false,
             ledger: None,
         };
         Ok(Alerts { inner: Arc::new(Mutex::new(state)) })
@@ -109,11 +105,6 @@ impl Alerts {
             .map_err(|error| PipelineError::SignalsState { path: dir.join(crate::ledger::LEDGER_FILE), error })?;
         self.lock().ledger = Some(ledger);
         Ok(())
-    }
-
-    /// While `quiet`, decisions go into the book without notices.
-    pub(crate) fn set_quiet(&self, quiet: bool) {
-        self.lock().quiet = quiet;
     }
 
     /// Notices stored in the outboxes and not delivered yet, over all receivers.
@@ -234,9 +225,6 @@ impl State {
     }
 
     fn send(&mut self, notices: Vec<AlertNotice>) {
-        if self.quiet {
-            return;
-        }
         for notice in notices {
             if let Some(ledger) = &mut self.ledger {
                 match ledger.first_time(&notice.delivery_id()) {

@@ -14,7 +14,11 @@
 //! **Merging.** Facts of a workspace arrive from several processors, each at its own pace. An
 //! owner holds them and releases them in event time: a fact is released once every partition
 //! of the mentions topic has sent a fact at least as recent (what a slower processor still owes
-//! cannot be older), or, in a live stream, once it is [`LIVE_HOLD`] old on the wall clock. The
+//! cannot be older), or once it waited on the wall clock: [`MERGE_HOLD`] for a live fact, the
+//! catch-up hold (twice the group's session timeout, at least [`CATCH_UP_MIN_HOLD`]) for a
+//! fact from the past. History goes through in seconds, so a processor a few seconds behind
+//! (joining the group, or replaced after a crash) owes hours of it: releasing without it would
+//! make its facts late, and the owner would judge another stream than one machine. The
 //! monitor, the alert book and the interaction graph thus read the stream in the order a
 //! single machine would. A fact sent twice (a processor that died between publishing and its
 //! shard commit: its successor publishes again) is dropped by its mention key.
@@ -23,9 +27,10 @@
 //! `DATA_DIR/signals/TOPIC-PARTITION/` (a volume the owners share): the receivers' outboxes, the
 //! ledger of notices sent and the read position. A new owner (after a rebalance or a crash)
 //! reads the partition again from its start, so its series, baselines, incidents and graphs
-//! are what its predecessor had; decisions made before the predecessor's saved position go
-//! into the book without notices (they were sent), later ones are checked against the ledger,
-//! so Alertmanager and webhooks get each notice once. The signals topic's retention bounds the
+//! are what its predecessor had. Every notice is checked against the ledger of notices sent:
+//! one its predecessor sent is not sent again, one its predecessor never decided is sent now,
+//! so Alertmanager and webhooks get each notice of the book once. Until it reaches the
+//! predecessor's saved position, facts alone move time (no wall-clock ticks). The signals topic's retention bounds the
 //! replay (it is created with `[signals] rebuild_s` plus a day).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -33,6 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use veille_alert::{AckError, Alert, AlertScope, AlertStore};
 use veille_bus::kafka::{KafkaGroupConsumer, OwnerError, PartitionOwner, RawMessage};
@@ -44,9 +50,13 @@ use super::facts::{Fact, FACT_KIND};
 use super::tables::{watches_by_workspace, AckCommand, Publisher, ACK_KIND};
 use crate::{Alerts, Enricher, KeyNodes, PipelineError};
 
-/// Longest a fact waits for slower processors once it arrived, before it is released anyway
-/// (a processor that died, a mentions partition that is quiet in a live stream).
+/// Longest a live fact waits for slower processors once it arrived, before it is released
+/// anyway (a processor that died, a mentions partition that is quiet in a live stream).
 pub const MERGE_HOLD: Duration = Duration::from_secs(3);
+/// Shortest wait of a fact from the past (catching up on history) for slower processors.
+pub const CATCH_UP_MIN_HOLD: Duration = Duration::from_secs(30);
+/// A fact whose event time is this far behind the wall clock when it arrives is from the past.
+const LIVE_LAG: chrono::Duration = chrono::Duration::seconds(60);
 /// Most messages taken from one poll.
 const POLL_MAX: usize = 2_000;
 /// Longest wait for messages in one poll.
@@ -65,9 +75,13 @@ const DELIVERY_GRACE: Duration = Duration::from_secs(5);
 struct Merge {
     /// Facts waiting, by event time (µs) and mention key.
     pending: BTreeMap<(i64, String), Mention>,
-    /// Event times (µs) of the facts waiting, in arrival order, with their arrival.
-    arrivals: VecDeque<(Instant, i64)>,
-    /// Newest event time (µs) of the facts that waited [`MERGE_HOLD`].
+    /// Event times (µs) of the live facts waiting, in arrival order, with their arrival.
+    live: VecDeque<(Instant, i64)>,
+    /// The same for the facts from the past.
+    past: VecDeque<(Instant, i64)>,
+    /// How long a fact from the past waits.
+    catch_up_hold: Duration,
+    /// Newest event time (µs) of the facts that waited their hold.
     forced: i64,
     /// Newest event time (µs) each mentions partition sent.
     high: BTreeMap<i32, i64>,
@@ -82,10 +96,12 @@ struct Merge {
 }
 
 impl Merge {
-    fn new(partitions: usize, horizon_s: u64) -> Self {
+    fn new(partitions: usize, horizon_s: u64, catch_up_hold: Duration) -> Self {
         Merge {
             pending: BTreeMap::new(),
-            arrivals: VecDeque::new(),
+            live: VecDeque::new(),
+            past: VecDeque::new(),
+            catch_up_hold: catch_up_hold.max(MERGE_HOLD),
             forced: i64::MIN,
             high: BTreeMap::new(),
             partitions: partitions.max(1),
@@ -95,8 +111,10 @@ impl Merge {
         }
     }
 
-    /// Takes a fact that arrived at `now`; false when its mention was seen before.
-    fn push(&mut self, fact: Fact, now: Instant) -> bool {
+    /// Takes a fact that arrived at `now` (`wall` on the wall clock); false when its mention
+    /// was seen before.
+    fn push(&mut self, fact: Fact, now: Instant, wall: DateTime<Utc>) -> bool {
+        let live = wall - fact.mention.created_at <= LIVE_LAG;
         let t = fact.mention.created_at.timestamp_micros();
         let high = self.high.entry(fact.partition).or_insert(t);
         *high = (*high).max(t);
@@ -105,19 +123,21 @@ impl Merge {
             return false;
         }
         self.pending.insert((t, key), fact.mention);
-        self.arrivals.push_back((now, t));
+        if live { &mut self.live } else { &mut self.past }.push_back((now, t));
         true
     }
 
     /// The event time (µs) up to which facts are released: every mentions partition sent a
     /// fact at least that recent, or a fact that recent has waited long enough.
     fn watermark(&mut self, now: Instant) -> i64 {
-        while let Some(&(arrived, t)) = self.arrivals.front() {
-            if now.saturating_duration_since(arrived) < MERGE_HOLD {
-                break;
+        for (arrivals, hold) in [(&mut self.live, MERGE_HOLD), (&mut self.past, self.catch_up_hold)] {
+            while let Some(&(arrived, t)) = arrivals.front() {
+                if now.saturating_duration_since(arrived) < hold {
+                    break;
+                }
+                self.forced = self.forced.max(t);
+                arrivals.pop_front();
             }
-            self.forced = self.forced.max(t);
-            self.arrivals.pop_front();
         }
         let all_in = if self.high.len() >= self.partitions {
             self.high.values().copied().min().unwrap_or(i64::MIN)
@@ -138,7 +158,8 @@ impl Merge {
             out.push(entry.remove());
         }
         if self.pending.is_empty() {
-            self.arrivals.clear();
+            self.live.clear();
+            self.past.clear();
         }
         if self.seen.len() > 2 * self.pruned_at {
             let oldest = w.saturating_sub(self.horizon_us);
@@ -204,18 +225,14 @@ impl Part {
         let fact: Fact = serde_json::from_slice(payload).map_err(|e| format!("a fact that does not parse: {e}"))?;
         // The workspace names a directory: only a valid mention is judged.
         fact.mention.validate().map_err(|e| format!("a fact whose mention is invalid: {e}"))?;
-        let quiet = message.offset < self.notified_until;
         let workspace = fact.mention.workspace.clone();
         if !self.judges.contains_key(&workspace) {
             let judge = self.judge(&workspace, config, runtime)?;
             self.judges.insert(workspace.clone(), judge);
         }
         let Some(judge) = self.judges.get_mut(&workspace) else { return Ok(()) };
-        if let Some(a) = &judge.alerts {
-            a.set_quiet(quiet);
-        }
         let now = Instant::now();
-        let outcome = if judge.merge.push(fact, now) { "applied" } else { "duplicate" };
+        let outcome = if judge.merge.push(fact, now, Utc::now()) { "applied" } else { "duplicate" };
         metrics::FACTS.with_label_values(&[outcome]).inc();
         judge.apply(now);
         Ok(())
@@ -277,7 +294,11 @@ impl Part {
             let _runtime = runtime.enter();
             delivery = Some(a.deliver_to(&here).map_err(|e| e.to_string())?);
         }
-        let merge = Merge::new(config.bus.kafka.partitions as usize, config.signals.rebuild_s.max(86_400));
+        let merge = Merge::new(
+            config.bus.kafka.partitions as usize,
+            config.signals.rebuild_s.max(86_400),
+            catch_up_hold(config),
+        );
         Ok(Judge { merge, alerts, key_nodes, delivery })
     }
 
@@ -289,9 +310,6 @@ impl Part {
         }
         let now = Instant::now();
         for judge in self.judges.values_mut() {
-            if let Some(a) = &judge.alerts {
-                a.set_quiet(false);
-            }
             judge.apply(now);
             if let Some(a) = &judge.alerts {
                 a.tick();
@@ -314,6 +332,16 @@ impl Part {
     fn undelivered(&self) -> usize {
         self.judges.values().filter_map(|j| j.alerts.as_ref()).map(Alerts::undelivered).sum()
     }
+}
+
+/// How long a fact from the past waits for a slower processor: twice the mentions group's
+/// session timeout (the time a dead processor's partitions take to find a new owner), at
+/// least [`CATCH_UP_MIN_HOLD`].
+fn catch_up_hold(config: &Config) -> Duration {
+    let session_ms = config.bus.kafka.properties.get("session.timeout.ms").and_then(|v| v.parse::<u64>().ok());
+    // librdkafka's default session timeout.
+    let session = Duration::from_millis(session_ms.unwrap_or(45_000));
+    (session * 2).max(CATCH_UP_MIN_HOLD)
 }
 
 fn read_position(dir: &Path) -> Result<i64, String> {
@@ -602,33 +630,65 @@ mod tests {
         released.iter().map(|m| m.key().as_str().trim_start_matches("x:").to_string()).collect()
     }
 
+    /// The wall clock of these tests: a few seconds after the facts (a live stream).
+    fn live() -> DateTime<Utc> {
+        "2026-03-01T00:00:45Z".parse().unwrap()
+    }
+
     #[test]
     fn facts_are_released_in_event_time_once_every_partition_moved_past_them() {
         let now = Instant::now();
-        let mut merge = Merge::new(2, 86_400);
-        assert!(merge.push(fact(0, "a", "2026-03-01T00:00:10Z"), now));
-        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:30Z"), now));
+        let mut merge = Merge::new(2, 86_400, CATCH_UP_MIN_HOLD);
+        assert!(merge.push(fact(0, "a", "2026-03-01T00:00:10Z"), now, live()));
+        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:30Z"), now, live()));
         // Partition 1 has sent nothing: it may still owe older facts.
         assert!(merge.release(now).is_empty());
-        assert!(merge.push(fact(1, "c", "2026-03-01T00:00:20Z"), now));
+        assert!(merge.push(fact(1, "c", "2026-03-01T00:00:20Z"), now, live()));
         assert_eq!(ids(&merge.release(now)), ["a", "c"]);
         // A fact sent again (a processor that restarted) is dropped.
-        assert!(!merge.push(fact(1, "a", "2026-03-01T00:00:10Z"), now));
-        assert!(merge.push(fact(1, "d", "2026-03-01T00:00:40Z"), now));
+        assert!(!merge.push(fact(1, "a", "2026-03-01T00:00:10Z"), now, live()));
+        assert!(merge.push(fact(1, "d", "2026-03-01T00:00:40Z"), now, live()));
         assert_eq!(ids(&merge.release(now)), ["b"]);
         assert_eq!(merge.pending.len(), 1);
     }
 
     #[test]
-    fn a_fact_waits_for_a_silent_partition_at_most_the_hold() {
+    fn a_live_fact_waits_for_a_silent_partition_at_most_the_hold() {
         let start = Instant::now();
-        let mut merge = Merge::new(2, 86_400);
-        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:20Z"), start));
+        let mut merge = Merge::new(2, 86_400, CATCH_UP_MIN_HOLD);
+        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:20Z"), start, live()));
         assert!(merge.release(start + MERGE_HOLD / 2).is_empty());
-        assert!(merge.push(fact(0, "a", "2026-03-01T00:00:10Z"), start + MERGE_HOLD / 2));
+        assert!(merge.push(fact(0, "a", "2026-03-01T00:00:10Z"), start + MERGE_HOLD / 2, live()));
         // The first arrival waited the hold: it and everything older go, in event time.
         assert_eq!(ids(&merge.release(start + MERGE_HOLD)), ["a", "b"]);
-        assert!(merge.push(fact(0, "c", "2026-03-01T00:00:30Z"), start + MERGE_HOLD));
+        assert!(merge.push(fact(0, "c", "2026-03-01T00:00:30Z"), start + MERGE_HOLD, live()));
         assert!(merge.release(start + MERGE_HOLD).is_empty());
+    }
+
+    #[test]
+    fn a_fact_from_the_past_waits_for_a_slower_processor_longer() {
+        let start = Instant::now();
+        let hold = Duration::from_secs(40);
+        let mut merge = Merge::new(2, 86_400, hold);
+        // A day after the facts: catching up on history.
+        let wall: DateTime<Utc> = "2026-03-02T00:00:00Z".parse().unwrap();
+        assert!(merge.push(fact(0, "b", "2026-03-01T00:00:20Z"), start, wall));
+        // The live hold is not enough: partition 1's processor may owe hours of history.
+        assert!(merge.release(start + MERGE_HOLD * 2).is_empty());
+        assert!(merge.push(fact(1, "a", "2026-03-01T00:00:10Z"), start + MERGE_HOLD * 3, wall));
+        assert_eq!(ids(&merge.release(start + MERGE_HOLD * 3)), ["a"]);
+        // Partition 1 went quiet: after the catch-up hold, `b` goes anyway.
+        assert!(merge.release(start + hold - Duration::from_millis(1)).is_empty());
+        assert_eq!(ids(&merge.release(start + hold)), ["b"]);
+    }
+
+    #[test]
+    fn the_catch_up_hold_follows_the_session_timeout() {
+        let mut config = Config::default();
+        assert_eq!(catch_up_hold(&config), Duration::from_secs(90));
+        config.bus.kafka.properties.insert("session.timeout.ms".into(), "6000".into());
+        assert_eq!(catch_up_hold(&config), CATCH_UP_MIN_HOLD);
+        config.bus.kafka.properties.insert("session.timeout.ms".into(), "60000".into());
+        assert_eq!(catch_up_hold(&config), Duration::from_secs(120));
     }
 }
