@@ -40,6 +40,7 @@ mod schema;
 mod search;
 mod shards;
 mod stats;
+mod stem;
 mod upgrade;
 mod writer;
 

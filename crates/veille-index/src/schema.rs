@@ -5,9 +5,11 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
 use tantivy::Index;
+
+use crate::stem::CachedStemmer;
 
 /// Tokenizer of the `text` and `title` fields: words, lower-cased, diacritics folded.
 pub(crate) const TEXT_TOKENIZER: &str = "veille_text";
@@ -149,8 +151,8 @@ pub(crate) fn register_tokenizers(index: &Index) {
     };
     let tokenizers = index.tokenizers();
     tokenizers.register(TEXT_TOKENIZER, words().build());
-    tokenizers.register(EN_TOKENIZER, words().filter(Stemmer::new(Language::English)).build());
-    tokenizers.register(FR_TOKENIZER, words().filter(Stemmer::new(Language::French)).build());
+    tokenizers.register(EN_TOKENIZER, words().filter(CachedStemmer::new(frostem::Algorithm::English)).build());
+    tokenizers.register(FR_TOKENIZER, words().filter(CachedStemmer::new(frostem::Algorithm::French)).build());
     let keyword = || TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build();
     tokenizers.register(KEYWORD_TOKENIZER, keyword());
     index.fast_field_tokenizer().register(KEYWORD_TOKENIZER, keyword());
