@@ -23,7 +23,9 @@
 //! posts of each `--train` file, as trained and with class offsets tuned on
 //! the other folds; `--tune-offsets` then tunes the final model's class
 //! offsets on all out-of-fold probabilities, for the mean macro-F1 of the
-//! `--train` files. `--balanced` weighs the `--train` posts so that their classes weigh alike;
+//! `--train` files (`--tune-on K`: for the macro-F1 of the K-th `--train`
+//! file alone, from 0, whose fold figures with offsets tuned on its own
+//! posts of the other folds are then printed too). `--balanced` weighs the `--train` posts so that their classes weigh alike;
 //! `--balance-classes` does it inside training, over every training post
 //! (`TrainOptions::balance_classes`). `--c`,
 //! `--lexicon-weight`, `--hash-bits`, `--chars MIN,MAX`, `--words N`,
@@ -39,7 +41,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use veille_sentiment::dataset::{balanced_weights, label_index, read_airline_csv, read_labelled, LabelledTexts};
-use veille_sentiment::eval::{argmax_all, compare, cross_validate, evaluate, mean_and_spread};
+use veille_sentiment::eval::{argmax_all, compare, cross_validate, evaluate, mean_and_spread, tune_class_offsets};
 use veille_sentiment::{train_with_progress, LearnedScorer, Scorer, TrainOptions, Vader};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,6 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut airline, mut out, mut folds, mut probe) = (None, None, None, None);
     let (mut airline_weight, mut tune_offsets, mut balanced, mut name) = (1.0f32, false, false, String::new());
     let mut balance_all = false;
+    let mut tune_on: Option<usize> = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -68,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--out" => out = Some(PathBuf::from(value()?)),
             "--folds" => folds = Some(value()?.parse::<usize>()?),
             "--tune-offsets" => tune_offsets = true,
+            "--tune-on" => tune_on = Some(value()?.parse()?),
             "--balanced" => balanced = true,
             "--balance-classes" => balance_all = true,
             "--c" => options.c = value()?.parse()?,
@@ -148,7 +152,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         summary["cv"] = serde_json::json!(cv_summary);
         summary["cv_seconds"] = serde_json::json!(started.elapsed().as_secs_f64());
-        if tune_offsets {
+        if let Some(k) = tune_on {
+            let (mean, spread, offsets) = tuned_on_one_set(&cv, &data.labels, &groups, k);
+            eprintln!(
+                "cv macro-F1 of {} with offsets tuned on its own posts: {mean:.4} ± {spread:.4}",
+                train_texts.get(k).map_or(String::new(), |p| p.display().to_string())
+            );
+            summary["tuned_on_one_set"] = serde_json::json!({ "set": k, "mean": mean, "spread": spread });
+            if tune_offsets {
+                options.class_offsets = offsets;
+                eprintln!("class offsets {:?}", options.class_offsets);
+                summary["class_offsets"] = serde_json::json!(options.class_offsets);
+            }
+        } else if tune_offsets {
             options.class_offsets = cv.class_offsets(&data.labels, &groups);
             eprintln!("class offsets {:?}", options.class_offsets);
             summary["class_offsets"] = serde_json::json!(options.class_offsets);
@@ -206,4 +222,27 @@ fn rate(scorer: &dyn Scorer, texts: &[String]) -> f64 {
         best = best.min(start.elapsed().as_secs_f64());
     }
     texts.len() as f64 / best
+}
+
+/// Fold figures of the posts of group `k` with class offsets tuned on group `k`'s posts of the
+/// other folds (mean, spread), and the offsets tuned on all of group `k`'s out-of-fold posts.
+fn tuned_on_one_set(
+    cv: &veille_sentiment::eval::CrossValidation,
+    labels: &[veille_model::SentimentLabel],
+    groups: &[usize],
+    k: usize,
+) -> (f64, f64, [f32; 3]) {
+    let of = |keep: &dyn Fn(usize) -> bool| -> (Vec<[f32; 3]>, Vec<veille_model::SentimentLabel>) {
+        (0..labels.len()).filter(|&i| groups[i] == k && keep(i)).map(|i| (cv.probabilities[i], labels[i])).unzip()
+    };
+    let mut figures = Vec::new();
+    for fold in 0..cv.folds {
+        let (rp, rl) = of(&|i| i % cv.folds != fold);
+        let offsets = tune_class_offsets(&rp, &rl, &vec![0; rl.len()]);
+        let (hp, hl) = of(&|i| i % cv.folds == fold);
+        figures.push(compare(&argmax_all(&hp, offsets), &hl).macro_f1);
+    }
+    let (mean, spread) = mean_and_spread(&figures);
+    let (p, l) = of(&|_| true);
+    (mean, spread, tune_class_offsets(&p, &l, &vec![0; l.len()]))
 }
