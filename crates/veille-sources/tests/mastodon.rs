@@ -30,6 +30,8 @@ struct Server {
     queries: Mutex<Vec<String>>,
     /// Faults are injected only in the first scenario.
     faults: bool,
+    /// The first timeline page is a 200 that is not JSON (a maintenance page).
+    unreadable_first: bool,
 }
 
 fn id_of(v: &Value) -> u128 {
@@ -48,6 +50,9 @@ async fn timeline(
     assert!(authorized(&headers));
     let call = s.rest_calls.fetch_add(1, Ordering::SeqCst) + 1;
     s.queries.lock().unwrap().push(format!("{q:?}"));
+    if s.unreadable_first && call == 1 {
+        return (StatusCode::OK, [("content-type", "text/html")], "<html>Down for maintenance</html>").into_response();
+    }
     if s.faults && call == 2 {
         return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "slow down").into_response();
     }
@@ -99,6 +104,15 @@ async fn stream(State(s): State<Arc<Server>>, headers: HeaderMap) -> Response {
 }
 
 async fn serve(statuses: Vec<Value>, visible: usize, faults: bool) -> (String, Arc<Server>) {
+    serve_with(statuses, visible, faults, false).await
+}
+
+async fn serve_with(
+    statuses: Vec<Value>,
+    visible: usize,
+    faults: bool,
+    unreadable_first: bool,
+) -> (String, Arc<Server>) {
     let server = Arc::new(Server {
         statuses,
         visible: AtomicUsize::new(visible),
@@ -106,6 +120,7 @@ async fn serve(statuses: Vec<Value>, visible: usize, faults: bool) -> (String, A
         rest_calls: AtomicUsize::new(0),
         queries: Mutex::new(Vec::new()),
         faults,
+        unreadable_first,
     });
     let app = Router::new()
         .route("/api/v1/timelines/tag/{tag}", get(timeline))
@@ -195,4 +210,23 @@ async fn polling_pages_forward_from_the_cursor() {
     assert_eq!(ids, (6..=95).collect::<Vec<_>>());
     let queries = server.queries.lock().unwrap().clone();
     assert!(queries[0].contains("110000000000000005") && queries[1].contains("110000000000000045"), "{queries:?}");
+}
+
+#[tokio::test]
+async fn an_unreadable_timeline_page_is_dead_lettered_counted_as_malformed_and_read_again() {
+    let statuses = statuses();
+    let (url, server) = serve_with(statuses.clone(), 3, false, true).await;
+    let mut cfg = config(&url, MastodonMode::Poll);
+    cfg.name = "masto-unreadable".into();
+    let mut run = common::start(Box::new(MastodonSource::new(cfg).unwrap()), None, 100);
+    run.until("the first page, read again", Duration::from_secs(10), |r| r.mentions.len() >= 2).await;
+    run.settle(Duration::from_millis(200)).await;
+    let run = run.stop().await;
+    assert!(server.rest_calls.load(Ordering::SeqCst) >= 2);
+    let page: Vec<_> = run.dead.iter().filter(|d| d.original.contains("maintenance")).collect();
+    assert_eq!(page.len(), 1, "the unreadable page is kept once, with its reason: {:?}", run.dead);
+    assert!(page[0].reason.starts_with("not a JSON array of statuses"), "{}", page[0].reason);
+    assert!(page[0].origin.location.contains("/api/v1/timelines/tag/acme"), "{:?}", page[0].origin);
+    assert_eq!(common::errors_of("masto-unreadable", "malformed"), 1, "the maintenance page is counted as malformed");
+    assert_eq!(common::errors_of("masto-unreadable", "client"), 0);
 }

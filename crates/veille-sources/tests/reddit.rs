@@ -80,6 +80,9 @@ async fn listing(
     match n {
         2 => (StatusCode::INTERNAL_SERVER_ERROR, "we took too long").into_response(),
         3 => (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "too many").into_response(),
+        4 => {
+            (StatusCode::OK, [("content-type", "text/html")], "<html>our CDN is having a moment</html>").into_response()
+        }
         _ => (rate, Json(page(&s.posts.lock().unwrap(), &q))).into_response(),
     }
 }
@@ -158,15 +161,24 @@ async fn posts_and_comments_arrive_once_across_pages_faults_and_a_restart() {
     );
     let link_post = &run.mentions[2];
     assert_eq!(link_post.attributes.get("link").map(String::as_str), Some("https://news.example/acme/3"));
-    assert_eq!(run.dead.len(), 1);
+    assert_eq!(run.dead.len(), 2, "{:?}", run.dead);
     assert!(
-        run.dead[0].reason.contains("parent_id") && run.dead[0].origin.location.contains("t1_kc0003"),
+        run.dead.iter().any(|d| d.reason.contains("parent_id") && d.origin.location.contains("t1_kc0003")),
         "{:?}",
-        run.dead[0]
+        run.dead
+    );
+    // A page that cannot be read is kept with its reason, and read again.
+    assert!(
+        run.dead.iter().any(|d| d.original.contains("CDN") && d.origin.location.contains("/r/acme/new.json")),
+        "{:?}",
+        run.dead
     );
     assert_eq!(server.tokens.load(Ordering::SeqCst), 1, "one token serves every request");
     assert!(!server.afters.lock().unwrap().is_empty(), "five new posts took a second page");
-    assert!(veille_sources::health("reddit").unwrap().errors >= 2, "the 500 and the 429 are counted");
+    assert!(veille_sources::health("reddit").unwrap().errors >= 3, "the 500, the 429 and the page are counted");
+    for kind in ["server", "rate_limited", "malformed"] {
+        assert_eq!(common::errors_of("reddit", kind), 1, "{kind}");
+    }
 
     // A restart from the last cursor reads nothing twice.
     let mut again = common::start(Box::new(RedditSource::new(config(&url)).unwrap()), run.last_cursor(), 100);

@@ -105,3 +105,19 @@ impl Running {
 pub fn assert_exactly(got: &[String], expected: &[&str]) {
     assert_eq!(got, expected, "each mention exactly once, in order");
 }
+
+/// `veille_source_errors_total` of `source` for `kind` (the metric is process-wide: give each
+/// test's source a name of its own).
+pub fn errors_of(source: &str, kind: &str) -> u64 {
+    let families = prometheus::gather();
+    let Some(family) = families.iter().find(|f| f.name() == "veille_source_errors_total") else { return 0 };
+    family
+        .get_metric()
+        .iter()
+        .filter(|m| {
+            let label = |name: &str| m.get_label().iter().find(|l| l.name() == name).map(|l| l.value().to_string());
+            label("source").as_deref() == Some(source) && label("kind").as_deref() == Some(kind)
+        })
+        .map(|m| m.get_counter().get_value() as u64)
+        .sum()
+}
