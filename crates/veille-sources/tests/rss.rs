@@ -62,12 +62,19 @@ async fn broken() -> Response {
     ([("content-type", "text/html")], common::fixture("broken_feed.html")).into_response()
 }
 
+/// A feed whose server accepts the request and never answers in time.
+async fn stalled() -> Response {
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    StatusCode::OK.into_response()
+}
+
 async fn serve() -> (String, Arc<Server>) {
     let server = Arc::new(Server::default());
     let app = Router::new()
         .route("/feed.xml", get(news))
         .route("/alerts.xml", get(alerts))
         .route("/broken.xml", get(broken))
+        .route("/stalled.xml", get(stalled))
         .with_state(server.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -136,6 +143,9 @@ async fn entries_arrive_once_with_conditional_gets_faults_and_a_restart() {
     );
     assert!(server.validators.lock().unwrap().iter().any(|v| v == "\"v1\""), "the second poll is conditional");
     assert!(veille_sources::health("news").unwrap().errors >= 3, "500, 429 and the broken feed are counted");
+    for kind in ["server", "rate_limited", "malformed"] {
+        assert_eq!(common::errors_of("news", kind), 1, "{kind}");
+    }
 
     // A restart sends the stored validators and reads nothing twice.
     let mut again = common::start(Box::new(RssSource::new(config(&url)).unwrap()), run.last_cursor(), 100);
@@ -143,4 +153,22 @@ async fn entries_arrive_once_with_conditional_gets_faults_and_a_restart() {
     let again = again.stop().await;
     assert!(again.mentions.is_empty(), "{:?}", again.ids());
     assert_eq!(server.validators.lock().unwrap().last().map(String::as_str), Some("\"v2\""));
+}
+
+#[tokio::test]
+async fn a_stalled_feed_does_not_hold_the_others_back() {
+    let (url, _server) = serve().await;
+    let mut cfg = config(&url);
+    cfg.name = "news-with-a-stall".into();
+    cfg.feeds = vec![
+        FeedConfig { url: format!("{url}/stalled.xml"), interval_ms: None },
+        FeedConfig { url: format!("{url}/feed.xml"), interval_ms: None },
+    ];
+    let mut run = common::start(Box::new(RssSource::new(cfg).unwrap()), None, 100);
+    // The stalled request waits for the read timeout (far longer than this); each feed is
+    // polled on its own, so the news feed's articles come meanwhile.
+    run.until("the news feed's articles", Duration::from_secs(10), |r| r.mentions.len() >= 3).await;
+    let run = run.stop().await;
+    assert!(run.mentions.iter().all(|m| m.native_id().contains("news.example")), "{:?}", run.ids());
+    assert!(run.dead.is_empty(), "{:?}", run.dead);
 }
