@@ -3,6 +3,10 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// What a role logs under `VEILLE_TEST_LOGS`: info, and every shard commit of a processor (to
+/// see which partition stopped moving).
+const LOGGED: &str = "info,librdkafka=warn,veille_pipeline::kafka::shards=debug";
+
 /// A role process, killed when dropped.
 pub struct Role {
     child: Child,
@@ -31,7 +35,7 @@ impl Role {
             let log = std::path::Path::new(&dir).join(format!("{file}.log"));
             let file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
             let mut env = env.to_vec();
-            env.push(("RUST_LOG", "info,librdkafka=warn"));
+            env.push(("RUST_LOG", LOGGED));
             return Self::spawn(name, args, &env, Stdio::from(file));
         }
         Self::spawn(name, args, env, Stdio::inherit())
@@ -40,7 +44,7 @@ impl Role {
     /// Starts `veille ARGS` logging at info level to the file `log` (appended).
     pub fn start_logged(name: &str, args: &[&str], log: &std::path::Path) -> Role {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-        Self::spawn(name, args, &[("RUST_LOG", "info,librdkafka=warn")], Stdio::from(file))
+        Self::spawn(name, args, &[("RUST_LOG", LOGGED)], Stdio::from(file))
     }
 
     fn spawn(name: &str, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Role {
