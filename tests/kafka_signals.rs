@@ -409,9 +409,16 @@ fn scaled_out_signals_raise_the_alerts_and_name_the_key_nodes_of_one_machine_thr
     // without a duplicate. The processors stop once the shards hold the whole stream.
     let total: u64 = counts.values().sum();
     let shards = shared.join("shards");
-    wait_until("the processors to index the whole stream", Duration::from_secs(180), || {
-        MentionIndex::open_sharded(&shards).is_ok_and(|v| v.num_docs() >= total)
-    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    loop {
+        let seen = match MentionIndex::open_sharded(&shards) {
+            Ok(v) if v.num_docs() >= total => break,
+            Ok(v) => format!("the shards hold {} of {total} mentions", v.num_docs()),
+            Err(e) => format!("the shards do not open: {e}"),
+        };
+        assert!(std::time::Instant::now() < deadline, "the processors did not index the whole stream: {seen}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     for p in processors.iter_mut() {
         p.terminate();
     }
