@@ -79,10 +79,7 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
         }
         let token = self.tail.token_mut();
         if let Some(stem) = self.stems.get(token.text.as_str()) {
-            if **stem != *token.text {
-                token.text.clear();
-                token.text.push_str(stem);
-            }
+            replace(&mut token.text, stem);
             return true;
         }
         let stem: Box<str> = self.stemmer.stem(&token.text).into();
@@ -92,10 +89,7 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
             }
             self.stems.insert(token.text.as_str().into(), stem.clone());
         }
-        if *stem != *token.text {
-            token.text.clear();
-            token.text.push_str(&stem);
-        }
+        replace(&mut token.text, &stem);
         true
     }
 
@@ -105,6 +99,14 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
 
     fn token_mut(&mut self) -> &mut Token {
         self.tail.token_mut()
+    }
+}
+
+/// Writes `stem` over `text` in place (its buffer is reused), unless they are equal already.
+fn replace(text: &mut String, stem: &str) {
+    if text != stem {
+        text.clear();
+        text.push_str(stem);
     }
 }
 
