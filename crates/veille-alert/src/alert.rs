@@ -38,7 +38,8 @@ pub struct Ack {
 pub struct Alert {
     /// Stable id, derived from the group and the start time.
     pub id: String,
-    /// The incident the alert belongs to: the id of the alert that opened it.
+    /// The incident the alert belongs to, named by [`incident_id`] from the workspace and the
+    /// start of the alert that opened it (before, the opening alert's own id).
     /// Active alerts of a workspace whose conditions started within
     /// `alerts.incident_window_s` of each other (event time) share an
     /// incident, so that one crisis tripping several rules and watches can
@@ -152,6 +153,20 @@ impl AlertNotice {
     pub fn link(&self) -> Option<String> {
         self.external_url.as_ref().map(|base| format!("{}/api/v1/alerts/{}", base.trim_end_matches('/'), self.alert.id))
     }
+}
+
+/// The id of the incident a workspace's alert starting at `starts_at` opens: derived from the
+/// workspace and that start alone, not from which of several alerts starting together opened it,
+/// so that every run of the same stream (one machine, or owners that replay it after a restart)
+/// names the incident alike whatever order simultaneous alerts were decided in.
+pub fn incident_id(workspace: &str, starts_at: DateTime<Utc>) -> String {
+    let mut h = Sha256::new();
+    for part in [workspace, "incident"] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.update(starts_at.timestamp().to_le_bytes());
+    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The id of the alert of `group` that started at `starts_at`: the first 16

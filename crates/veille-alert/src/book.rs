@@ -7,7 +7,7 @@ use veille_config::alerts::AlertsConfig;
 use veille_model::Mention;
 use veille_signals::{Evidence, RuleKind, SignalEvent, Transition};
 
-use crate::alert::{alert_id, Ack, Alert, AlertNotice, AlertScope, AlertState, NoticeKind};
+use crate::alert::{alert_id, incident_id, Ack, Alert, AlertNotice, AlertScope, AlertState, NoticeKind};
 use crate::error::AckError;
 use crate::explain::{self, Limits};
 use crate::metrics::AlertMetrics;
@@ -131,7 +131,9 @@ impl AlertBook {
         let explanation = explain::explain(event, &self.recent, self.limits);
         let starts_at = event.started_at.min(event.at);
         let id = alert_id(&event.workspace, &event.watch, event.rule, starts_at);
-        let incident = self.incident_at(&event.workspace, starts_at, event.decided_at).unwrap_or_else(|| id.clone());
+        let incident = self
+            .incident_at(&event.workspace, starts_at, event.decided_at)
+            .unwrap_or_else(|| incident_id(&event.workspace, starts_at));
         let delay = (event.decided_at - starts_at).num_milliseconds().max(0) as f64 / 1000.0;
         Alert {
             id,

@@ -14,7 +14,9 @@
 //! * **Incidents.** A new alert joins the incident of its workspace's
 //!   latest-starting active alert when their conditions started within
 //!   `alerts.incident_window_s` of each other (event time); otherwise it
-//!   opens one, named by its own id.
+//!   opens one, named after its workspace and start ([`incident_id`]), so
+//!   that alerts starting together name their incident alike whichever of
+//!   them was decided first.
 //!   Receivers that group by incident (Alertmanager's `group_by`) page once
 //!   for one crisis that trips several rules and watches.
 //! * **Lifecycle.** `pending → firing → resolved`. A new alert is pending
@@ -103,7 +105,7 @@ mod replay;
 mod sample;
 mod store;
 
-pub use alert::{alert_id, Ack, Alert, AlertNotice, AlertScope, AlertState, NoticeKind};
+pub use alert::{alert_id, incident_id, Ack, Alert, AlertNotice, AlertScope, AlertState, NoticeKind};
 pub use book::AlertBook;
 pub use dispatch::{Backoff, Dispatcher, DispatcherHandle};
 pub use error::{AckError, DeliveryError, EnqueueError, Error, OutboxError};

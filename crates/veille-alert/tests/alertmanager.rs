@@ -15,7 +15,7 @@ use common::receiver::{free_addr, serve, Inbox};
 use common::{key_node, mention, spike, t0};
 use prometheus::Registry;
 use serde_json::Value;
-use veille_alert::{AlertBook, AlertMetrics, Dispatcher, DispatcherHandle, NoticeKind};
+use veille_alert::{incident_id, AlertBook, AlertMetrics, Dispatcher, DispatcherHandle, NoticeKind};
 use veille_config::alerts::{AlertmanagerReceiver, AlertsConfig};
 use veille_signals::Transition;
 
@@ -264,9 +264,10 @@ async fn one_crisis_tripping_several_rules_makes_one_alertmanager_group() {
     for notice in [&brand, &crisis, &voice, &other] {
         handle.enqueue(notice).unwrap();
     }
-    let incident = brand.alert.id.clone();
+    let incident = incident_id(&brand.alert.workspace, brand.alert.starts_at);
+    assert_eq!(brand.alert.incident, incident);
     assert!([&crisis, &voice].iter().all(|n| n.alert.incident == incident));
-    assert_eq!(other.alert.incident, other.alert.id);
+    assert_eq!(other.alert.incident, incident_id("client-b", other.alert.starts_at));
 
     let firing = |paged: &Inbox| -> Vec<Value> {
         paged
@@ -301,7 +302,7 @@ async fn one_crisis_tripping_several_rules_makes_one_alertmanager_group() {
     assert_eq!(names, ["KeyNodeNegative", "VolumeSpike", "VolumeSpike"], "{last}");
     let other_page = pages.iter().find(|p| p["groupLabels"]["workspace"] == "client-b").unwrap();
     assert_eq!(other_page["alerts"].as_array().unwrap().len(), 1);
-    assert_eq!(other_page["groupLabels"]["incident"], other.alert.id.as_str());
+    assert_eq!(other_page["groupLabels"]["incident"], other.alert.incident.as_str());
 
     handle.shutdown();
     join.await.unwrap();

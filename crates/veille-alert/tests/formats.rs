@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::{key_node, spike, t0};
-use veille_alert::{AlertBook, AlertmanagerNotifier, SlackNotifier, WebhookNotifier};
+use veille_alert::{incident_id, AlertBook, AlertmanagerNotifier, SlackNotifier, WebhookNotifier};
 use veille_config::alerts::AlertsConfig;
 use veille_signals::Transition;
 
@@ -33,7 +33,8 @@ fn alertmanager_gets_labels_annotations_and_times() {
     assert_eq!(body.as_array().unwrap().len(), 1);
     assert_eq!(a["labels"]["alertname"], "VolumeSpike");
     assert_eq!(a["labels"].as_object().unwrap().len(), 6);
-    assert_eq!(a["labels"]["incident"], fired.alert.id.as_str(), "the first alert of its incident");
+    let opened = incident_id(&fired.alert.workspace, fired.alert.starts_at);
+    assert_eq!(a["labels"]["incident"], opened.as_str(), "the first alert of its incident");
     assert_eq!(a["startsAt"], "2026-01-05T10:00:00Z");
     let ends = chrono::DateTime::parse_from_rfc3339(a["endsAt"].as_str().unwrap()).unwrap();
     assert_eq!(ends.with_timezone(&Utc), now + chrono::Duration::hours(3), "firing: held for three renotify intervals");
@@ -68,12 +69,13 @@ fn an_alert_that_joins_an_incident_says_so_everywhere() {
     let first = b.apply(&spike("acme", Transition::Fired, t0(), 412.0), t0()).unwrap();
     let at = t0() + chrono::Duration::minutes(3);
     let joined = b.apply(&key_node("bigvoice", Transition::Fired, at), at).unwrap();
-    assert_eq!(joined.alert.incident, first.alert.id);
+    let incident = incident_id(&first.alert.workspace, first.alert.starts_at);
+    assert_eq!((first.alert.incident.as_str(), joined.alert.incident.as_str()), (incident.as_str(), incident.as_str()));
 
     let context = SlackNotifier::message(&joined)["blocks"][2]["elements"][0]["text"].as_str().unwrap().to_string();
-    assert!(context.contains(&format!("incident `{}`", first.alert.id)), "{context}");
-    let alone = SlackNotifier::message(&first)["blocks"][2]["elements"][0]["text"].as_str().unwrap().to_string();
-    assert!(!alone.contains("incident"), "an incident's first alert needs no pointer to itself: {alone}");
+    assert!(context.contains(&format!("incident `{incident}`")), "{context}");
+    let opener = SlackNotifier::message(&first)["blocks"][2]["elements"][0]["text"].as_str().unwrap().to_string();
+    assert!(opener.contains(&format!("incident `{incident}`")), "{opener}");
 
     let am = AlertmanagerNotifier::new(
         "am".into(),
@@ -82,10 +84,10 @@ fn an_alert_that_joins_an_incident_says_so_everywhere() {
         Duration::from_secs(60),
     )
     .unwrap();
-    assert_eq!(am.body(&joined, Utc::now())[0]["labels"]["incident"], first.alert.id.as_str());
+    assert_eq!(am.body(&joined, Utc::now())[0]["labels"]["incident"], incident.as_str());
     let hook = WebhookNotifier::new("ops".into(), "http://127.0.0.1:1/x", b"k", Duration::from_secs(1)).unwrap();
     let body: serde_json::Value = serde_json::from_slice(&hook.body(&joined, Utc::now())).unwrap();
-    assert_eq!(body["alert"]["incident"], first.alert.id.as_str());
+    assert_eq!(body["alert"]["incident"], incident.as_str());
 
     // A notice written before incidents existed keeps the labels its alert fired with.
     let mut old = first.clone();

@@ -6,7 +6,7 @@ mod common;
 
 use chrono::Duration;
 use common::{key_node, mention, spike, t0};
-use veille_alert::{AckError, AlertBook, AlertScope, AlertState, NoticeKind};
+use veille_alert::{incident_id, AckError, AlertBook, AlertScope, AlertState, NoticeKind};
 use veille_config::alerts::AlertsConfig;
 use veille_config::signals::Severity;
 use veille_signals::Transition;
@@ -82,37 +82,55 @@ fn groups_are_per_workspace_watch_and_rule() {
 fn alerts_raised_close_together_in_a_workspace_share_one_incident() {
     let mut b = book(); // incident_window_s 900
     let first = b.apply(&spike("acme", Transition::Fired, t0(), 400.0), t0()).unwrap().alert;
-    assert_eq!(first.incident, first.id, "the first alert opens the incident");
+    let opened = |a: &veille_alert::Alert| incident_id(&a.workspace, a.starts_at);
+    assert_eq!(first.incident, opened(&first), "the first alert opens the incident");
+    let incident = first.incident.clone();
     // The same crisis trips other watches and rules over the next minutes.
     let at = t0() + Duration::minutes(4);
     let second = b.apply(&spike("recall", Transition::Fired, at, 90.0), at).unwrap().alert;
     let at = t0() + Duration::minutes(17);
     let third = b.apply(&key_node("bigvoice", Transition::Fired, at), at).unwrap().alert;
-    assert_eq!((second.incident.as_str(), third.incident.as_str()), (first.id.as_str(), first.id.as_str()));
+    assert_eq!((second.incident.as_str(), third.incident.as_str()), (incident.as_str(), incident.as_str()));
     assert_ne!(second.id, first.id);
     // Another workspace has incidents of its own.
     let mut elsewhere = spike("acme", Transition::Fired, at, 400.0);
     elsewhere.workspace = "client-b".into();
     let other = b.apply(&elsewhere, at).unwrap().alert;
-    assert_eq!(other.incident, other.id);
+    assert_eq!(other.incident, opened(&other));
+    assert_ne!(other.incident, incident);
 
     // Resolutions keep the incident; once nothing of it was raised within the window, a new
     // alert opens a new one.
     let at = t0() + Duration::minutes(20);
     let resolved = b.apply(&spike("acme", Transition::Resolved, at, 20.0), at).unwrap().alert;
-    assert_eq!(resolved.incident, first.id);
+    assert_eq!(resolved.incident, incident);
     let later = t0() + Duration::minutes(30);
     let joined = b.apply(&spike("globex", Transition::Fired, later, 300.0), later).unwrap().alert;
-    assert_eq!(joined.incident, first.id, "13 minutes after the key-node alert, still active");
+    assert_eq!(joined.incident, incident, "13 minutes after the key-node alert, still active");
     let much_later = later + Duration::minutes(16);
     let fresh = b.apply(&spike("initech", Transition::Fired, much_later, 300.0), much_later).unwrap().alert;
-    assert_eq!(fresh.incident, fresh.id, "16 minutes after the last alert of the incident");
+    assert_eq!(fresh.incident, opened(&fresh), "16 minutes after the last alert of the incident");
+    assert_ne!(fresh.incident, incident);
 
     // With a window of 0, every alert is its own incident.
     let mut alone = AlertBook::new(&AlertsConfig { incident_window_s: 0, ..AlertsConfig::default() });
     let a = alone.apply(&spike("acme", Transition::Fired, t0(), 400.0), t0()).unwrap().alert;
     let b2 = alone.apply(&spike("recall", Transition::Fired, t0(), 90.0), t0()).unwrap().alert;
-    assert_eq!((a.incident == a.id, b2.incident == b2.id), (true, true));
+    assert_eq!((a.incident == opened(&a), b2.incident == opened(&b2)), (true, true));
+}
+
+#[test]
+fn alerts_starting_together_name_their_incident_alike_whichever_is_decided_first() {
+    // One machine decides the spike first; a signals owner replaying the stream decides the
+    // crisis burst first: both name the crisis alike.
+    let (mut one, mut other) = (book(), book());
+    let spike_first = one.apply(&spike("acme", Transition::Fired, t0(), 400.0), t0()).unwrap().alert;
+    let then_recall = one.apply(&spike("recall", Transition::Fired, t0(), 90.0), t0()).unwrap().alert;
+    let recall_first = other.apply(&spike("recall", Transition::Fired, t0(), 90.0), t0()).unwrap().alert;
+    let then_spike = other.apply(&spike("acme", Transition::Fired, t0(), 400.0), t0()).unwrap().alert;
+    assert_ne!(spike_first.id, recall_first.id);
+    let incidents = [&spike_first, &then_recall, &recall_first, &then_spike].map(|a| a.incident.clone());
+    assert!(incidents.iter().all(|i| *i == incident_id("default", t0())), "{incidents:?}");
 }
 
 #[test]

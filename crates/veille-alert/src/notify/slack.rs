@@ -49,7 +49,7 @@ impl SlackNotifier {
         let again = if notice.kind == NoticeKind::Renotify { " (still firing)" } else { "" };
         let text = format!("{icon} {}{again}", a.explanation.summary);
         let mut context = format!("alert `{}` · {} · started {}", a.id, notice.kind.as_str(), a.starts_at.to_rfc3339());
-        if a.incident_id() != a.id {
+        if !a.incident.is_empty() {
             context.push_str(&format!(" · incident `{}`", a.incident));
         }
         if let Some(link) = notice.link() {
