@@ -18,7 +18,12 @@
 //! a post already read is left out (the same tweet packaged twice).
 //! `--airline-csv FILE` adds the airline set to every training set, classes
 //! balanced and weighing `--airline-weight` times the `--train` posts; it is
-//! never held out. `--folds K` runs K-fold cross-validation on the `--train`
+//! never held out. `--rated FILE` (repeatable) adds posts rated by people
+//! (`id TAB rating TAB text`, VADER's ground truth), labelled by their mean
+//! rating with a neutral band of `--rated-band` (default 1) and weighing
+//! `--rated-weight` (default 0.25) times the `--train` posts, classes
+//! balanced, never held out. `--set-weight W` (repeatable, in the order of
+//! the `--train` files) weighs each post of that set W times (default 1). `--folds K` runs K-fold cross-validation on the `--train`
 //! posts and prints the mean and spread of the folds' macro-F1 for the
 //! posts of each `--train` file, as trained and with class offsets tuned on
 //! the other folds; `--tune-offsets` then tunes the final model's class
@@ -40,7 +45,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use veille_sentiment::dataset::{balanced_weights, label_index, read_airline_csv, read_labelled, LabelledTexts};
+use veille_sentiment::dataset::{
+    balanced_weights, label_index, read_airline_csv, read_labelled, read_rated, LabelledTexts,
+};
 use veille_sentiment::eval::{argmax_all, compare, cross_validate, evaluate, mean_and_spread, tune_class_offsets};
 use veille_sentiment::{train_with_progress, LearnedScorer, Scorer, TrainOptions, Vader};
 
@@ -56,6 +63,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut airline_weight, mut tune_offsets, mut balanced, mut name) = (1.0f32, false, false, String::new());
     let mut balance_all = false;
     let mut tune_on: Option<usize> = None;
+    let (mut rated, mut rated_band, mut rated_weight) = (Vec::new(), 1.0f64, 0.25f32);
+    let mut set_weights: Vec<f32> = Vec::new();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -67,6 +76,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--val-labels" => val_labels = Some(PathBuf::from(value()?)),
             "--airline-csv" => airline = Some(PathBuf::from(value()?)),
             "--airline-weight" => airline_weight = value()?.parse()?,
+            "--rated" => rated.push(PathBuf::from(value()?)),
+            "--set-weight" => set_weights.push(value()?.parse()?),
+            "--rated-band" => rated_band = value()?.parse()?,
+            "--rated-weight" => rated_weight = value()?.parse()?,
             "--probe-airline" => probe = Some(read_airline_csv(&PathBuf::from(value()?))?),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--folds" => folds = Some(value()?.parse::<usize>()?),
@@ -101,8 +114,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("{}: {duplicates} posts already read left out", t.display());
     }
     eprintln!("{} training posts", data.len());
-    let weights: Vec<f32> =
+    let mut weights: Vec<f32> =
         if balanced { balanced_weights(&data.labels, data.len() as f32) } else { vec![1.0; data.len()] };
+    for (w, &group) in weights.iter_mut().zip(&groups) {
+        *w *= set_weights.get(group).copied().unwrap_or(1.0);
+    }
     options.balance_classes |= balance_all;
     let (mut extra, mut extra_weights) = (LabelledTexts::default(), Vec::new());
     if let Some(path) = airline {
@@ -110,6 +126,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("airline: {} posts, {} rows skipped", part.len(), part.skipped);
         // Class-balanced, weighing `airline_weight` times the --train posts.
         extra_weights.extend(balanced_weights(&part.labels, airline_weight * data.len() as f32));
+        extra.texts.extend(part.texts);
+        extra.labels.extend(part.labels);
+    }
+    for path in &rated {
+        let part = read_rated(path, rated_band)?;
+        let mut given = [0usize; 3];
+        part.labels.iter().for_each(|l| given[label_index(*l)] += 1);
+        eprintln!("{}: {} rated posts (neg, neu, pos): {given:?}", path.display(), part.len());
+        // Class-balanced, weighing `rated_weight` times the --train posts.
+        extra_weights.extend(balanced_weights(&part.labels, rated_weight * data.len() as f32));
         extra.texts.extend(part.texts);
         extra.labels.extend(part.labels);
     }

@@ -40,6 +40,13 @@ impl LabelledTexts {
         self.texts.is_empty()
     }
 
+    /// Appends every post of `other`.
+    pub fn extend_all(&mut self, other: LabelledTexts) {
+        self.texts.extend(other.texts);
+        self.labels.extend(other.labels);
+        self.skipped += other.skipped;
+    }
+
     /// Appends the posts of `other` that are not already here (same
     /// [`duplicate_key`]), and returns how many were left out as
     /// duplicates. A post repeated with another label is left out too:
@@ -217,6 +224,36 @@ pub fn read_airline_csv(path: &Path) -> Result<LabelledTexts, SentimentError> {
     Ok(LabelledTexts { texts, labels, skipped })
 }
 
+/// Reads posts rated for sentiment intensity by people, one per line as `id TAB mean rating TAB
+/// text` (the layout of VADER's human-rated tweets and review snippets, ratings from −4 to +4),
+/// and labels each by its mean rating: negative at `-band` or below, positive at `band` or
+/// above, neutral between. Blank lines are skipped; a line without three fields or with a
+/// rating that is not a number is an error naming the line.
+pub fn read_rated(path: &Path, band: f64) -> Result<LabelledTexts, SentimentError> {
+    let mut out = LabelledTexts::default();
+    for (i, line) in lines(&read(path)?).enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |reason: String| SentimentError::Label { path: path.to_path_buf(), line: i + 1, reason };
+        let mut fields = line.splitn(3, '\t');
+        let (Some(_id), Some(rating), Some(text)) = (fields.next(), fields.next(), fields.next()) else {
+            return Err(bad("expected `id TAB rating TAB text`".into()));
+        };
+        let rating: f64 = rating.trim().parse().map_err(|_| bad(format!("rating `{rating}` is not a number")))?;
+        let label = if rating <= -band {
+            SentimentLabel::Negative
+        } else if rating >= band {
+            SentimentLabel::Positive
+        } else {
+            SentimentLabel::Neutral
+        };
+        out.texts.push(text.to_string());
+        out.labels.push(label);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +268,20 @@ mod tests {
         assert_eq!(a.extend_unique(b), 1);
         assert_eq!(a.texts, ["Great day", "awful day"]);
         assert_eq!(a.labels, [Positive, Negative]);
+    }
+
+    #[test]
+    fn rated_posts_are_labelled_by_their_mean_rating() {
+        use SentimentLabel::{Negative, Neutral, Positive};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rated.txt");
+        std::fs::write(&path, "1\t2.7\tSo lucky.\r\n2\t-0.4\tMeh\tok\r\n\r\n3\t-1.0\tAwful.\r\n").unwrap();
+        let rated = read_rated(&path, 1.0).unwrap();
+        assert_eq!(rated.texts, ["So lucky.", "Meh\tok", "Awful."]);
+        assert_eq!(rated.labels, [Positive, Neutral, Negative]);
+        std::fs::write(&path, "1\t2.7\tfine\n2\tlots\tbad rating\n").unwrap();
+        let error = read_rated(&path, 1.0).unwrap_err().to_string();
+        assert!(error.contains(":2:") && error.contains("`lots`"), "{error}");
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The learned scorers beat VADER on the xlmt validation sets, trained on
 //! the training sets only.
 //!
-//! Targets (from VADER's own figures): English ≥ 0.685 (VADER 0.605 + 8
-//! points), French ≥ 0.601 (VADER-FR 0.521 + 8 points). French meets it
-//! and is checked here, retrained and as shipped. The shipped English
-//! model, trained on xlmt and TweetEval (too many posts to retrain in a
-//! test), scores 0.6849, less than one post short of its target: it is
-//! held to beating VADER by 7.5 points.
+//! Targets: English ≥ 0.685 (VADER 0.605 + 8 points), French ≥ 0.601
+//! (VADER-FR 0.521 + 8 points), and the shipped French model keeps the
+//! 0.658 it scored when English was retrained. French is checked retrained
+//! and as shipped; the shipped English model, trained on xlmt, TweetEval and
+//! VADER's rated review snippets (too many posts to retrain in a test), as
+//! shipped.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
 
@@ -41,7 +41,7 @@ fn check(data: &Path, folder: &str, lang: &str, target: f64) {
 }
 
 #[test]
-fn the_shipped_english_model_beats_vader_by_seven_and_a_half_points() {
+fn the_shipped_english_model_beats_vader_by_eight_points() {
     let Some(data) = common::shared_data() else {
         return;
     };
@@ -50,7 +50,7 @@ fn the_shipped_english_model_beats_vader_by_seven_and_a_half_points() {
     let shipped = evaluate(&LearnedScorer::new(Model::builtin("en").expect("shipped model")), &val);
     let vader = evaluate(&Vader::english(), &val);
     println!("xlmt english val: shipped model macro-F1 {:.4}, vader {:.4}", shipped.macro_f1, vader.macro_f1);
-    assert!(shipped.macro_f1 >= vader.macro_f1 + 0.075, "{} against VADER {}", shipped.macro_f1, vader.macro_f1);
+    assert!(shipped.macro_f1 >= 0.685, "{} against VADER {}", shipped.macro_f1, vader.macro_f1);
 }
 
 #[test]
@@ -59,4 +59,9 @@ fn french_learned_scorer_beats_vader_by_eight_points() {
         return;
     };
     check(&data, "french", "fr", 0.601);
+    let dir = data.join("xlmt_sentiment/french");
+    let val = read_labelled(&dir.join("val_text.txt"), &dir.join("val_labels.txt")).expect("val files");
+    let shipped = evaluate(&LearnedScorer::new(Model::builtin("fr").expect("shipped model")), &val);
+    // 0.6579: the 0.658 of the figures, which give three decimals.
+    assert!((shipped.macro_f1 * 1000.0).round() >= 658.0, "shipped French model: {}", shipped.macro_f1);
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use veille_sentiment::dataset::{balanced_weights, LabelledTexts};
+use veille_sentiment::dataset::{balanced_weights, read_rated, LabelledTexts};
 use veille_sentiment::eval::{cross_validate, evaluate, mean_and_spread};
 use veille_sentiment::{train_with_progress, LearnedScorer, TrainOptions};
 
@@ -35,6 +35,17 @@ pub(crate) struct TrainSentimentArgs {
     /// weighs 1.
     #[arg(long, default_value_t = 1.0)]
     airline_weight: f32,
+    /// Also train on posts rated by people, one per line as `id TAB mean rating TAB text` (ratings
+    /// from -4 to +4, the layout of VADER's human-rated tweets and review snippets); repeatable.
+    #[arg(long, value_name = "FILE")]
+    rated: Vec<PathBuf>,
+    /// A rated post is negative at minus this mean rating or below, positive at this or above,
+    /// neutral between.
+    #[arg(long, default_value_t = 1.0)]
+    rated_band: f64,
+    /// Weight of each --rated set relative to the --train posts, classes balanced.
+    #[arg(long, default_value_t = 0.25)]
+    rated_weight: f32,
     /// Language of the posts (ISO 639-1); en and fr add the VADER lexicon cues.
     #[arg(long)]
     lang: String,
@@ -82,7 +93,7 @@ struct TrainingSet {
     groups: Vec<usize>,
     /// Posts left out because an earlier file had them.
     duplicates: usize,
-    /// The airline posts, when given (never cross-validated on).
+    /// The airline and rated posts, when given (never cross-validated on).
     extra: LabelledTexts,
     /// Per post of `data` then `extra`, its weight in the loss.
     weights: Vec<f32>,
@@ -97,6 +108,15 @@ fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
     }
     if !a.airline_weight.is_finite() || a.airline_weight < 0.0 {
         bail!("--airline-weight must be zero or more");
+    }
+    if !a.rated_weight.is_finite() || a.rated_weight < 0.0 {
+        bail!("--rated-weight must be zero or more");
+    }
+    if !a.rated_band.is_finite() || a.rated_band <= 0.0 {
+        bail!("--rated-band must be more than zero");
+    }
+    if !a.rated.is_empty() && a.train.is_empty() {
+        bail!("--rated posts weigh relative to the --train posts: give some");
     }
     let masking = Masking::new(a.config.as_deref(), a.workspace.as_deref(), true)?;
     let set = read_training_set(&a, &masking)?;
@@ -149,7 +169,7 @@ fn train_sentiment(a: TrainSentimentArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads and masks the `--train` files (each post once) and the airline CSV.
+/// Reads and masks the `--train` files (each post once), the airline CSV and the rated posts.
 fn read_training_set(a: &TrainSentimentArgs, masking: &Masking) -> Result<TrainingSet> {
     let mask = |posts: Posts| -> LabelledTexts {
         let texts = posts
@@ -176,6 +196,11 @@ fn read_training_set(a: &TrainSentimentArgs, masking: &Masking) -> Result<Traini
         } else {
             weights.extend(balanced_weights(&extra.labels, a.airline_weight * data.len() as f32));
         }
+    }
+    for path in &a.rated {
+        let rated = read_rated(path, a.rated_band)?;
+        weights.extend(balanced_weights(&rated.labels, a.rated_weight * data.len() as f32));
+        extra.extend_all(mask(Posts::plain(rated)));
     }
     Ok(TrainingSet { data, groups, duplicates, extra, weights })
 }
