@@ -201,6 +201,90 @@ fn top_key_nodes(base: &str, workspace: &str) -> BTreeMap<String, f64> {
         .collect()
 }
 
+/// What the shards under `root` lack of the mentions topic, for a failure message: each shard's
+/// documents and resume offset, and per partition the offsets whose mention no shard holds
+/// (as ranges), read back from the broker by a group of its own.
+fn missing(roles_toml: &str, root: &Path) -> String {
+    use veille_bus::kafka::{KafkaGroupConsumer, OwnerError, PartitionOwner};
+    struct FromTheStart;
+    impl PartitionOwner for FromTheStart {
+        fn assigned(&self, _: &str, _: &[i32]) -> Result<BTreeMap<i32, i64>, OwnerError> {
+            Ok(BTreeMap::new())
+        }
+        fn revoked(&self, _: &str, _: &[i32]) -> Result<BTreeMap<i32, i64>, OwnerError> {
+            Ok(BTreeMap::new())
+        }
+        fn lost(&self, _: &str, _: &[i32]) {}
+    }
+    let mut report = String::new();
+    let mut held: HashSet<String> = HashSet::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(root).unwrap().flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    for dir in dirs {
+        match MentionIndex::open(&dir) {
+            Ok(shard) => {
+                let checkpoint = shard.checkpoint().map(|c| format!("{:?}", c.partitions)).unwrap_or_default();
+                report +=
+                    &format!("shard {}: {} documents, resumes at {checkpoint}\n", dir.display(), shard.num_docs());
+                for workspace in [CRISIS, CALM] {
+                    shard
+                        .scan(workspace, "*", None, None, |m| {
+                            held.insert(m.store_key());
+                            true
+                        })
+                        .unwrap();
+                }
+            }
+            Err(e) => report += &format!("shard {}: {e}\n", dir.display()),
+        }
+    }
+    let mut config = veille_config::Config::from_toml_str(roles_toml, "roles.toml").unwrap().bus.kafka;
+    config.group_id = format!("veille-diagnosis-{}", std::process::id());
+    let consumer = KafkaGroupConsumer::join(&config, std::sync::Arc::new(FromTheStart)).unwrap();
+    let mut records: BTreeMap<i32, Vec<(i64, Option<String>)>> = BTreeMap::new();
+    let mut quiet = 0;
+    while quiet < 50 {
+        let batch = consumer.poll(5_000, Duration::from_millis(100)).unwrap();
+        quiet = if batch.is_empty() { quiet + 1 } else { 0 };
+        for c in batch {
+            let key = match &c.record {
+                veille_bus::Record::Mention(m) => Some(m.store_key()),
+                veille_bus::Record::Dead(_) => None,
+            };
+            records.entry(c.partition).or_default().push((c.offset, key));
+        }
+    }
+    let mut times: BTreeMap<&str, usize> = BTreeMap::new();
+    for key in records.values().flatten().filter_map(|(_, k)| k.as_deref()) {
+        *times.entry(key).or_default() += 1;
+    }
+    let repeated: Vec<_> = times.iter().filter(|(_, n)| **n > 1).take(5).collect();
+    report += &format!("keys produced more than once: {repeated:?}\n");
+    for (partition, list) in &records {
+        let dead = list.iter().filter(|(_, k)| k.is_none()).count();
+        let mut absent: Vec<(i64, i64)> = Vec::new();
+        let mut keys = Vec::new();
+        for (offset, key) in list {
+            if let Some(k) = key.as_ref().filter(|k| !held.contains(*k)) {
+                if keys.len() < 5 {
+                    keys.push(k.clone());
+                }
+                match absent.last_mut() {
+                    Some((_, end)) if *end + 1 == *offset => *end = *offset,
+                    _ => absent.push((*offset, *offset)),
+                }
+            }
+        }
+        let last = list.last().map_or(-1, |(o, _)| *o);
+        report += &format!(
+            "partition {partition}: {} records up to offset {last}, {dead} dead letters; in no shard: {absent:?} \
+             {keys:?}\n",
+            list.len()
+        );
+    }
+    report
+}
+
 fn has_spike(alerts: &BTreeSet<(String, String, String, String)>) -> bool {
     alerts.iter().any(|(watch, rule, _, _)| watch == "acme" && rule == "volume_spike")
 }
@@ -416,7 +500,10 @@ fn scaled_out_signals_raise_the_alerts_and_name_the_key_nodes_of_one_machine_thr
             Ok(v) => format!("the shards hold {} of {total} mentions", v.num_docs()),
             Err(e) => format!("the shards do not open: {e}"),
         };
-        assert!(std::time::Instant::now() < deadline, "the processors did not index the whole stream: {seen}");
+        if std::time::Instant::now() >= deadline {
+            let config = std::fs::read_to_string(&roles).unwrap();
+            panic!("the processors did not index the whole stream: {seen}\n{}", missing(&config, &shards));
+        }
         std::thread::sleep(Duration::from_millis(200));
     }
     for p in processors.iter_mut() {

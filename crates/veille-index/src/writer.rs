@@ -17,6 +17,8 @@ pub struct MentionWriter {
     fields: Fields,
     index: MentionIndex,
     pending: usize,
+    /// Upserts since the last commit that replace an earlier copy.
+    replacing: usize,
     /// The committed index, to tell a new key from one that must be replaced.
     committed: Searcher,
     /// Store keys upserted since the last commit, which `committed` does not show yet.
@@ -51,6 +53,7 @@ impl MentionWriter {
             fields: index.fields.clone(),
             index: index.clone(),
             pending: 0,
+            replacing: 0,
             committed,
             uncommitted: HashSet::new(),
             last_seq,
@@ -73,6 +76,7 @@ impl MentionWriter {
         let seen = !self.uncommitted.insert(key);
         if seen || self.committed.doc_freq(&term)? > 0 {
             self.writer.delete_term(term);
+            self.replacing += 1;
         }
         self.writer.add_document(doc)?;
         self.pending += 1;
@@ -82,6 +86,12 @@ impl MentionWriter {
     /// Upserts since the last commit.
     pub fn pending(&self) -> usize {
         self.pending
+    }
+
+    /// Upserts since the last commit whose key was already there (committed or written since):
+    /// each replaces the earlier copy. A stream where every key comes once has none.
+    pub fn replacing(&self) -> usize {
+        self.replacing
     }
 
     /// Makes every upsert durable and visible, together with `checkpoint`.
@@ -100,6 +110,7 @@ impl MentionWriter {
         metrics::DOCS.set(self.index.num_docs() as i64);
         tracing::debug!(docs = self.pending, ms = started.elapsed().as_millis() as u64, "index commit");
         self.pending = 0;
+        self.replacing = 0;
         Ok(())
     }
 

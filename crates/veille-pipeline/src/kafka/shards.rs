@@ -37,6 +37,8 @@ struct OpenShard {
     key: String,
     /// The offset after the last record absorbed.
     next: Option<i64>,
+    /// The offset the next record should have: where the shard resumed, then `next`.
+    expected: Option<i64>,
     pending_mentions: u64,
     pending_dead: u64,
     /// Uncommitted records per (source, outcome), for `veille_pipeline_records_total`.
@@ -84,6 +86,12 @@ impl ShardOwner {
             return Ok(false);
         };
         let fail = |reason: String| OwnerError { partition, reason };
+        if shard.expected.is_some_and(|expected| expected != offset) {
+            // The broker skipped or repeated records: a repeat is upserted again, a gap is
+            // only legitimate on a compacted or transactional topic.
+            tracing::warn!(partition, expected = shard.expected, offset, "records out of sequence");
+        }
+        shard.expected = Some(offset + 1);
         match record {
             Record::Mention(m) => {
                 shard.writer.upsert(m).map_err(|e| fail(e.to_string()))?;
@@ -130,6 +138,7 @@ impl ShardOwner {
             shard.checkpoint.partitions.insert(shard.key.clone(), next);
         }
         shard.checkpoint.deadletter_bytes = shard.dead.sync().map_err(|e| fail(format!("dead-letter file: {e}")))?;
+        let replacing = shard.writer.replacing();
         shard.writer.commit(&shard.checkpoint).map_err(|e| fail(e.to_string()))?;
         let now = chrono::Utc::now().timestamp_micros() as f64 / 1e6;
         for t in shard.handed_over.drain(..) {
@@ -141,7 +150,13 @@ impl ShardOwner {
         self.progress.indexed.fetch_add(shard.pending_mentions, Ordering::Relaxed);
         self.progress.deadlettered.fetch_add(shard.pending_dead, Ordering::Relaxed);
         self.progress.commits.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(partition, mentions = shard.pending_mentions, next = ?shard.next, "shard committed");
+        tracing::debug!(
+            partition,
+            mentions = shard.pending_mentions,
+            replacing,
+            next = ?shard.next,
+            "shard committed"
+        );
         shard.pending_mentions = 0;
         shard.pending_dead = 0;
         shard.last_commit = Instant::now();
@@ -176,6 +191,7 @@ impl ShardOwner {
             checkpoint,
             key,
             next: None,
+            expected: start,
             pending_mentions: 0,
             pending_dead: 0,
             pending_by_source: BTreeMap::new(),
