@@ -1,7 +1,7 @@
 //! The consumer-group member of the processor role.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
@@ -12,8 +12,12 @@ use veille_config::KafkaConfig;
 
 use super::codec::{decode, Position};
 use super::rebalance::{GroupContext, PartitionOwner};
+use super::sequence::{Sequence, Verdict};
 use super::{base_config, client_error, metrics, KafkaError, KIND_HEADER, SOURCE_HEADER};
 use crate::Record;
+
+/// Longest wait for a partition to be fetched again from an earlier offset.
+const SEEK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One record read from the mentions topic, with where it was.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +56,8 @@ pub struct RawMessage {
 pub struct KafkaGroupConsumer {
     consumer: BaseConsumer<GroupContext>,
     topic: String,
+    /// The offset each assigned partition expects next (see [`Sequence`]).
+    sequence: Mutex<Sequence>,
 }
 
 impl std::fmt::Debug for KafkaGroupConsumer {
@@ -91,7 +97,7 @@ impl KafkaGroupConsumer {
             what: "subscribe",
             source,
         })?;
-        Ok(KafkaGroupConsumer { consumer, topic })
+        Ok(KafkaGroupConsumer { consumer, topic, sequence: Mutex::new(Sequence::default()) })
     }
 
     /// The topic this consumer reads.
@@ -100,7 +106,9 @@ impl KafkaGroupConsumer {
     }
 
     /// Waits up to `timeout` for records, then returns at most `max` of them,
-    /// in offset order within each partition. Rebalances run inside this call
+    /// in offset order within each partition, each once: a record received again is dropped,
+    /// and when records are missing before one (a broker that handed out a record before the
+    /// one before it was readable), the partition is fetched again from the first missing one. Rebalances run inside this call
     /// (see [`PartitionOwner`]); records of a partition revoked during the
     /// call are not returned. An owner failure ends the call with
     /// [`KafkaError::Owner`]: the processor must stop and close.
@@ -151,11 +159,21 @@ impl KafkaGroupConsumer {
             if !revoked.is_empty() {
                 out.retain(|c| !revoked.contains(&partition(c)));
             }
+            let assigned = self.consumer.context().take_assigned();
+            {
+                let mut sequence = self.sequence.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                revoked.iter().for_each(|p| sequence.revoked(*p));
+                assigned.into_iter().for_each(|(p, start)| sequence.assigned(p, start));
+            }
             if let Some(source) = self.consumer.context().take_failure() {
                 return Err(KafkaError::Owner { topic: self.topic.clone(), source });
             }
             match polled {
-                Some(Ok(message)) => out.push(read(&message)),
+                Some(Ok(message)) => {
+                    if self.in_sequence(message.partition(), message.offset()) {
+                        out.push(read(&message));
+                    }
+                }
                 Some(Err(RdKafkaError::MessageConsumptionFatal(code))) => {
                     return Err(KafkaError::Consumer {
                         topic: self.topic.clone(),
@@ -173,6 +191,55 @@ impl KafkaGroupConsumer {
         }
         metrics::CONSUMED.with_label_values(&[&self.topic]).inc_by(out.len() as u64);
         Ok(out)
+    }
+
+    /// Whether the record at `offset` of `partition` is the one due next and is to be taken;
+    /// a repeat is dropped, and a hole before it makes the partition be fetched again from the
+    /// missing offset (see [`Sequence`]).
+    fn in_sequence(&self, partition: i32, offset: i64) -> bool {
+        let verdict = self.sequence.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).check(
+            partition,
+            offset,
+            Instant::now(),
+        );
+        let count = |outcome: &str| metrics::OUT_OF_SEQUENCE.with_label_values(&[&self.topic, outcome]).inc();
+        match verdict {
+            Verdict::Next => true,
+            Verdict::Repeat => {
+                count("repeat");
+                tracing::debug!(topic = %self.topic, partition, offset, "record received again; dropped");
+                false
+            }
+            Verdict::Hole { expected } => {
+                count("refetched");
+                tracing::warn!(
+                    topic = %self.topic,
+                    partition,
+                    expected,
+                    offset,
+                    "records missing before this one; fetching the partition again from the first"
+                );
+                match self.consumer.seek(&self.topic, partition, Offset::Offset(expected), SEEK_TIMEOUT) {
+                    Ok(()) => false,
+                    Err(error) => {
+                        // Without a fetch again the hole stays: take the record rather than stall.
+                        tracing::warn!(topic = %self.topic, partition, %error, "fetching again failed");
+                        true
+                    }
+                }
+            }
+            Verdict::Accepted { missing } => {
+                count("accepted");
+                tracing::warn!(
+                    topic = %self.topic,
+                    partition,
+                    offset,
+                    missing,
+                    "records missing before this one after every fetch again; going on without them"
+                );
+                true
+            }
+        }
     }
 
     /// Records in the group the next offset of each partition that is now

@@ -59,6 +59,15 @@ pub(crate) static MALFORMED: LazyLock<IntCounterVec> = LazyLock::new(|| {
         &["topic"]
     ))
 });
+pub(crate) static OUT_OF_SEQUENCE: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    registered(register_int_counter_vec!(
+        "veille_bus_kafka_out_of_sequence_total",
+        "Consumed records whose offset was not the one due next, by topic and what was done: \
+         repeat (dropped), refetched (a hole, fetched again from the missing offset), accepted \
+         (a hole that stayed: its records were never received)",
+        &["topic", "outcome"]
+    ))
+});
 pub(crate) static LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     registered(register_int_gauge_vec!(
         "veille_bus_kafka_consumer_lag",

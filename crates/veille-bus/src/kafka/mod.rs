@@ -74,6 +74,7 @@ mod consumer;
 pub mod metrics;
 mod producer;
 mod rebalance;
+mod sequence;
 mod table;
 mod topics;
 

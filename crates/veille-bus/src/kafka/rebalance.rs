@@ -64,6 +64,9 @@ pub(crate) struct GroupContext {
     failure: Mutex<Option<OwnerError>>,
     /// Partitions revoked since the consumer last took this list.
     revoked: Mutex<Vec<i32>>,
+    /// Partitions assigned since the consumer last took this list, with where each starts
+    /// when the owner said.
+    assigned: Mutex<Vec<(i32, Option<i64>)>>,
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,7 +76,13 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl GroupContext {
     pub(crate) fn new(topic: String, owner: Arc<dyn PartitionOwner>) -> Self {
-        GroupContext { topic, owner, failure: Mutex::new(None), revoked: Mutex::new(Vec::new()) }
+        GroupContext {
+            topic,
+            owner,
+            failure: Mutex::new(None),
+            revoked: Mutex::new(Vec::new()),
+            assigned: Mutex::new(Vec::new()),
+        }
     }
 
     /// The first owner failure since the last call.
@@ -84,6 +93,11 @@ impl GroupContext {
     /// Partitions revoked since the last call.
     pub(crate) fn take_revoked(&self) -> Vec<i32> {
         std::mem::take(&mut *locked(&self.revoked))
+    }
+
+    /// Partitions assigned since the last call, with their starts.
+    pub(crate) fn take_assigned(&self) -> Vec<(i32, Option<i64>)> {
+        std::mem::take(&mut *locked(&self.assigned))
     }
 
     fn fail(&self, error: OwnerError) {
@@ -101,6 +115,7 @@ impl GroupContext {
         let cooperative = matches!(consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
         match self.owner.assigned(&self.topic, &partitions) {
             Ok(starts) => {
+                locked(&self.assigned).extend(partitions.iter().map(|p| (*p, starts.get(p).copied())));
                 for (partition, offset) in starts.into_iter().filter(|(p, _)| partitions.contains(p)) {
                     tpl.set_partition_offset(&self.topic, partition, Offset::Offset(offset))?;
                 }
