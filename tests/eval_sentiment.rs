@@ -21,6 +21,14 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// `veille train sentiment --lang en` on one labelled file, with `extra` flags, into `out`.
+fn train_en(text: &Path, labels: &Path, extra: &[&str], out: &Path) -> std::process::Output {
+    let mut args =
+        vec!["train", "sentiment", "--train", s(text), "--labels", s(labels), "--lang", "en", "--out", s(out)];
+    args.extend_from_slice(extra);
+    veille(&args)
+}
+
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
@@ -147,18 +155,9 @@ fn a_trained_model_evaluates_through_model() {
     let (text, labels) = fixture();
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("fixture.vsm");
-    let summary = json(&veille_ok(&[
-        "train",
-        "sentiment",
-        "--train",
-        s(&text),
-        "--labels",
-        s(&labels),
-        "--lang",
-        "en",
-        "--out",
-        s(&model),
-    ]));
+    let trained = train_en(&text, &labels, &[], &model);
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    let summary = json(&trained);
     assert_eq!(summary["posts"], 30);
     assert!(summary["epochs"].as_u64().expect("epochs") > 0);
     assert_eq!(summary["bytes"].as_u64(), Some(std::fs::metadata(&model).unwrap().len()));
@@ -225,22 +224,7 @@ fn rated_posts_train_beside_the_labelled_ones_and_a_bad_rating_names_its_line() 
         "1\t3.1\tWorks great, love it\r\n2\t-2.9\tBroke after a day, awful\r\n3\t0.2\tIt is blue\r\n",
     )
     .unwrap();
-    let train = |rated: &Path, out: &str| {
-        veille(&[
-            "train",
-            "sentiment",
-            "--train",
-            s(&text),
-            "--labels",
-            s(&labels),
-            "--rated",
-            s(rated),
-            "--lang",
-            "en",
-            "--out",
-            s(&dir.path().join(out)),
-        ])
-    };
+    let train = |rated: &Path, out: &str| train_en(&text, &labels, &["--rated", s(rated)], &dir.path().join(out));
     let out = train(&rated, "rated.vsm");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -267,18 +251,7 @@ fn a_bad_label_names_its_file_and_line() {
     assert!(stderr.contains(&format!("{}:7", labels.display())), "{stderr}");
     assert!(stderr.contains("`positive`"), "{stderr}");
 
-    let out = veille(&[
-        "train",
-        "sentiment",
-        "--train",
-        s(&text),
-        "--labels",
-        s(&labels),
-        "--lang",
-        "en",
-        "--out",
-        s(&dir.path().join("m.vsm")),
-    ]);
+    let out = train_en(&text, &labels, &[], &dir.path().join("m.vsm"));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{}:7", labels.display())));
 }
