@@ -22,8 +22,7 @@
 //! (`id TAB rating TAB text`, VADER's ground truth), labelled by their mean
 //! rating with a neutral band of `--rated-band` (default 1) and weighing
 //! `--rated-weight` (default 0.25) times the `--train` posts, classes
-//! balanced, never held out. `--set-weight W` (repeatable, in the order of
-//! the `--train` files) weighs each post of that set W times (default 1). `--folds K` runs K-fold cross-validation on the `--train`
+//! balanced, never held out. `--folds K` runs K-fold cross-validation on the `--train`
 //! posts and prints the mean and spread of the folds' macro-F1 for the
 //! posts of each `--train` file, as trained and with class offsets tuned on
 //! the other folds; `--tune-offsets` then tunes the final model's class
@@ -64,7 +63,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut balance_all = false;
     let mut tune_on: Option<usize> = None;
     let (mut rated, mut rated_band, mut rated_weight) = (Vec::new(), 1.0f64, 0.25f32);
-    let mut set_weights: Vec<f32> = Vec::new();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -77,7 +75,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--airline-csv" => airline = Some(PathBuf::from(value()?)),
             "--airline-weight" => airline_weight = value()?.parse()?,
             "--rated" => rated.push(PathBuf::from(value()?)),
-            "--set-weight" => set_weights.push(value()?.parse()?),
             "--rated-band" => rated_band = value()?.parse()?,
             "--rated-weight" => rated_weight = value()?.parse()?,
             "--probe-airline" => probe = Some(read_airline_csv(&PathBuf::from(value()?))?),
@@ -114,11 +111,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("{}: {duplicates} posts already read left out", t.display());
     }
     eprintln!("{} training posts", data.len());
-    let mut weights: Vec<f32> =
+    let weights: Vec<f32> =
         if balanced { balanced_weights(&data.labels, data.len() as f32) } else { vec![1.0; data.len()] };
-    for (w, &group) in weights.iter_mut().zip(&groups) {
-        *w *= set_weights.get(group).copied().unwrap_or(1.0);
-    }
     options.balance_classes |= balance_all;
     let (mut extra, mut extra_weights) = (LabelledTexts::default(), Vec::new());
     if let Some(path) = airline {

@@ -37,8 +37,6 @@ struct OpenShard {
     key: String,
     /// The offset after the last record absorbed.
     next: Option<i64>,
-    /// The offset the next record should have: where the shard resumed, then `next`.
-    expected: Option<i64>,
     pending_mentions: u64,
     pending_dead: u64,
     /// Uncommitted records per (source, outcome), for `veille_pipeline_records_total`.
@@ -86,12 +84,6 @@ impl ShardOwner {
             return Ok(false);
         };
         let fail = |reason: String| OwnerError { partition, reason };
-        if shard.expected.is_some_and(|expected| expected != offset) {
-            // The broker skipped or repeated records: a repeat is upserted again, a gap is
-            // only legitimate on a compacted or transactional topic.
-            tracing::warn!(partition, expected = shard.expected, offset, "records out of sequence");
-        }
-        shard.expected = Some(offset + 1);
         match record {
             Record::Mention(m) => {
                 shard.writer.upsert(m).map_err(|e| fail(e.to_string()))?;
@@ -191,7 +183,6 @@ impl ShardOwner {
             checkpoint,
             key,
             next: None,
-            expected: start,
             pending_mentions: 0,
             pending_dead: 0,
             pending_by_source: BTreeMap::new(),
