@@ -61,12 +61,8 @@ pub(crate) fn to_document(f: &Fields, m: &Mention, seq: u64) -> TantivyDocument 
     if let Some(title) = &m.title {
         doc.add_text(f.title, title);
     }
+    // Stemmed readings (`text_en`, `text_fr`) are answered from this one copy at search time.
     doc.add_text(f.text, &m.text);
-    match m.lang.as_deref() {
-        Some("en") => doc.add_text(f.text_en, &m.text),
-        Some("fr") => doc.add_text(f.text_fr, &m.text),
-        _ => {}
-    }
     for handle in &m.mentions {
         doc.add_text(f.mentions, handle);
     }

@@ -35,12 +35,14 @@ mod complexity;
 mod document;
 mod live;
 mod metrics;
+mod query;
 mod scan;
 mod schema;
 mod search;
 mod shards;
 mod stats;
 mod stem;
+mod stemmed;
 mod upgrade;
 mod writer;
 

@@ -44,8 +44,6 @@ pub(crate) struct Fields {
     pub ingested_at: Field,
     pub title: Field,
     pub text: Field,
-    pub text_en: Field,
-    pub text_fr: Field,
     pub mentions: Field,
     pub hashtags: Field,
     pub followers: Field,
@@ -84,6 +82,11 @@ pub(crate) fn build() -> (Schema, Fields) {
     };
     let date = DateOptions::from(INDEXED).set_fast().set_precision(DateTimePrecision::Seconds);
     let count = NumericOptions::default() | FAST | INDEXED;
+    // The stemmed fields hold nothing since stemmed readings are answered from `text` at search
+    // time (see `crate::stemmed`); they stay in the schema so that indexes written before read
+    // alike, and so that their names stay known to the query parser.
+    b.add_text_field("text_en", analysed(EN_TOKENIZER));
+    b.add_text_field("text_fr", analysed(FR_TOKENIZER));
     let fields = Fields {
         uid: b.add_text_field(UID_FIELD, keyword(false)),
         seq: b.add_u64_field(SEQ_FIELD, NumericOptions::default() | FAST | INDEXED),
@@ -98,8 +101,6 @@ pub(crate) fn build() -> (Schema, Fields) {
         ingested_at: b.add_date_field("ingested_at", DateOptions::from(FAST).set_precision(DateTimePrecision::Seconds)),
         title: b.add_text_field("title", analysed(TEXT_TOKENIZER)),
         text: b.add_text_field("text", analysed(TEXT_TOKENIZER)),
-        text_en: b.add_text_field("text_en", analysed(EN_TOKENIZER)),
-        text_fr: b.add_text_field("text_fr", analysed(FR_TOKENIZER)),
         mentions: b.add_text_field("mentions", keyword(true)),
         hashtags: b.add_text_field("hashtags", keyword(true)),
         followers: b.add_u64_field("followers", count.clone()),
@@ -156,9 +157,4 @@ pub(crate) fn register_tokenizers(index: &Index) {
     let keyword = || TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build();
     tokenizers.register(KEYWORD_TOKENIZER, keyword());
     index.fast_field_tokenizer().register(KEYWORD_TOKENIZER, keyword());
-}
-
-/// Fields a query searches when it names none.
-pub(crate) fn default_search_fields(f: &Fields) -> Vec<Field> {
-    vec![f.text, f.title, f.text_en, f.text_fr]
 }

@@ -5,13 +5,13 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 use veille_model::Mention;
 
-use crate::{metrics, schema, IndexError, MentionIndex, Result};
+use crate::{metrics, IndexError, MentionIndex, Result};
 
 /// Most hits one page may hold.
 pub const MAX_LIMIT: usize = 1_000;
@@ -112,10 +112,7 @@ impl MentionIndex {
         let user: Box<dyn Query> = if query.trim().is_empty() || query.trim() == "*" {
             Box::new(AllQuery)
         } else {
-            let mut parser = QueryParser::for_index(&self.index, schema::default_search_fields(&self.fields));
-            parser.set_conjunction_by_default();
-            let parsed = parser
-                .parse_query(query)
+            let parsed = crate::query::parse(self, query)
                 .map_err(|e| IndexError::Query { query: query.to_string(), message: e.to_string() })?;
             // Some queries parse but cannot run on this schema (`key:*` asks whether a field is
             // present, which only fields with fast values can answer): find out now, as a bad
