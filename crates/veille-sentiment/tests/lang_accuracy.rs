@@ -3,7 +3,8 @@
 //!
 //! The detector answered right, with `whatlang` trigrams alone, on 98.98 % of the English xlmt
 //! posts, 99.82 % of the French ones and 95.20 % of the airline set; with `whichlang` first it
-//! answers right on 99.95 %, 99.77 % and 99.13 %. The bounds below keep that.
+//! answers right on 99.95 %, 99.77 % and 99.13 %; with function words deciding plain posts
+//! before both, on 100.00 %, 99.77 % and 99.26 %. The bounds below keep that.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test fails
 
@@ -32,5 +33,5 @@ fn english_and_french_posts_are_told_apart() {
     let airline = read_airline_csv(&data.join("airline/Tweets.csv")).unwrap().texts;
     let a = accuracy(&detector, &airline, "en");
     println!("airline: {} posts, {:.2} % identified as en", airline.len(), 100.0 * a);
-    assert!(a >= 0.99, "airline: {a:.4} < 0.99");
+    assert!(a >= 0.992, "airline: {a:.4} < 0.992");
 }
