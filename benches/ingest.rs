@@ -8,9 +8,8 @@
 //!    resources, timed from the first add to the commit (the ceiling);
 //! 2. bare import: `veille import`'s path (NDJSON file → source → bus → enrich → upserting index
 //!    writer → commit with checkpoint) with nothing to enrich but the ingest time;
-//! 3. bare import of the same mentions carrying their language, as X, Bluesky or Mastodon give it:
-//!    the index then also reads the text with that language's stemmer (`text_en`, `text_fr`), as
-//!    it does once sentiment has identified the language;
+//! 3. bare import of the same mentions carrying their language, as X, Bluesky or Mastodon give it
+//!    (indexed in `lang`, which stemmed searches read);
 //! 4. watches only: `config/examples/airlines.toml`'s watches tag each mention;
 //! 5. everything: the watches, `[sentiment]`, `[graph]`, `[signals]` and `[alerts]`.
 //!
