@@ -338,23 +338,29 @@ fn french_only(word: &[u8]) -> bool {
     )
 }
 
-/// The language of `text` when its function words make it plain (see the module docs).
+/// The language of `text` when its function words make it plain (see the module docs). Reads
+/// bytes: a word is a run of ASCII letters and digits; parts with other characters are no
+/// function word.
 fn by_function_words(text: &str) -> Option<&'static str> {
     let (mut english, mut french) = (0u32, 0u32);
     // Letters English does not write make a post that reads as English mixed: the detectors decide.
     let mut other_letters = false;
     let mut buf = [0u8; 8];
-    for word in text.split_whitespace() {
-        if word.starts_with('@') || word.starts_with("http://") || word.starts_with("https://") {
+    for word in text.as_bytes().split(u8::is_ascii_whitespace) {
+        if word.first() == Some(&b'@') || word.starts_with(b"http://") || word.starts_with(b"https://") {
             continue;
         }
-        other_letters |= !word.is_ascii() && word.chars().any(|c| !c.is_ascii() && c.is_alphabetic());
-        for part in word.split(|c: char| !c.is_alphanumeric()) {
-            if part.is_empty() || part.len() > buf.len() || !part.is_ascii() {
+        let ascii = word.is_ascii();
+        if !ascii {
+            other_letters |=
+                std::str::from_utf8(word).is_ok_and(|w| w.chars().any(|c| !c.is_ascii() && c.is_alphabetic()));
+        }
+        for part in word.split(|b| b.is_ascii() && !b.is_ascii_alphanumeric()) {
+            if part.is_empty() || part.len() > buf.len() || (!ascii && !part.is_ascii()) {
                 continue;
             }
             let lower = &mut buf[..part.len()];
-            lower.copy_from_slice(part.as_bytes());
+            lower.copy_from_slice(part);
             lower.make_ascii_lowercase();
             english += u32::from(english_only(lower));
             french += u32::from(french_only(lower));
@@ -406,6 +412,42 @@ mod tests {
         assert_eq!(by_function_words("L'îlot d'ashdawai is out! Stories via @user"), None, "mixed");
         let detector = LanguageDetector::new(&["en", "de"]).unwrap();
         assert!(!detector.function_words, "German has no list: the detectors decide");
+    }
+
+    /// The rule of [`by_function_words`], read the slow way: word by word, character by character.
+    fn by_function_words_slowly(text: &str) -> Option<&'static str> {
+        let words: Vec<&str> = text
+            .split_ascii_whitespace()
+            .filter(|w| !w.starts_with('@') && !w.starts_with("http://") && !w.starts_with("https://"))
+            .collect();
+        let other_letters = words.iter().any(|w| w.chars().any(|c| !c.is_ascii() && c.is_alphabetic()));
+        let parts: Vec<String> = words
+            .iter()
+            .flat_map(|w| w.split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric()))
+            .filter(|p| p.is_ascii() && !p.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let english = parts.iter().filter(|p| english_only(p.as_bytes())).count();
+        let french = parts.iter().filter(|p| french_only(p.as_bytes())).count();
+        match (english, french) {
+            (e, 0) if e >= 2 && !other_letters => Some("en"),
+            (0, f) if f >= 2 => Some("fr"),
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn function_words_are_read_as_the_rule_says(
+            words in proptest::collection::vec(
+                "(the|my|WAS|for|le|Est|pour|vous|été|très|@the|https://le.fr|café|[a-zA-Z]{1,9}|[!?,.'’]|👍)",
+                0..16,
+            ),
+            glue in "[ \t\n,.!]{1,2}",
+        ) {
+            let text = words.join(&glue);
+            proptest::prop_assert_eq!(by_function_words(&text), by_function_words_slowly(&text), "{}", text);
+        }
     }
 
     #[test]
