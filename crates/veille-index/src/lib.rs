@@ -125,7 +125,7 @@ pub enum IndexError {
     #[error("invalid request: {0}")]
     Request(String),
     /// The index was written by an older veille and must be upgraded before use.
-    #[error("the index at {} was written by an older veille, whose upserts were not scoped to workspaces: run `veille index upgrade` to rewrite it in place (the checkpoint is kept)", path.display())]
+    #[error("the index at {} was written by an older veille, in a format this one does not write: run `veille index upgrade` to rewrite it in place (the checkpoint is kept)", path.display())]
     Outdated {
         /// The index directory.
         path: PathBuf,

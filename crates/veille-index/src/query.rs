@@ -6,11 +6,12 @@
 //! of the query are given to the parser as placeholders, terms of the `_uid` field that no
 //! query can write (they start with a control character, which queries may not hold), and
 //! swapped for the stemmed readings in the query it builds. So every other rule of the syntax
-//! (operators, default conjunction, fields, ranges, sets) stays the parser's own.
+//! (operators, default conjunction, fields, ranges, sets) stays the parser's own. An exact value
+//! of a number or date field that is not indexed (`key_node:0.5`) is read as a range of one value.
 
 use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, Query, QueryParser, QueryParserError, TermQuery};
-use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral};
+use tantivy::schema::{Field, IndexRecordOption, Type};
 use tantivy::Term;
 
 use crate::schema::{self, Fields};
@@ -81,6 +82,15 @@ impl Reader<'_> {
                 place(query, placed)
             }
             UserInputAst::Leaf(leaf) => match *leaf {
+                // An exact value of a number or date that is a fast field alone: a range of one value.
+                UserInputLeaf::Literal(literal) if self.fast_only(literal.field_name.as_deref()) => {
+                    let value = literal.phrase;
+                    UserInputAst::Leaf(Box::new(UserInputLeaf::Range {
+                        field: literal.field_name,
+                        lower: UserInputBound::Inclusive(value.clone()),
+                        upper: UserInputBound::Inclusive(value),
+                    }))
+                }
                 UserInputLeaf::Literal(literal) => match self.literal(literal)? {
                     Ok(query) => place(query, placed),
                     Err(literal) => UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(literal))),
@@ -96,6 +106,16 @@ impl Reader<'_> {
                 other => UserInputAst::Leaf(Box::new(other)),
             },
         })
+    }
+
+    /// Whether `field` is a number or date field kept as a fast field only (not indexed).
+    fn fast_only(&self, field: Option<&str>) -> bool {
+        let schema = self.index.index.schema();
+        let Some(entry) = field.and_then(|f| schema.get_field(f).ok()).map(|f| schema.get_field_entry(f)) else {
+            return false;
+        };
+        let numeric = matches!(entry.field_type().value_type(), Type::U64 | Type::I64 | Type::F64 | Type::Date);
+        numeric && entry.is_fast() && !entry.is_indexed()
     }
 
     /// The query of a literal veille reads itself, or the literal back for the parser.

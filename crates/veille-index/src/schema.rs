@@ -80,7 +80,11 @@ pub(crate) fn build() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
     };
-    let date = DateOptions::from(INDEXED).set_fast().set_precision(DateTimePrecision::Seconds);
+    // Numbers and dates that only ranges read (times, scores, the indexing order) are fast fields
+    // alone: tantivy answers a range from the fast field whether or not the terms are indexed, and
+    // indexing them builds a term per document (a third of the term dictionary's work). An exact
+    // value (`key_node:0.5`) is read as a range of one value (see `crate::query`).
+    let date = DateOptions::default().set_fast().set_precision(DateTimePrecision::Seconds);
     let count = NumericOptions::default() | FAST | INDEXED;
     // The stemmed fields hold nothing since stemmed readings are answered from `text` at search
     // time (see `crate::stemmed`); they stay in the schema so that indexes written before read
@@ -89,7 +93,7 @@ pub(crate) fn build() -> (Schema, Fields) {
     b.add_text_field("text_fr", analysed(FR_TOKENIZER));
     let fields = Fields {
         uid: b.add_text_field(UID_FIELD, keyword(false)),
-        seq: b.add_u64_field(SEQ_FIELD, NumericOptions::default() | FAST | INDEXED),
+        seq: b.add_u64_field(SEQ_FIELD, NumericOptions::default() | FAST),
         key: b.add_text_field("key", keyword(false)),
         workspace: b.add_text_field("workspace", keyword(true)),
         platform: b.add_text_field("platform", keyword(true)),
@@ -112,8 +116,8 @@ pub(crate) fn build() -> (Schema, Fields) {
         watch: b.add_text_field("watch", keyword(true)),
         watch_kind: b.add_text_field("watch_kind", keyword(true)),
         sentiment: b.add_text_field("sentiment", keyword(true)),
-        sentiment_score: b.add_f64_field("sentiment_score", NumericOptions::default() | FAST | INDEXED),
-        key_node: b.add_f64_field("key_node", NumericOptions::default() | FAST | INDEXED),
+        sentiment_score: b.add_f64_field("sentiment_score", NumericOptions::default() | FAST),
+        key_node: b.add_f64_field("key_node", NumericOptions::default() | FAST),
         attrs: b.add_json_field(
             "attrs",
             JsonObjectOptions::default()

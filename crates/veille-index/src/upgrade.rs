@@ -1,10 +1,12 @@
 //! Upgrading an index written by an older veille.
 //!
-//! Older indexes keyed upserts on `platform:native_id` alone, so a write in one workspace could
-//! replace another workspace's copy of the same post. Their documents lack the workspace-scoped
-//! upsert key and the indexing sequence number. [`upgrade`] rewrites every stored mention into
-//! a new index beside the old one, with the old commit's checkpoint, then swaps the two
-//! directories: an interrupted upgrade leaves the old index as it was.
+//! An index whose schema is not today's must be rewritten: the oldest keyed upserts on
+//! `platform:native_id` alone, so a write in one workspace could replace another workspace's
+//! copy of the same post (their documents lack the workspace-scoped upsert key and the indexing
+//! sequence number); later ones also indexed the terms of number and date fields that only
+//! ranges read, which fast fields answer. [`upgrade`] rewrites every stored mention into a new
+//! index beside the old one, with the old commit's checkpoint, then swaps the two directories:
+//! an interrupted upgrade leaves the old index as it was.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +15,6 @@ use tantivy::schema::Value;
 use tantivy::{Index, TantivyDocument};
 use veille_model::Mention;
 
-use crate::schema::UID_FIELD;
 use crate::{read_checkpoint, IndexError, MentionIndex, Result};
 
 /// A stored mention that the upgrade could not carry over.
@@ -36,7 +37,7 @@ pub struct UpgradeReport {
     pub unreadable: Vec<Unreadable>,
 }
 
-/// Whether `dir` holds an index written before upserts were scoped to workspaces.
+/// Whether `dir` holds an index written by an older veille, with a schema other than today's.
 pub fn needs_upgrade(dir: &Path) -> Result<bool> {
     let open_err = |message: String| IndexError::Open { path: dir.to_path_buf(), message };
     if !dir.join("meta.json").exists() {
@@ -44,7 +45,7 @@ pub fn needs_upgrade(dir: &Path) -> Result<bool> {
     }
     let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
     let index = Index::open(directory).map_err(|e| open_err(e.to_string()))?;
-    Ok(index.schema().get_field(UID_FIELD).is_err())
+    Ok(index.schema() != crate::schema::build().0)
 }
 
 fn sibling(dir: &Path, suffix: &str) -> PathBuf {

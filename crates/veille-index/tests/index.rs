@@ -327,6 +327,49 @@ fn an_older_index_is_refused_with_how_to_upgrade_it_and_upgrades_in_place() {
 }
 
 #[test]
+fn an_index_that_indexed_the_terms_of_ranges_is_upgraded_and_exact_values_still_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    let mut scored = mention("1", "acme", "scored", 1);
+    scored.scores.key_node = Some(0.25);
+    {
+        let index = MentionIndex::open(&path).unwrap();
+        let mut w = index.writer(&Default::default()).unwrap();
+        w.upsert(&scored).unwrap();
+        w.upsert(&mention("2", "acme", "other", 2)).unwrap();
+        let mut cp = Checkpoint::default();
+        cp.sources.insert("replay".into(), "9".into());
+        w.commit(&cp).unwrap();
+        w.close().unwrap();
+    }
+    // The schema as the veille before this one wrote it: these fields' terms were indexed too.
+    let meta = path.join("meta.json");
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
+    let mut changed = 0;
+    for field in json["schema"].as_array_mut().unwrap() {
+        if ["_seq", "created_at", "sentiment_score", "key_node"].contains(&field["name"].as_str().unwrap()) {
+            field["options"]["indexed"] = serde_json::Value::Bool(true);
+            changed += 1;
+        }
+    }
+    assert_eq!(changed, 4);
+    std::fs::write(&meta, serde_json::to_string(&json).unwrap()).unwrap();
+    assert!(veille_index::needs_upgrade(&path).unwrap());
+    let e = MentionIndex::open(&path).err().unwrap();
+    assert!(e.to_string().contains("veille index upgrade"), "{e}");
+    let report = veille_index::upgrade(&path, |_, _| {}).unwrap();
+    assert_eq!((report.upgraded, report.mentions), (true, 2));
+    let index = MentionIndex::open(&path).unwrap();
+    assert_eq!(index.checkpoint().unwrap().sources["replay"], "9");
+    let count = |q: &str| index.count("acme", q, None, None).unwrap();
+    assert_eq!(count("key_node:0.25"), 1, "an exact value of a fast field");
+    assert_eq!(count("key_node:[0.2 TO 0.3]"), 1);
+    assert_eq!(count("created_at:\"2026-03-01T01:00:00Z\""), 1);
+    assert_eq!(count("created_at:\"2026-03-01T02:00:00Z\" OR scored"), 2);
+    assert_eq!(count("_seq:>0"), 2);
+}
+
+#[test]
 fn bucket_widths_past_ten_years_are_bad_requests() {
     // Found by schemathesis: `interval=499655737d` overflowed tantivy's nanosecond widths (500).
     let (_d, index) = open();
