@@ -211,6 +211,22 @@ fn push_ascii_word(source: &[u8], caps: bool, out: &mut String, tokens: &mut Vec
     }
 }
 
+/// Pushes the buckets of the byte n-grams of `padded` (`min..=max` bytes long), n-grams starting
+/// at each byte in turn, shortest first.
+fn push_char_grams(padded: &[u8], min: usize, max: usize, bits: u8, indices: &mut Vec<u32>) {
+    for i in 0..padded.len() {
+        let gram = &padded[i..padded.len().min(i + max)];
+        let mut h = CHAR_SEED;
+        for &byte in &gram[..gram.len().min(min - 1)] {
+            h = mix(h, u64::from(byte));
+        }
+        for &byte in gram.get(min - 1..).unwrap_or_default() {
+            h = mix(h, u64::from(byte));
+            indices.push(bucket(h, bits));
+        }
+    }
+}
+
 /// `raw` with `\uXXXX` escapes decoded, into `out`.
 fn decode_escapes(raw: &str, out: &mut String) {
     out.clear();
@@ -244,6 +260,62 @@ pub(crate) struct Features {
     tokens: Vec<Token>,
     words: Vec<(u32, u32)>,
     tally: Tally,
+    grams: GramCache,
+}
+
+/// Most words whose character n-gram buckets a [`GramCache`] remembers before it starts again.
+const REMEMBERED_WORDS: usize = 16_384;
+/// Longest word (with its two spaces) remembered: longer ones are rare, and computed each time.
+const LONGEST_REMEMBERED: usize = 24;
+
+/// The buckets of the character n-grams of words already seen, per feature spec. Posts repeat
+/// the same few thousand words, so most words are read back instead of hashed gram by gram. Keys
+/// and buckets live in two arenas that keep their memory when the cache starts again, so a warm
+/// cache allocates nothing.
+#[derive(Debug, Clone, Default)]
+struct GramCache {
+    /// Hash of (spec, padded word) → where its bytes and buckets are in the arenas.
+    entries: rustc_hash::FxHashMap<u64, GramEntry>,
+    bytes: Vec<u8>,
+    buckets: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct GramEntry {
+    spec: (u8, u8, u8),
+    bytes: (u32, u32),
+    buckets: (u32, u32),
+}
+
+impl GramCache {
+    fn key(spec: (u8, u8, u8), padded: &[u8]) -> u64 {
+        let seed = CHAR_SEED ^ (u64::from(spec.0) << 16 | u64::from(spec.1) << 8 | u64::from(spec.2));
+        hash_bytes(seed, padded)
+    }
+
+    /// The buckets remembered for `padded` under `spec`, if any.
+    fn get(&self, spec: (u8, u8, u8), padded: &[u8]) -> Option<&[u32]> {
+        let e = self.entries.get(&Self::key(spec, padded))?;
+        let same = e.spec == spec && self.bytes.get(e.bytes.0 as usize..e.bytes.1 as usize) == Some(padded);
+        same.then(|| self.buckets.get(e.buckets.0 as usize..e.buckets.1 as usize)).flatten()
+    }
+
+    /// Remembers `buckets` for `padded` under `spec` (a word whose hash another word holds is
+    /// left out: it is computed each time).
+    fn remember(&mut self, spec: (u8, u8, u8), padded: &[u8], buckets: &[u32]) {
+        if self.entries.len() >= REMEMBERED_WORDS {
+            self.entries.clear();
+            self.bytes.clear();
+            self.buckets.clear();
+        }
+        let (b0, g0) = (self.bytes.len() as u32, self.buckets.len() as u32);
+        let entry = GramEntry { spec, bytes: (b0, b0 + padded.len() as u32), buckets: (g0, g0 + buckets.len() as u32) };
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.entries.entry(Self::key(spec, padded)) {
+            slot.insert(entry);
+            self.bytes.extend_from_slice(padded);
+            self.buckets.extend_from_slice(buckets);
+        }
+    }
 }
 
 impl Features {
@@ -368,21 +440,24 @@ impl Features {
         let bits = spec.hash_bits;
         let start = self.indices.len();
         let (min, max) = (usize::from(spec.char_min), usize::from(spec.char_max));
-        let bytes = self.text.as_bytes();
-        self.indices.reserve(bytes.len() * (max + 1 - min));
-        for &(a, b) in &self.words {
+        let tag = (bits, spec.char_min, spec.char_max);
+        let Features { text, words, indices, grams, .. } = self;
+        let bytes = text.as_bytes();
+        indices.reserve(bytes.len() * (max + 1 - min));
+        for &(a, b) in words.iter() {
             // The word with the spaces around it.
             let padded = &bytes[a as usize - 1..b as usize + 1];
-            for i in 0..padded.len() {
-                let gram = &padded[i..padded.len().min(i + max)];
-                let mut h = CHAR_SEED;
-                for &byte in &gram[..gram.len().min(min - 1)] {
-                    h = mix(h, u64::from(byte));
+            let remembered = padded.len() <= LONGEST_REMEMBERED;
+            if remembered {
+                if let Some(known) = grams.get(tag, padded) {
+                    indices.extend_from_slice(known);
+                    continue;
                 }
-                for &byte in gram.get(min - 1..).unwrap_or_default() {
-                    h = mix(h, u64::from(byte));
-                    self.indices.push(bucket(h, bits));
-                }
+            }
+            let from = indices.len();
+            push_char_grams(padded, min, max, bits, indices);
+            if remembered {
+                grams.remember(tag, padded, &indices[from..]);
             }
         }
         self.scale_group(start);
@@ -528,6 +603,43 @@ mod tests {
         let bins: Vec<u32> = tag.iter().copied().filter(|&i| i >= base).collect();
         assert_eq!(bins, [base], "a negative score falls in the lowest bin");
         assert_eq!(with.width(), with.buckets() + LEXICON_FEATURES + 4);
+    }
+
+    proptest::proptest! {
+        /// Features read back from the n-gram cache are those computed afresh, whatever came
+        /// before and whichever spec read the words first.
+        #[test]
+        fn remembered_grams_are_the_grams(
+            texts in proptest::collection::vec("((good|bad|service|flight|sooo|caf\u{e9}|@acme|#fail|[a-z]{1,30}|!!) ){1,12}", 1..12),
+        ) {
+            let cues = Cues::of(&Vader::english());
+            let other = FeatureSpec { hash_bits: 18, char_min: 1, char_max: 5, ..spec() };
+            let mut warm = Features::default();
+            for text in texts.iter().chain(texts.iter()) {
+                for spec in [spec(), other] {
+                    let mut cold = Features::default();
+                    cold.extract(&spec, Some(&cues), text);
+                    warm.extract(&spec, Some(&cues), text);
+                    proptest::prop_assert_eq!(&warm.indices, &cold.indices);
+                    proptest::prop_assert_eq!(&warm.values, &cold.values);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_gram_cache_starts_again() {
+        let mut cache = GramCache::default();
+        let tag = (16, 2, 4);
+        for i in 0..REMEMBERED_WORDS + 10 {
+            let word = format!(" w{i} ");
+            cache.remember(tag, word.as_bytes(), &[i as u32]);
+        }
+        assert!(cache.entries.len() <= REMEMBERED_WORDS);
+        let last = format!(" w{} ", REMEMBERED_WORDS + 9);
+        assert_eq!(cache.get(tag, last.as_bytes()), Some(&[(REMEMBERED_WORDS + 9) as u32][..]));
+        assert_eq!(cache.get((16, 2, 5), last.as_bytes()), None, "another spec");
+        assert_eq!(cache.get(tag, b" w0 "), None, "forgotten");
     }
 
     #[test]
