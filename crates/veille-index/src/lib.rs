@@ -164,6 +164,8 @@ pub struct MentionIndex {
     /// Set for a read view over many shards; `index` is then an empty
     /// in-memory index that only lends its schema and analysers.
     shards: Option<Arc<shards::ShardSet>>,
+    /// The words of each stem found in each segment, for stemmed searches.
+    stems: Arc<stemmed::StemWords>,
 }
 
 impl MentionIndex {
@@ -184,7 +186,7 @@ impl MentionIndex {
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(|e: tantivy::TantivyError| open_err(e.to_string()))?;
-        Ok(MentionIndex { index, reader, fields, path: dir.to_path_buf(), shards: None })
+        Ok(MentionIndex { index, reader, fields, path: dir.to_path_buf(), shards: None, stems: Arc::default() })
     }
 
     /// A read view over every shard under `root`: each subdirectory holding a
@@ -203,7 +205,14 @@ impl MentionIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| open_err(e.to_string()))?;
-        Ok(MentionIndex { index, reader, fields, path: root.to_path_buf(), shards: Some(Arc::new(set)) })
+        Ok(MentionIndex {
+            index,
+            reader,
+            fields,
+            path: root.to_path_buf(),
+            shards: Some(Arc::new(set)),
+            stems: Arc::default(),
+        })
     }
 
     /// Whether this is a read view over several shards.

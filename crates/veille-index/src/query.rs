@@ -160,7 +160,8 @@ impl Reader<'_> {
         };
         let mut analyzer = self.index.index.tokenizers().get(tokenizer)?;
         let f = self.fields();
-        StemmedQuery::new(language, f.text, f.lang, &mut analyzer, phrase, slop).map(|q| Box::new(q) as Box<dyn Query>)
+        StemmedQuery::new(self.index.stems.clone(), language, f.text, f.lang, &mut analyzer, phrase, slop)
+            .map(|q| Box::new(q) as Box<dyn Query>)
     }
 
     fn in_language(&self, language: StemLanguage) -> Box<dyn Query> {

@@ -13,8 +13,10 @@
 //! `nationaux` → `nation`. So the words of a stem are found in the dictionary's range of words
 //! that start with the stem less those letters, and each candidate is stemmed to check it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use tantivy::index::SegmentId;
 use tantivy::query::{BooleanQuery, EmptyQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -29,7 +31,7 @@ pub(crate) const REWRITTEN: usize = 4;
 const MAX_PHRASES: usize = 64;
 
 /// A stemming language of the index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum StemLanguage {
     /// English (`text_en`, `lang:en`).
     English,
@@ -64,41 +66,74 @@ pub(crate) fn candidate_prefix(stem: &str) -> &str {
     }
 }
 
-/// The words of `field` in `searcher`'s segments whose stem is `stem`.
-pub(crate) fn words_with_stem(
-    searcher: &Searcher,
-    field: Field,
-    language: StemLanguage,
-    stem: &str,
-) -> tantivy::Result<BTreeSet<String>> {
-    let stemmer = frostem::Stemmer::new(language.algorithm());
-    let prefix = candidate_prefix(stem);
-    let mut words = BTreeSet::new();
-    let mut seen: BTreeSet<Vec<u8>> = BTreeSet::new();
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        let mut terms = inverted.terms().range().ge(prefix.as_bytes()).into_stream()?;
-        while terms.advance() {
-            let key = terms.key();
-            if !key.starts_with(prefix.as_bytes()) {
-                break;
-            }
-            if !seen.insert(key.to_vec()) {
-                continue;
-            }
-            let Ok(word) = std::str::from_utf8(key) else { continue };
-            if stemmer.stem(word) == stem {
-                words.insert(word.to_string());
-            }
+/// Most (segment, language, stem) entries a [`StemWords`] keeps before it starts again.
+const REMEMBERED_STEMS: usize = 65_536;
+
+/// The words of each stem found in each segment. Segments never change once written, so what a
+/// segment answered stays true: a search reads only the segments it has not seen yet for a stem
+/// (a live stream polling every second reads only the segments committed since).
+#[derive(Debug, Default)]
+pub(crate) struct StemWords {
+    found: Mutex<HashMap<SegmentStem, Arc<[String]>>>,
+}
+
+/// A segment, a stemming language and a stem.
+type SegmentStem = (SegmentId, StemLanguage, String);
+
+impl StemWords {
+    /// The words of `field` in `searcher`'s segments whose stem is `stem`.
+    pub(crate) fn words(
+        &self,
+        searcher: &Searcher,
+        field: Field,
+        language: StemLanguage,
+        stem: &str,
+    ) -> tantivy::Result<BTreeSet<String>> {
+        let stemmer = frostem::Stemmer::new(language.algorithm());
+        let prefix = candidate_prefix(stem);
+        let mut words = BTreeSet::new();
+        // Candidates already stemmed in this search, for segments read afresh.
+        let mut checked: HashMap<Vec<u8>, bool> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let key = (segment.segment_id(), language, stem.to_string());
+            let known = self.found.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+            let found = match known {
+                Some(found) => found,
+                None => {
+                    let mut found = Vec::new();
+                    let inverted = segment.inverted_index(field)?;
+                    let mut terms = inverted.terms().range().ge(prefix.as_bytes()).into_stream()?;
+                    while terms.advance() {
+                        let term = terms.key();
+                        if !term.starts_with(prefix.as_bytes()) {
+                            break;
+                        }
+                        let Ok(word) = std::str::from_utf8(term) else { continue };
+                        let same = *checked.entry(term.to_vec()).or_insert_with(|| stemmer.stem(word) == stem);
+                        if same {
+                            found.push(word.to_string());
+                        }
+                    }
+                    let found: Arc<[String]> = found.into();
+                    let mut remembered = self.found.lock().unwrap_or_else(PoisonError::into_inner);
+                    if remembered.len() >= REMEMBERED_STEMS {
+                        remembered.clear();
+                    }
+                    remembered.insert(key, found.clone());
+                    found
+                }
+            };
+            words.extend(found.iter().cloned());
         }
+        Ok(words)
     }
-    Ok(words)
 }
 
 /// A word or phrase read through a language's stemmer: it matches the mentions of that language
 /// whose text has, at each position, a word with the stem asked for.
 #[derive(Debug, Clone)]
 pub(crate) struct StemmedQuery {
+    words: Arc<StemWords>,
     language: StemLanguage,
     text: Field,
     lang: Field,
@@ -111,6 +146,7 @@ impl StemmedQuery {
     /// The stemmed reading of `phrase` with `analyzer` (the language's stemming analyser), or
     /// `None` when it has no words.
     pub(crate) fn new(
+        words: Arc<StemWords>,
         language: StemLanguage,
         text: Field,
         lang: Field,
@@ -123,14 +159,14 @@ impl StemmedQuery {
         while let Some(token) = stream.next() {
             stems.push((token.position, token.text.clone()));
         }
-        (!stems.is_empty()).then_some(StemmedQuery { language, text, lang, stems, slop })
+        (!stems.is_empty()).then_some(StemmedQuery { words, language, text, lang, stems, slop })
     }
 
     /// The query on the words of `text` this reading stands for, in `searcher`'s index.
     fn expand(&self, searcher: &Searcher) -> tantivy::Result<Box<dyn Query>> {
         let mut positions: Vec<(usize, Vec<String>)> = Vec::with_capacity(self.stems.len());
         for (position, stem) in &self.stems {
-            let words = words_with_stem(searcher, self.text, self.language, stem)?;
+            let words = self.words.words(searcher, self.text, self.language, stem)?;
             if words.is_empty() {
                 return Ok(Box::new(EmptyQuery));
             }

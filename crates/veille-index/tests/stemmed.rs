@@ -215,3 +215,29 @@ fn boosts_sets_prefixes_and_operators_keep_their_stemmed_reading() {
     assert_eq!(count("lost OR perdu"), 3);
     assert_eq!(count("title:cancel"), 0, "a field named is read as written");
 }
+
+#[test]
+fn words_of_a_stem_committed_later_are_found_by_the_next_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = MentionIndex::open(dir.path()).unwrap();
+    let mut writer = index.writer(&Default::default()).unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let post = |id: &str, text: &str| {
+        let mut m = Mention::new(Platform::X, id, text, at, Author::default());
+        m.lang = Some("en".into());
+        m
+    };
+    writer.upsert(&post("1", "please cancel it")).unwrap();
+    writer.commit(&Checkpoint::default()).unwrap();
+    assert_eq!(index.count("default", "text_en:cancelled", None, None).unwrap(), 1);
+    // A form no segment held when the stem was first searched.
+    writer.upsert(&post("2", "they keep cancelling")).unwrap();
+    writer.commit(&Checkpoint::default()).unwrap();
+    assert_eq!(index.count("default", "text_en:cancelled", None, None).unwrap(), 2);
+    assert_eq!(index.count("default", "\"keep cancelled\"", None, None).unwrap(), 1);
+    // An upsert deletes the copy in an older segment, whose words stay remembered: no double count.
+    writer.upsert(&post("1", "please cancel it now")).unwrap();
+    writer.commit(&Checkpoint::default()).unwrap();
+    writer.close().unwrap();
+    assert_eq!(index.count("default", "cancels", None, None).unwrap(), 2);
+}
