@@ -9,7 +9,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
-use crate::stem::CachedStemmer;
+use crate::stem::SnowballStemmer;
 
 /// Tokenizer of the `text` and `title` fields: words, lower-cased, diacritics folded.
 pub(crate) const TEXT_TOKENIZER: &str = "veille_text";
@@ -156,8 +156,8 @@ pub(crate) fn register_tokenizers(index: &Index) {
     };
     let tokenizers = index.tokenizers();
     tokenizers.register(TEXT_TOKENIZER, words().build());
-    tokenizers.register(EN_TOKENIZER, words().filter(CachedStemmer::new(frostem::Algorithm::English)).build());
-    tokenizers.register(FR_TOKENIZER, words().filter(CachedStemmer::new(frostem::Algorithm::French)).build());
+    tokenizers.register(EN_TOKENIZER, words().filter(SnowballStemmer::new(frostem::Algorithm::English)).build());
+    tokenizers.register(FR_TOKENIZER, words().filter(SnowballStemmer::new(frostem::Algorithm::French)).build());
     let keyword = || TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build();
     tokenizers.register(KEYWORD_TOKENIZER, keyword());
     index.fast_field_tokenizer().register(KEYWORD_TOKENIZER, keyword());
