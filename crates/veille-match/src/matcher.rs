@@ -1,6 +1,7 @@
 //! The shared, hot-reloadable handle on every workspace's compiled watches.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -117,6 +118,30 @@ impl Matcher {
                 tag_with(current, mention, scratch)
             }
             Err(_) => tag_with(&self.watchlist(), mention, &mut Scratch::default()),
+        })
+    }
+
+    /// Calls `f` with the name of each watch of `mention.workspace` that `mention` matches and
+    /// the byte range in `mention.text` of each hit [`Matcher::tag`] would report for it, in
+    /// text order per watch; `mention` is not changed and no tag is built.
+    pub fn term_spans(&self, mention: &Mention, mut f: impl FnMut(&str, Range<usize>)) {
+        let generation = self.shared.generation.load(Ordering::Acquire);
+        LOCAL.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut local) => {
+                let Local { scratch, watches } = &mut *local;
+                let current = match watches {
+                    Some((id, seen, list)) if *id == self.shared.id && *seen == generation => list,
+                    _ => &mut watches.insert((self.shared.id, generation, self.watchlist())).2,
+                };
+                if let Some(workspace) = current.get(&mention.workspace) {
+                    workspace.term_spans(mention, scratch, &mut f);
+                }
+            }
+            Err(_) => {
+                if let Some(workspace) = self.watchlist().get(&mention.workspace) {
+                    workspace.term_spans(mention, &mut Scratch::default(), &mut f);
+                }
+            }
         })
     }
 

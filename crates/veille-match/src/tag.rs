@@ -1,8 +1,10 @@
 //! Tagging one mention: normalise, scan once, evaluate the candidate watches.
 
+use std::ops::Range;
+
 use veille_model::{Mention, TermHit, WatchMatch};
 
-use crate::compile::{Pattern, Role, Workspace};
+use crate::compile::{CompiledWatch, Pattern, Role, Workspace};
 use crate::expr::{Facts, Hit, NONE};
 use crate::normalize::{is_ascii_word_byte, is_word_char, Normalized};
 
@@ -49,6 +51,30 @@ impl Workspace {
     }
 
     fn matches(&self, mention: &Mention, s: &mut Scratch, tags: &mut Vec<WatchMatch>) {
+        self.each_match(mention, s, |watch, group, hits, normalized| {
+            let mut term_hits = Vec::with_capacity(group.len());
+            self.each_term_hit(group, hits, normalized, &mention.text, |label, start, end| {
+                term_hits.push(TermHit { term: String::from(label), start, end });
+            });
+            tags.push(WatchMatch { watch: watch.name.clone(), kind: watch.kind, hits: term_hits });
+        });
+    }
+
+    /// Calls `f` with the name of each watch `mention` matches and the byte range in its text
+    /// of each of that watch's hits (as [`Workspace::tag`] reports them), building no tag.
+    pub(crate) fn term_spans(&self, mention: &Mention, s: &mut Scratch, mut f: impl FnMut(&str, Range<usize>)) {
+        self.each_match(mention, s, |watch, group, hits, normalized| {
+            self.each_term_hit(group, hits, normalized, &mention.text, |_, start, end| f(&watch.name, start..end));
+        });
+    }
+
+    /// Calls `on` with each watch `mention` matches, its (watch, hit, use) triples and the hits.
+    fn each_match(
+        &self,
+        mention: &Mention,
+        s: &mut Scratch,
+        mut on: impl FnMut(&CompiledWatch, &[(u32, u32, u32)], &[Hit], &Normalized),
+    ) {
         let Some(scanner) = &self.scanner else {
             return;
         };
@@ -92,11 +118,7 @@ impl Workspace {
                     continue;
                 }
             }
-            tags.push(WatchMatch {
-                watch: watch.name.clone(),
-                kind: watch.kind,
-                hits: self.term_hits(group, hits, normalized, &mention.text),
-            });
+            on(watch, group, facts.hits, normalized);
         }
     }
 
@@ -134,18 +156,18 @@ impl Workspace {
 
     /// The hits reported for a matched watch: in text order, without hits
     /// that repeat or lie inside another of the same watch.
-    fn term_hits(
+    fn each_term_hit(
         &self,
         group: &[(u32, u32, u32)],
         hits: &[Hit],
         normalized: &Normalized,
         original: &str,
-    ) -> Vec<TermHit> {
+        mut f: impl FnMut(&str, usize, usize),
+    ) {
         let span = |h: u32| {
             let hit = hits[h as usize];
             (hit.start, hit.end)
         };
-        let mut out: Vec<TermHit> = Vec::with_capacity(group.len());
         let mut last = None;
         for &(_, h, u) in group {
             let (start, end) = span(h);
@@ -158,9 +180,8 @@ impl Workspace {
             }
             last = Some((start, end));
             let (start, end) = normalized.original_span(original, start as usize, end as usize);
-            out.push(TermHit { term: String::from(&*self.uses[u as usize].label), start, end });
+            f(&self.uses[u as usize].label, start, end);
         }
-        out
     }
 }
 

@@ -203,5 +203,16 @@ proptest! {
                 }
             }
         }
+        // The spans alone, without tags: the same watches and ranges, on both paths.
+        for tagged in [&plain, &general] {
+            let mut spans = Vec::new();
+            matcher.term_spans(tagged, |watch, span| spans.push((watch.to_string(), span.start, span.end)));
+            let expected: Vec<_> = tagged
+                .tags
+                .iter()
+                .flat_map(|t| t.hits.iter().map(|h| (t.watch.clone(), h.start, h.end)))
+                .collect();
+            prop_assert_eq!(spans, expected, "{:?}", text);
+        }
     }
 }

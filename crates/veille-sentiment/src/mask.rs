@@ -13,11 +13,10 @@
 //! not masked: their terms are the vocabulary of opinion they listen for.
 //! The mention's indexed text never changes; only what the scorer reads.
 
-use std::cell::RefCell;
 use std::ops::Range;
 
 use veille_config::{Config, Watch, WorkspaceConfig};
-use veille_model::{Author, Mention, WatchKind};
+use veille_model::{Mention, WatchKind};
 
 use crate::error::SentimentError;
 
@@ -188,33 +187,12 @@ impl WatchTerms {
         if !mention.tags.iter().any(|t| masks_kind(t.kind)) {
             return;
         }
-        PROBE.with(|cell| {
-            let mut fresh = None;
-            let mut borrowed = cell.try_borrow_mut();
-            let probe = match borrowed.as_deref_mut() {
-                Ok(probe) => probe.get_or_insert_with(|| probe_for(mention)),
-                Err(_) => fresh.insert(probe_for(mention)),
-            };
-            probe.workspace.clone_from(&mention.workspace);
-            probe.text.clone_from(&mention.text);
-            probe.created_at = mention.created_at;
-            self.matcher.tag(probe);
-            for tag in probe.tags.iter().filter(|t| tagged(&t.watch)) {
-                out.extend(tag.hits.iter().map(|h| h.start..h.end));
+        self.matcher.term_spans(mention, |watch, span| {
+            if tagged(watch) {
+                out.push(span);
             }
         });
     }
-}
-
-/// A mention for [`WatchTerms::spans`] to match names in: the masked
-/// watches are plain terms, read in the text alone.
-fn probe_for(mention: &Mention) -> Mention {
-    Mention::new(mention.platform(), "", "", mention.created_at, Author::default())
-}
-
-thread_local! {
-    /// The mention [`WatchTerms::spans`] matches names in, kept between mentions.
-    static PROBE: RefCell<Option<Mention>> = const { RefCell::new(None) };
 }
 
 /// A name of a masked watch that is also a sentiment word of a lexicon in

@@ -261,6 +261,9 @@ pub(crate) struct Features {
     words: Vec<(u32, u32)>,
     tally: Tally,
     grams: GramCache,
+    sums: SumCache,
+    /// Scratch buckets of one word's character n-grams, for [`Features::extract_scoring`].
+    word_grams: Vec<u32>,
 }
 
 /// Most words whose character n-gram buckets a [`GramCache`] remembers before it starts again.
@@ -314,6 +317,55 @@ impl GramCache {
             slot.insert(entry);
             self.bytes.extend_from_slice(padded);
             self.buckets.extend_from_slice(buckets);
+        }
+    }
+}
+
+/// The character n-grams of words already seen, read through a linear model: per word, the
+/// number of its n-grams and the sums of their weights per class. A word's n-grams weigh the same
+/// within their group (the group is scaled to unit length), so a text's character n-grams add up
+/// to the sums of its words, scaled once: the scoring path reads one entry a word instead of one
+/// weight row per n-gram. Entries belong to one model (`owner`); like [`GramCache`], a full cache
+/// starts again and keeps its memory.
+#[derive(Debug, Clone, Default)]
+struct SumCache {
+    /// Hash of (owner, padded word) → where its bytes are in the arena, and its figures.
+    entries: rustc_hash::FxHashMap<u64, SumEntry>,
+    bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SumEntry {
+    owner: u64,
+    bytes: (u32, u32),
+    grams: u32,
+    sums: [f32; 4],
+}
+
+impl SumCache {
+    fn key(owner: u64, padded: &[u8]) -> u64 {
+        hash_bytes(CHAR_SEED ^ owner.rotate_left(17), padded)
+    }
+
+    /// The figures remembered for `padded` under `owner`, if any.
+    fn get(&self, owner: u64, padded: &[u8]) -> Option<(u32, [f32; 4])> {
+        let e = self.entries.get(&Self::key(owner, padded))?;
+        let same = e.owner == owner && self.bytes.get(e.bytes.0 as usize..e.bytes.1 as usize) == Some(padded);
+        same.then_some((e.grams, e.sums))
+    }
+
+    /// Remembers the figures of `padded` under `owner` (a word whose hash another word holds is
+    /// left out: it is computed each time).
+    fn remember(&mut self, owner: u64, padded: &[u8], grams: u32, sums: [f32; 4]) {
+        if self.entries.len() >= REMEMBERED_WORDS {
+            self.entries.clear();
+            self.bytes.clear();
+        }
+        let b0 = self.bytes.len() as u32;
+        let entry = SumEntry { owner, bytes: (b0, b0 + padded.len() as u32), grams, sums };
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.entries.entry(Self::key(owner, padded)) {
+            slot.insert(entry);
+            self.bytes.extend_from_slice(padded);
         }
     }
 }
@@ -374,6 +426,39 @@ impl Features {
 
     /// Fills `self` with the features of `text`.
     pub(crate) fn extract(&mut self, spec: &FeatureSpec, cues: Option<&Cues>, text: &str) {
+        let cues = self.extract_words(spec, cues, text);
+        if spec.char_min > 0 {
+            self.char_grams(spec);
+        }
+        if cues.is_some() {
+            self.lexicon_figures(spec, text);
+        }
+    }
+
+    /// The features of `text` as [`extract`](Self::extract) gives them, read through a linear
+    /// model with `weights` (`weights[slot][class]`; `owner` names them, and must differ between
+    /// weight tables): `self` holds the word and lexicon features, and the character n-grams'
+    /// part of the model's scores is returned (per class, the group already scaled). The scores
+    /// are those of the whole vector, up to the order the floats are added in.
+    pub(crate) fn extract_scoring(
+        &mut self,
+        spec: &FeatureSpec,
+        cues: Option<&Cues>,
+        text: &str,
+        weights: &[[f32; 4]],
+        owner: u64,
+    ) -> [f32; 4] {
+        let cues = self.extract_words(spec, cues, text);
+        let chars = if spec.char_min > 0 { self.char_scores(spec, weights, owner) } else { [0.0; 4] };
+        if cues.is_some() {
+            self.lexicon_figures(spec, text);
+        }
+        chars
+    }
+
+    /// Normalises `text` and pushes its word n-grams as one unit-length group; returns the cues
+    /// when the lexicon figures are wanted.
+    fn extract_words<'c>(&mut self, spec: &FeatureSpec, cues: Option<&'c Cues>, text: &str) -> Option<&'c Cues> {
         self.indices.clear();
         self.values.clear();
         self.normalise(text, cues);
@@ -426,13 +511,7 @@ impl Features {
             }
         }
         self.scale_group(0);
-
-        if spec.char_min > 0 {
-            self.char_grams(spec);
-        }
-        if cues.is_some() {
-            self.lexicon_figures(spec, text);
-        }
+        cues
     }
 
     /// Character n-grams of every word, with the spaces around it, as one unit-length group.
@@ -461,6 +540,48 @@ impl Features {
             }
         }
         self.scale_group(start);
+    }
+
+    /// The character n-grams of every word read through `weights`: the per-class sums of their
+    /// weights, scaled as [`char_grams`](Self::char_grams) scales the group.
+    fn char_scores(&mut self, spec: &FeatureSpec, weights: &[[f32; 4]], owner: u64) -> [f32; 4] {
+        let bits = spec.hash_bits;
+        let (min, max) = (usize::from(spec.char_min), usize::from(spec.char_max));
+        let Features { text, words, sums, word_grams, .. } = self;
+        let bytes = text.as_bytes();
+        let (mut total, mut grams) = ([0.0f32; 4], 0u32);
+        for &(a, b) in words.iter() {
+            let padded = &bytes[a as usize - 1..b as usize + 1];
+            let remembered = padded.len() <= LONGEST_REMEMBERED;
+            let known = if remembered { sums.get(owner, padded) } else { None };
+            let (n, s) = match known {
+                Some(figures) => figures,
+                None => {
+                    word_grams.clear();
+                    push_char_grams(padded, min, max, bits, word_grams);
+                    let mut s = [0.0f32; 4];
+                    for w in word_grams.iter().filter_map(|&g| weights.get(g as usize)) {
+                        for k in 0..4 {
+                            s[k] += w[k];
+                        }
+                    }
+                    let n = word_grams.len() as u32;
+                    if remembered {
+                        sums.remember(owner, padded, n, s);
+                    }
+                    (n, s)
+                }
+            };
+            grams += n;
+            for k in 0..4 {
+                total[k] += s[k];
+            }
+        }
+        if grams == 0 {
+            return [0.0; 4];
+        }
+        let v = 1.0 / (grams as f32).sqrt();
+        total.map(|t| t * v)
     }
 
     /// The lexicon's figures for the tallied tokens, with the text's `!` and `?`, weighted.

@@ -179,8 +179,13 @@ impl Model {
     }
 
     /// Class probabilities (negative, neutral, positive) of a feature vector.
+    #[cfg(test)]
     fn probabilities(&self, features: &Features) -> [f32; CLASSES] {
-        let mut acc = [0.0f32; 4];
+        self.probabilities_plus(features, [0.0; 4])
+    }
+
+    /// Class probabilities of a feature vector whose other features added `acc` to the scores.
+    fn probabilities_plus(&self, features: &Features, mut acc: [f32; 4]) -> [f32; CLASSES] {
         for (&i, &v) in features.indices.iter().zip(&features.values) {
             if let Some(w) = self.weights.get(i as usize) {
                 for k in 0..4 {
@@ -401,18 +406,24 @@ thread_local! {
     static FEATURES: RefCell<Features> = RefCell::new(Features::default());
 }
 
+/// Scorers made so far in this process, to tell their models apart in a thread's caches.
+static SCORERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Scores texts with a trained [`Model`].
 #[derive(Debug, Clone)]
 pub struct LearnedScorer {
     model: Model,
     cues: Option<Cues>,
+    /// This scorer's number (its clones share it: they hold the same model).
+    id: u64,
 }
 
 impl LearnedScorer {
     /// A scorer using `model`.
     pub fn new(model: Model) -> LearnedScorer {
         let cues = cues_for(model.lexicon);
-        LearnedScorer { model, cues }
+        let id = SCORERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LearnedScorer { model, cues, id }
     }
 
     /// The model in use.
@@ -429,8 +440,8 @@ impl LearnedScorer {
     }
 
     fn probabilities_with(&self, text: &str, features: &mut Features) -> [f32; 3] {
-        features.extract(&self.model.spec, self.cues.as_ref(), text);
-        self.model.probabilities(features)
+        let chars = features.extract_scoring(&self.model.spec, self.cues.as_ref(), text, &self.model.weights, self.id);
+        self.model.probabilities_plus(features, chars)
     }
 }
 
@@ -456,6 +467,45 @@ impl Scorer for LearnedScorer {
             lang: Some(self.model.lang.clone()),
             scorer: self.name().to_string(),
             brands: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// The scoring path (character n-grams read per word through the model) gives the
+        /// probabilities of the whole feature vector, whichever models score in turn on a thread.
+        #[test]
+        fn scoring_reads_the_whole_feature_vector(
+            texts in proptest::collection::vec(
+                "((good|bad|not|service|flight|vol|annul\u{e9}|sooo|caf\u{e9}|@acme|#fail|http://x.co/a|[a-z]{1,30}|!!|:\\)) ){1,14}",
+                1..10,
+            ),
+        ) {
+            let scorers = [
+                LearnedScorer::new(Model::builtin("en").map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?),
+                LearnedScorer::new(Model::builtin("fr").map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?),
+            ];
+            let mut full = Features::default();
+            for _ in 0..2 {
+                for text in &texts {
+                    for scorer in &scorers {
+                        full.extract(&scorer.model.spec, scorer.cues.as_ref(), text);
+                        let expected = scorer.model.probabilities(&full);
+                        let got = scorer.probabilities(text);
+                        for k in 0..CLASSES {
+                            proptest::prop_assert!(
+                                (got[k] - expected[k]).abs() < 1e-5,
+                                "{text:?}: class {k}: {} against {}", got[k], expected[k]
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }
