@@ -261,7 +261,7 @@ pub(crate) struct Features {
     words: Vec<(u32, u32)>,
     tally: Tally,
     grams: GramCache,
-    sums: SumCache,
+    known: WordCache,
     /// Scratch buckets of one word's character n-grams, for [`Features::extract_scoring`].
     word_grams: Vec<u32>,
 }
@@ -321,51 +321,66 @@ impl GramCache {
     }
 }
 
-/// The character n-grams of words already seen, read through a linear model: per word, the
-/// number of its n-grams and the sums of their weights per class. A word's n-grams weigh the same
-/// within their group (the group is scaled to unit length), so a text's character n-grams add up
-/// to the sums of its words, scaled once: the scoring path reads one entry a word instead of one
-/// weight row per n-gram. Entries belong to one model (`owner`); like [`GramCache`], a full cache
-/// starts again and keeps its memory.
-#[derive(Debug, Clone, Default)]
-struct SumCache {
-    /// Hash of (owner, padded word) → where its bytes are in the arena, and its figures.
-    entries: rustc_hash::FxHashMap<u64, SumEntry>,
-    bytes: Vec<u8>,
+/// Most bytes of words a [`WordCache`] keeps before it starts again.
+const REMEMBERED_BYTES: usize = 1 << 20;
+
+/// One token of a remembered word, as the scoring path reads it.
+#[derive(Debug, Clone, Copy)]
+struct WordToken {
+    /// Hash of the token.
+    hash: u64,
+    /// Hash of a hashtag's word ("#fail" → "fail"), when hashtags count as their word.
+    tag: Option<u64>,
+    /// What the lexicon says (of the token, else of a hashtag's word), when the lexicon is used.
+    cue: Option<Cue>,
+    word: bool,
+    caps: bool,
 }
 
+/// A word as written (between ASCII whitespace) that the scoring path has read before.
 #[derive(Debug, Clone, Copy)]
-struct SumEntry {
+struct WordEntry {
     owner: u64,
     bytes: (u32, u32),
+    tokens: (u32, u32),
+    /// Its character n-grams: how many, and the sums of their weights per class.
     grams: u32,
     sums: [f32; 4],
 }
 
-impl SumCache {
-    fn key(owner: u64, padded: &[u8]) -> u64 {
-        hash_bytes(CHAR_SEED ^ owner.rotate_left(17), padded)
+/// What the scoring path needs of each word already seen, per model (`owner`): its tokens with
+/// their hashes and lexicon cues, and its character n-grams read through the model (a word's
+/// n-grams weigh the same within their group, which is scaled to unit length, so a text's
+/// n-grams add up to the sums of its words, scaled once). Posts repeat the same few thousand
+/// words, so most words cost one look-up instead of being normalised, hashed and looked up in
+/// the lexicon token by token, and their n-grams one entry instead of one weight row each. The
+/// arenas keep their memory when a full cache starts again.
+#[derive(Debug, Clone, Default)]
+struct WordCache {
+    /// Hash of (owner, word) → the entry.
+    entries: rustc_hash::FxHashMap<u64, WordEntry>,
+    bytes: Vec<u8>,
+    tokens: Vec<WordToken>,
+}
+
+impl WordCache {
+    fn key(owner: u64, raw: &[u8]) -> u64 {
+        hash_bytes(WORD_SEED ^ owner.rotate_left(17), raw)
     }
 
-    /// The figures remembered for `padded` under `owner`, if any.
-    fn get(&self, owner: u64, padded: &[u8]) -> Option<(u32, [f32; 4])> {
-        let e = self.entries.get(&Self::key(owner, padded))?;
-        let same = e.owner == owner && self.bytes.get(e.bytes.0 as usize..e.bytes.1 as usize) == Some(padded);
-        same.then_some((e.grams, e.sums))
+    /// The entry of `raw` under `owner`, if remembered.
+    fn get(&self, owner: u64, raw: &[u8]) -> Option<WordEntry> {
+        let e = self.entries.get(&Self::key(owner, raw))?;
+        let same = e.owner == owner && self.bytes.get(e.bytes.0 as usize..e.bytes.1 as usize) == Some(raw);
+        same.then_some(*e)
     }
 
-    /// Remembers the figures of `padded` under `owner` (a word whose hash another word holds is
-    /// left out: it is computed each time).
-    fn remember(&mut self, owner: u64, padded: &[u8], grams: u32, sums: [f32; 4]) {
-        if self.entries.len() >= REMEMBERED_WORDS {
+    /// Makes room for a word of `len` bytes: a full cache starts again.
+    fn make_room(&mut self, len: usize) {
+        if self.entries.len() >= REMEMBERED_WORDS || self.bytes.len() + len > REMEMBERED_BYTES {
             self.entries.clear();
             self.bytes.clear();
-        }
-        let b0 = self.bytes.len() as u32;
-        let entry = SumEntry { owner, bytes: (b0, b0 + padded.len() as u32), grams, sums };
-        if let std::collections::hash_map::Entry::Vacant(slot) = self.entries.entry(Self::key(owner, padded)) {
-            slot.insert(entry);
-            self.bytes.extend_from_slice(padded);
+            self.tokens.clear();
         }
     }
 }
@@ -448,12 +463,132 @@ impl Features {
         weights: &[[f32; 4]],
         owner: u64,
     ) -> [f32; 4] {
-        let cues = self.extract_words(spec, cues, text);
-        let chars = if spec.char_min > 0 { self.char_scores(spec, weights, owner) } else { [0.0; 4] };
-        if cues.is_some() {
+        self.indices.clear();
+        self.values.clear();
+        self.tally.clear();
+        let lexicon = cues.filter(|_| spec.lexicon_weight > 0.0);
+        let bits = spec.hash_bits;
+        let mut previous: u64 = BIGRAM_SEED;
+        let mut before_previous: u64 = TRIGRAM_SEED;
+        let mut negated = 0u8;
+        let (mut sums, mut grams) = ([0.0f32; 4], 0u32);
+        for raw in text.split_ascii_whitespace() {
+            let entry = match self.known.get(owner, raw.as_bytes()) {
+                Some(entry) => entry,
+                None => self.learn_word(spec, cues, raw, weights, owner),
+            };
+            grams += entry.grams;
+            for (sum, add) in sums.iter_mut().zip(entry.sums) {
+                *sum += add;
+            }
+            let Features { indices, tally, known, .. } = self;
+            for t in &known.tokens[entry.tokens.0 as usize..entry.tokens.1 as usize] {
+                let marked = t.word && negated > 0;
+                let unigram = |h: u64| if marked { bucket(mix(h, NEGATED_SEED), bits) } else { bucket(h, bits) };
+                indices.push(unigram(t.hash));
+                if let Some(tag) = t.tag {
+                    indices.push(unigram(tag));
+                }
+                if marked {
+                    negated -= 1;
+                }
+                if spec.word_ngrams >= 2 {
+                    indices.push(bucket(mix(previous, t.hash), bits));
+                }
+                if spec.word_ngrams >= 3 {
+                    indices.push(bucket(mix(mix(before_previous, previous), t.hash), bits));
+                }
+                before_previous = previous;
+                previous = t.hash;
+                match t.cue {
+                    Some(cue) => {
+                        tally.token(cue, t.caps);
+                        if cue.negation {
+                            negated = spec.negation_scope;
+                        }
+                    }
+                    None if t.word => tally.token(Cue::default(), t.caps),
+                    // Punctuation ends a negation's reach.
+                    None => negated = 0,
+                }
+            }
+        }
+        self.scale_group(0);
+        if lexicon.is_some() {
             self.lexicon_figures(spec, text);
         }
-        chars
+        if grams == 0 {
+            return [0.0; 4];
+        }
+        let v = 1.0 / (grams as f32).sqrt();
+        sums.map(|t| t * v)
+    }
+
+    /// Reads the word `raw` (no ASCII whitespace in it) as [`extract`](Self::extract) would, and
+    /// remembers it under `owner`.
+    fn learn_word(
+        &mut self,
+        spec: &FeatureSpec,
+        cues: Option<&Cues>,
+        raw: &str,
+        weights: &[[f32; 4]],
+        owner: u64,
+    ) -> WordEntry {
+        self.normalise(raw, cues);
+        let lexicon = cues.filter(|_| spec.lexicon_weight > 0.0);
+        self.known.make_room(raw.len());
+        let Features { text, tokens, words, folded, known, word_grams, .. } = self;
+        let first = known.tokens.len() as u32;
+        for t in tokens.iter() {
+            let token = &text[t.start as usize..t.end as usize];
+            let hash = hash_bytes(WORD_SEED, token.as_bytes());
+            let mut cue = lexicon.and_then(|c| c.get(hash, token, folded));
+            let mut tag = None;
+            if spec.hashtag_words && token.len() > 1 && token.starts_with('#') {
+                let word = &token[1..];
+                let hw = hash_bytes(WORD_SEED, word.as_bytes());
+                if cue.is_none() {
+                    cue = lexicon.and_then(|c| c.get(hw, word, folded));
+                }
+                tag = Some(hw);
+            }
+            known.tokens.push(WordToken { hash, tag, cue, word: t.word, caps: t.caps });
+        }
+        let (mut n, mut sums) = (0u32, [0.0f32; 4]);
+        if spec.char_min > 0 {
+            let bytes = text.as_bytes();
+            for &(a, b) in words.iter() {
+                word_grams.clear();
+                push_char_grams(
+                    &bytes[a as usize - 1..b as usize + 1],
+                    usize::from(spec.char_min),
+                    usize::from(spec.char_max),
+                    spec.hash_bits,
+                    word_grams,
+                );
+                n += word_grams.len() as u32;
+                for w in word_grams.iter().filter_map(|&g| weights.get(g as usize)) {
+                    for k in 0..4 {
+                        sums[k] += w[k];
+                    }
+                }
+            }
+        }
+        let b0 = known.bytes.len() as u32;
+        let entry = WordEntry {
+            owner,
+            bytes: (b0, b0 + raw.len() as u32),
+            tokens: (first, known.tokens.len() as u32),
+            grams: n,
+            sums,
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            known.entries.entry(WordCache::key(owner, raw.as_bytes()))
+        {
+            slot.insert(entry);
+            known.bytes.extend_from_slice(raw.as_bytes());
+        }
+        entry
     }
 
     /// Normalises `text` and pushes its word n-grams as one unit-length group; returns the cues
@@ -540,48 +675,6 @@ impl Features {
             }
         }
         self.scale_group(start);
-    }
-
-    /// The character n-grams of every word read through `weights`: the per-class sums of their
-    /// weights, scaled as [`char_grams`](Self::char_grams) scales the group.
-    fn char_scores(&mut self, spec: &FeatureSpec, weights: &[[f32; 4]], owner: u64) -> [f32; 4] {
-        let bits = spec.hash_bits;
-        let (min, max) = (usize::from(spec.char_min), usize::from(spec.char_max));
-        let Features { text, words, sums, word_grams, .. } = self;
-        let bytes = text.as_bytes();
-        let (mut total, mut grams) = ([0.0f32; 4], 0u32);
-        for &(a, b) in words.iter() {
-            let padded = &bytes[a as usize - 1..b as usize + 1];
-            let remembered = padded.len() <= LONGEST_REMEMBERED;
-            let known = if remembered { sums.get(owner, padded) } else { None };
-            let (n, s) = match known {
-                Some(figures) => figures,
-                None => {
-                    word_grams.clear();
-                    push_char_grams(padded, min, max, bits, word_grams);
-                    let mut s = [0.0f32; 4];
-                    for w in word_grams.iter().filter_map(|&g| weights.get(g as usize)) {
-                        for k in 0..4 {
-                            s[k] += w[k];
-                        }
-                    }
-                    let n = word_grams.len() as u32;
-                    if remembered {
-                        sums.remember(owner, padded, n, s);
-                    }
-                    (n, s)
-                }
-            };
-            grams += n;
-            for k in 0..4 {
-                total[k] += s[k];
-            }
-        }
-        if grams == 0 {
-            return [0.0; 4];
-        }
-        let v = 1.0 / (grams as f32).sqrt();
-        total.map(|t| t * v)
     }
 
     /// The lexicon's figures for the tallied tokens, with the text's `!` and `?`, weighted.

@@ -482,7 +482,7 @@ mod tests {
         #[test]
         fn scoring_reads_the_whole_feature_vector(
             texts in proptest::collection::vec(
-                "((good|bad|not|service|flight|vol|annul\u{e9}|sooo|caf\u{e9}|@acme|#fail|http://x.co/a|[a-z]{1,30}|!!|:\\)) ){1,14}",
+                "((good|bad|not|never|but|mais|pas|GREAT|Nope!|don\u{2019}t|isn't|service|flight|vol|annul\u{e9}|\\\\u00e9t\\\\u00e9|sooo|caf\u{e9}|\u{1f600}|@acme|#fail|#happy|#Great|http://x.co/a|[a-zA-Z]{1,30}|[!-~]{1,12}|!!|:\\)|:-\\() ){1,14}",
                 1..10,
             ),
         ) {
