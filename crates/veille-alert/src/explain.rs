@@ -120,7 +120,7 @@ pub(crate) fn explain(event: &SignalEvent, recent: &RecentMentions, limits: Limi
         let own_name_terms = |watch: &str, kind: WatchKind| {
             watch == event.watch && matches!(kind, WatchKind::Brand | WatchKind::Competitor | WatchKind::Campaign)
         };
-        let hashtags = s.excerpt.split_whitespace().filter(|w| w.starts_with('#') && w.len() > 1);
+        let hashtags = s.head().split_whitespace().filter(|w| w.starts_with('#') && w.len() > 1);
         let hit_terms = s.hits.iter().filter(|(w, k, _)| !own_name_terms(w, *k)).map(|(_, _, t)| t.as_str());
         for term in hit_terms.chain(hashtags.map(|h| h.trim_end_matches(|c: char| !c.is_alphanumeric()))) {
             if !seen.contains(&term) {
@@ -227,7 +227,7 @@ fn example(s: &Sampled) -> Example {
         platform: s.platform,
         created_at: s.created_at,
         compound: s.compound,
-        excerpt: s.excerpt.clone(),
+        excerpt: s.excerpt(),
     }
 }
 

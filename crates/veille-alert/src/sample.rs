@@ -1,9 +1,10 @@
 //! Recent mentions per watch, kept so an alert can show what people said.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 use veille_model::{Mention, MentionKey, Platform, SentimentLabel, WatchKind};
 
 /// Longest excerpt of a mention's text kept, in bytes.
@@ -24,19 +25,44 @@ pub(crate) struct Sampled {
     pub(crate) negative: bool,
     /// Term hits: (watch, watch kind, term).
     pub(crate) hits: Vec<(String, WatchKind, String)>,
-    pub(crate) excerpt: String,
+    /// The start of the text, at most [`EXCERPT_BYTES`], as written.
+    head: Box<str>,
+    /// Whether the text went on after `head`.
+    cut: bool,
+}
+
+impl Sampled {
+    /// The start of the text, as written.
+    pub(crate) fn head(&self) -> &str {
+        &self.head
+    }
+
+    /// The start of the text on one line (whitespace runs as one space), with `…` when cut.
+    pub(crate) fn excerpt(&self) -> String {
+        let mut out = String::with_capacity(self.head.len() + '…'.len_utf8());
+        for word in self.head.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        if self.cut {
+            out.push('…');
+        }
+        out
+    }
 }
 
 /// The last mentions of every workspace × watch, up to a number per watch.
 #[derive(Debug, Clone)]
 pub(crate) struct RecentMentions {
-    per_watch: HashMap<String, HashMap<String, VecDeque<Arc<Sampled>>>>,
+    per_watch: FxHashMap<String, FxHashMap<String, VecDeque<Arc<Sampled>>>>,
     capacity: usize,
 }
 
 impl RecentMentions {
     pub(crate) fn new(capacity: usize) -> Self {
-        RecentMentions { per_watch: HashMap::new(), capacity: capacity.max(1) }
+        RecentMentions { per_watch: FxHashMap::default(), capacity: capacity.max(1) }
     }
 
     /// Keeps a compact copy of `mention` under each watch it is tagged with.
@@ -45,6 +71,7 @@ impl RecentMentions {
             return;
         }
         let sentiment = mention.scores.sentiment.as_ref();
+        let (head, cut) = head(&mention.text);
         let sampled = Arc::new(Sampled {
             key: mention.key().clone(),
             url: mention.url.clone(),
@@ -60,14 +87,22 @@ impl RecentMentions {
                 .iter()
                 .flat_map(|t| t.hits.iter().map(move |h| (t.watch.clone(), t.kind, h.term.clone())))
                 .collect(),
-            excerpt: excerpt(&mention.text),
+            head: head.into(),
+            cut,
         });
-        let watches = self.per_watch.entry(mention.workspace.clone()).or_default();
+        // Names are copied the first time they are seen only.
+        if !self.per_watch.contains_key(&mention.workspace) {
+            self.per_watch.insert(mention.workspace.clone(), FxHashMap::default());
+        }
+        let Some(watches) = self.per_watch.get_mut(&mention.workspace) else { return };
         for (i, tag) in mention.tags.iter().enumerate() {
             if mention.tags[..i].iter().any(|t| t.watch == tag.watch) {
                 continue;
             }
-            let ring = watches.entry(tag.watch.clone()).or_default();
+            if !watches.contains_key(&tag.watch) {
+                watches.insert(tag.watch.clone(), VecDeque::new());
+            }
+            let Some(ring) = watches.get_mut(&tag.watch) else { continue };
             if ring.len() == self.capacity {
                 ring.pop_front();
             }
@@ -90,24 +125,14 @@ impl RecentMentions {
     }
 }
 
-/// The start of `text` on one line (whitespace runs as one space), cut at a
-/// character boundary.
-fn excerpt(text: &str) -> String {
+/// The start of `text`, at most [`EXCERPT_BYTES`] cut at a character boundary, and whether
+/// the text goes on after it.
+fn head(text: &str) -> (&str, bool) {
     let mut end = text.len().min(EXCERPT_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let mut out = String::with_capacity(end + '…'.len_utf8());
-    for word in text[..end].split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    if end < text.len() {
-        out.push('…');
-    }
-    out
+    (&text[..end], end < text.len())
 }
 
 #[cfg(test)]
@@ -142,9 +167,17 @@ mod tests {
 
     #[test]
     fn excerpts_are_one_line_and_cut_at_a_character() {
+        let excerpt = |text: &str| {
+            let mut r = RecentMentions::new(1);
+            let mut m = mention(0, &["acme"]);
+            m.text = text.to_string();
+            r.observe(&m);
+            r.window("default", "acme", DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC)[0].excerpt()
+        };
         let e = excerpt(&"é".repeat(200));
         assert!(e.ends_with('…'));
         assert!(e.len() <= EXCERPT_BYTES + '…'.len_utf8());
         assert_eq!(excerpt("a\n b\tc"), "a b c");
+        assert_eq!(excerpt(&"a ".repeat(140)).len(), 279, "280 bytes ending in a space are not cut");
     }
 }
