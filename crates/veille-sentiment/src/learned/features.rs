@@ -321,6 +321,8 @@ impl GramCache {
     }
 }
 
+/// Most words a [`WordCache`] remembers before it starts again (about 4 MB a thread).
+const KNOWN_WORDS: usize = 32_768;
 /// Most bytes of words a [`WordCache`] keeps before it starts again.
 const REMEMBERED_BYTES: usize = 1 << 20;
 
@@ -377,7 +379,7 @@ impl WordCache {
 
     /// Makes room for a word of `len` bytes: a full cache starts again.
     fn make_room(&mut self, len: usize) {
-        if self.entries.len() >= REMEMBERED_WORDS || self.bytes.len() + len > REMEMBERED_BYTES {
+        if self.entries.len() >= KNOWN_WORDS || self.bytes.len() + len > REMEMBERED_BYTES {
             self.entries.clear();
             self.bytes.clear();
             self.tokens.clear();
@@ -473,6 +475,14 @@ impl Features {
         let mut negated = 0u8;
         let (mut sums, mut grams) = ([0.0f32; 4], 0u32);
         for raw in text.split_ascii_whitespace() {
+            // Every link and every handle reads as the same word as `<url>` or `<user>` written out.
+            let raw = if raw.starts_with("http://") || raw.starts_with("https://") {
+                "<url>"
+            } else if raw.len() > 1 && raw.starts_with('@') {
+                "<user>"
+            } else {
+                raw
+            };
             let entry = match self.known.get(owner, raw.as_bytes()) {
                 Some(entry) => entry,
                 None => self.learn_word(spec, cues, raw, weights, owner),
@@ -679,11 +689,8 @@ impl Features {
 
     /// The lexicon's figures for the tallied tokens, with the text's `!` and `?`, weighted.
     fn lexicon_figures(&mut self, spec: &FeatureSpec, text: &str) {
-        let (mut exclamations, mut questions) = (0, 0);
-        for b in text.bytes() {
-            exclamations += usize::from(b == b'!');
-            questions += usize::from(b == b'?');
-        }
+        let count = |mark: u8| text.bytes().filter(|&b| b == mark).count();
+        let (exclamations, questions) = (count(b'!'), count(b'?'));
         let figures = self.tally.figures(exclamations, questions);
         let base = spec.buckets() as u32;
         for (k, v) in figures.into_iter().enumerate() {
