@@ -266,8 +266,14 @@ impl Mention {
 
     /// Serialises the mention as one line of JSON (no trailing newline).
     pub fn to_json(&self) -> String {
-        // Every field is a string, number, map or list: serialisation cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        // Room for the text, the other fields and the enrichment, so the buffer rarely grows.
+        let mut out = Vec::with_capacity(self.text.len() + self.title.as_ref().map_or(0, String::len) + 512);
+        // Every field is a string, number, map or list: serialisation cannot fail, and
+        // serde_json writes UTF-8 only.
+        if serde_json::to_writer(&mut out, self).is_err() {
+            return String::new();
+        }
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Fills derived fields (key, trimmed handle, normalised language) and checks every rule.
