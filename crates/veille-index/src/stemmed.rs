@@ -89,7 +89,7 @@ impl StemWords {
         language: StemLanguage,
         stem: &str,
     ) -> tantivy::Result<BTreeSet<String>> {
-        let stemmer = frostem::Stemmer::new(language.algorithm());
+        let stemmer = crate::stem::FoldedStemmer::new(language.algorithm());
         let prefix = candidate_prefix(stem);
         let mut words = BTreeSet::new();
         // Candidates already stemmed in this search, for segments read afresh.
