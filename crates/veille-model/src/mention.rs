@@ -267,7 +267,9 @@ impl Mention {
     /// Serialises the mention as one line of JSON (no trailing newline).
     pub fn to_json(&self) -> String {
         // Room for the text, the other fields and the enrichment, so the buffer rarely grows.
-        let mut out = Vec::with_capacity(self.text.len() + self.title.as_ref().map_or(0, String::len) + 512);
+        let enrichment = 256 * self.tags.len() + if self.scores.is_empty() { 0 } else { 320 };
+        let mut out =
+            Vec::with_capacity(self.text.len() + self.title.as_ref().map_or(0, String::len) + 512 + enrichment);
         // Every field is a string, number, map or list: serialisation cannot fail, and
         // serde_json writes UTF-8 only.
         if serde_json::to_writer(&mut out, self).is_err() {
