@@ -107,24 +107,23 @@ impl Matcher {
     /// matches and returns how many. A mention of a workspace without watches
     /// gets no tags.
     pub fn tag(&self, mention: &mut Mention) -> usize {
-        let generation = self.shared.generation.load(Ordering::Acquire);
-        LOCAL.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut local) => {
-                let Local { scratch, watches } = &mut *local;
-                let current = match watches {
-                    Some((id, seen, list)) if *id == self.shared.id && *seen == generation => list,
-                    _ => &mut watches.insert((self.shared.id, generation, self.watchlist())).2,
-                };
-                tag_with(current, mention, scratch)
-            }
-            Err(_) => tag_with(&self.watchlist(), mention, &mut Scratch::default()),
-        })
+        self.with_watchlist(|watchlist, scratch| tag_with(watchlist, mention, scratch))
     }
 
     /// Calls `f` with the name of each watch of `mention.workspace` that `mention` matches and
     /// the byte range in `mention.text` of each hit [`Matcher::tag`] would report for it, in
     /// text order per watch; `mention` is not changed and no tag is built.
     pub fn term_spans(&self, mention: &Mention, mut f: impl FnMut(&str, Range<usize>)) {
+        self.with_watchlist(|watchlist, scratch| {
+            if let Some(workspace) = watchlist.get(&mention.workspace) {
+                workspace.term_spans(mention, scratch, &mut f);
+            }
+        })
+    }
+
+    /// Runs `f` with the current watches and this thread's scratch buffers; the watches are
+    /// kept per thread until the next reload.
+    fn with_watchlist<R>(&self, f: impl FnOnce(&Watchlist, &mut Scratch) -> R) -> R {
         let generation = self.shared.generation.load(Ordering::Acquire);
         LOCAL.with(|cell| match cell.try_borrow_mut() {
             Ok(mut local) => {
@@ -133,15 +132,9 @@ impl Matcher {
                     Some((id, seen, list)) if *id == self.shared.id && *seen == generation => list,
                     _ => &mut watches.insert((self.shared.id, generation, self.watchlist())).2,
                 };
-                if let Some(workspace) = current.get(&mention.workspace) {
-                    workspace.term_spans(mention, scratch, &mut f);
-                }
+                f(current, scratch)
             }
-            Err(_) => {
-                if let Some(workspace) = self.watchlist().get(&mention.workspace) {
-                    workspace.term_spans(mention, &mut Scratch::default(), &mut f);
-                }
-            }
+            Err(_) => f(&self.watchlist(), &mut Scratch::default()),
         })
     }
 
