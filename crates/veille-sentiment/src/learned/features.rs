@@ -377,9 +377,12 @@ impl WordCache {
         same.then_some(*e)
     }
 
-    /// Makes room for a word of `len` bytes: a full cache starts again.
+    /// Makes room for a word of `len` bytes: a full cache starts again. (A word whose hash
+    /// another word holds leaves its tokens in the arena with no entry; they count too, so that no
+    /// input grows the cache past its bounds.)
     fn make_room(&mut self, len: usize) {
-        if self.entries.len() >= KNOWN_WORDS || self.bytes.len() + len > REMEMBERED_BYTES {
+        let full = self.entries.len() >= KNOWN_WORDS || self.bytes.len() + len > REMEMBERED_BYTES;
+        if full || self.tokens.len() + len > REMEMBERED_BYTES {
             self.entries.clear();
             self.bytes.clear();
             self.tokens.clear();
@@ -861,6 +864,27 @@ mod tests {
         assert_eq!(cache.get(tag, last.as_bytes()), Some(&[(REMEMBERED_WORDS + 9) as u32][..]));
         assert_eq!(cache.get((16, 2, 5), last.as_bytes()), None, "another spec");
         assert_eq!(cache.get(tag, b" w0 "), None, "forgotten");
+    }
+
+    #[test]
+    fn the_word_memory_stays_within_its_bounds() {
+        let spec = spec();
+        let weights = vec![[0.5f32; 4]; spec.width()];
+        let mut f = Features::default();
+        // More words than it keeps, a long one among them.
+        let long = "x".repeat(5_000);
+        for i in 0..KNOWN_WORDS + 100 {
+            let text = if i % 1_000 == 0 { format!("w{i} {long}") } else { format!("w{i} ok") };
+            f.extract_scoring(&spec, None, &text, &weights, 7);
+            assert!(f.known.entries.len() <= KNOWN_WORDS);
+            assert!(f.known.bytes.len() <= REMEMBERED_BYTES + long.len());
+            assert!(f.known.tokens.len() <= REMEMBERED_BYTES + long.len());
+        }
+        // A word read since the last start is known; another owner's is not.
+        let last = format!("w{}", KNOWN_WORDS + 99);
+        assert!(f.known.get(7, last.as_bytes()).is_some());
+        assert!(f.known.get(8, last.as_bytes()).is_none());
+        assert!(f.known.get(7, b"w0").is_none(), "forgotten");
     }
 
     #[test]
