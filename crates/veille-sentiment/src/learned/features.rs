@@ -339,6 +339,75 @@ struct WordToken {
     caps: bool,
 }
 
+impl WordToken {
+    /// `token` (the text of `t`) read with `lexicon`, when the lexicon is used.
+    fn read(spec: &FeatureSpec, lexicon: Option<&Cues>, token: &str, t: &Token, folded: &mut String) -> WordToken {
+        let hash = hash_bytes(WORD_SEED, token.as_bytes());
+        let mut cue = lexicon.and_then(|c| c.get(hash, token, folded));
+        let mut tag = None;
+        if spec.hashtag_words && token.len() > 1 && token.starts_with('#') {
+            let word = &token[1..];
+            let hw = hash_bytes(WORD_SEED, word.as_bytes());
+            if cue.is_none() {
+                cue = lexicon.and_then(|c| c.get(hw, word, folded));
+            }
+            tag = Some(hw);
+        }
+        WordToken { hash, tag, cue, word: t.word, caps: t.caps }
+    }
+}
+
+/// The word n-grams of a text's tokens, one token after the other: what the tokens before say
+/// (the last two hashes, and how many more words a negation marks).
+struct TokenSequence {
+    previous: u64,
+    before_previous: u64,
+    negated: u8,
+}
+
+impl Default for TokenSequence {
+    fn default() -> Self {
+        TokenSequence { previous: BIGRAM_SEED, before_previous: TRIGRAM_SEED, negated: 0 }
+    }
+}
+
+impl TokenSequence {
+    /// Pushes the buckets of `t` (unigram, negation-marked when a negation reaches it, a
+    /// hashtag's word, bigram, trigram) and tallies its lexicon cue.
+    #[inline(always)]
+    fn push(&mut self, spec: &FeatureSpec, t: &WordToken, indices: &mut Vec<u32>, tally: &mut Tally) {
+        let bits = spec.hash_bits;
+        let marked = t.word && self.negated > 0;
+        let unigram = |h: u64| if marked { bucket(mix(h, NEGATED_SEED), bits) } else { bucket(h, bits) };
+        indices.push(unigram(t.hash));
+        if let Some(tag) = t.tag {
+            indices.push(unigram(tag));
+        }
+        if marked {
+            self.negated -= 1;
+        }
+        if spec.word_ngrams >= 2 {
+            indices.push(bucket(mix(self.previous, t.hash), bits));
+        }
+        if spec.word_ngrams >= 3 {
+            indices.push(bucket(mix(mix(self.before_previous, self.previous), t.hash), bits));
+        }
+        self.before_previous = self.previous;
+        self.previous = t.hash;
+        match t.cue {
+            Some(cue) => {
+                tally.token(cue, t.caps);
+                if cue.negation {
+                    self.negated = spec.negation_scope;
+                }
+            }
+            None if t.word => tally.token(Cue::default(), t.caps),
+            // Punctuation ends a negation's reach.
+            None => self.negated = 0,
+        }
+    }
+}
+
 /// A word as written (between ASCII whitespace) that the scoring path has read before.
 #[derive(Debug, Clone, Copy)]
 struct WordEntry {
@@ -472,10 +541,7 @@ impl Features {
         self.values.clear();
         self.tally.clear();
         let lexicon = cues.filter(|_| spec.lexicon_weight > 0.0);
-        let bits = spec.hash_bits;
-        let mut previous: u64 = BIGRAM_SEED;
-        let mut before_previous: u64 = TRIGRAM_SEED;
-        let mut negated = 0u8;
+        let mut sequence = TokenSequence::default();
         let (mut sums, mut grams) = ([0.0f32; 4], 0u32);
         for raw in text.split_ascii_whitespace() {
             // Every link and every handle reads as the same word as `<url>` or `<user>` written out.
@@ -496,34 +562,7 @@ impl Features {
             }
             let Features { indices, tally, known, .. } = self;
             for t in &known.tokens[entry.tokens.0 as usize..entry.tokens.1 as usize] {
-                let marked = t.word && negated > 0;
-                let unigram = |h: u64| if marked { bucket(mix(h, NEGATED_SEED), bits) } else { bucket(h, bits) };
-                indices.push(unigram(t.hash));
-                if let Some(tag) = t.tag {
-                    indices.push(unigram(tag));
-                }
-                if marked {
-                    negated -= 1;
-                }
-                if spec.word_ngrams >= 2 {
-                    indices.push(bucket(mix(previous, t.hash), bits));
-                }
-                if spec.word_ngrams >= 3 {
-                    indices.push(bucket(mix(mix(before_previous, previous), t.hash), bits));
-                }
-                before_previous = previous;
-                previous = t.hash;
-                match t.cue {
-                    Some(cue) => {
-                        tally.token(cue, t.caps);
-                        if cue.negation {
-                            negated = spec.negation_scope;
-                        }
-                    }
-                    None if t.word => tally.token(Cue::default(), t.caps),
-                    // Punctuation ends a negation's reach.
-                    None => negated = 0,
-                }
+                sequence.push(spec, t, indices, tally);
             }
         }
         self.scale_group(0);
@@ -553,19 +592,7 @@ impl Features {
         let Features { text, tokens, words, folded, known, word_grams, .. } = self;
         let first = known.tokens.len() as u32;
         for t in tokens.iter() {
-            let token = &text[t.start as usize..t.end as usize];
-            let hash = hash_bytes(WORD_SEED, token.as_bytes());
-            let mut cue = lexicon.and_then(|c| c.get(hash, token, folded));
-            let mut tag = None;
-            if spec.hashtag_words && token.len() > 1 && token.starts_with('#') {
-                let word = &token[1..];
-                let hw = hash_bytes(WORD_SEED, word.as_bytes());
-                if cue.is_none() {
-                    cue = lexicon.and_then(|c| c.get(hw, word, folded));
-                }
-                tag = Some(hw);
-            }
-            known.tokens.push(WordToken { hash, tag, cue, word: t.word, caps: t.caps });
+            known.tokens.push(WordToken::read(spec, lexicon, &text[t.start as usize..t.end as usize], t, folded));
         }
         let (mut n, mut sums) = (0u32, [0.0f32; 4]);
         if spec.char_min > 0 {
@@ -613,50 +640,11 @@ impl Features {
         let cues = cues.filter(|_| spec.lexicon_weight > 0.0);
         self.tally.clear();
 
-        let bits = spec.hash_bits;
-        let mut previous: u64 = BIGRAM_SEED;
-        let mut before_previous: u64 = TRIGRAM_SEED;
-        let mut negated = 0u8;
-        for t in &self.tokens {
-            let token = &self.text[t.start as usize..t.end as usize];
-            let h = hash_bytes(WORD_SEED, token.as_bytes());
-            let mut cue = match cues {
-                Some(cues) => cues.get(h, token, &mut self.folded),
-                None => None,
-            };
-            let marked = t.word && negated > 0;
-            let unigram = |h: u64| if marked { bucket(mix(h, NEGATED_SEED), bits) } else { bucket(h, bits) };
-            self.indices.push(unigram(h));
-            if spec.hashtag_words && token.len() > 1 && token.starts_with('#') {
-                let word = &token[1..];
-                let hw = hash_bytes(WORD_SEED, word.as_bytes());
-                self.indices.push(unigram(hw));
-                if cue.is_none() {
-                    cue = cues.and_then(|c| c.get(hw, word, &mut self.folded));
-                }
-            }
-            if marked {
-                negated -= 1;
-            }
-            if spec.word_ngrams >= 2 {
-                self.indices.push(bucket(mix(previous, h), bits));
-            }
-            if spec.word_ngrams >= 3 {
-                self.indices.push(bucket(mix(mix(before_previous, previous), h), bits));
-            }
-            before_previous = previous;
-            previous = h;
-            match cue {
-                Some(cue) => {
-                    self.tally.token(cue, t.caps);
-                    if cue.negation {
-                        negated = spec.negation_scope;
-                    }
-                }
-                None if t.word => self.tally.token(Cue::default(), t.caps),
-                // Punctuation ends a negation's reach.
-                None => negated = 0,
-            }
+        let mut sequence = TokenSequence::default();
+        let Features { text, tokens, indices, tally, folded, .. } = self;
+        for t in tokens.iter() {
+            let token = WordToken::read(spec, cues, &text[t.start as usize..t.end as usize], t, folded);
+            sequence.push(spec, &token, indices, tally);
         }
         self.scale_group(0);
         cues
