@@ -11,7 +11,7 @@ fn mention(id: u32, ws: &str, text: &str, hour: u32) -> Mention {
     let author = Author { handle: format!("user{}", id % 7), ..Default::default() };
     let mut m = Mention::new(Platform::X, id.to_string(), text, when, author);
     m.workspace = ws.to_string();
-    m.lang = Some(if id.is_multiple_of(3) { "fr" } else { "en" }.to_string());
+    m.lang = Some(if id.is_multiple_of(3) { "fr" } else { "en" }.into());
     m
 }
 

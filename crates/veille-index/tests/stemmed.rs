@@ -158,7 +158,7 @@ fn index_of(posts: &[(&'static str, String)]) -> (tempfile::TempDir, MentionInde
     let mut read = Vec::new();
     for (i, (lang, text)) in posts.iter().enumerate() {
         let mut m = Mention::new(Platform::X, i.to_string(), text.as_str(), at, Author::default());
-        m.lang = Some(lang.to_string());
+        m.lang = Some(lang.to_string().into());
         writer.upsert(&m).unwrap();
         // A few commits, so that words are spread over several segments.
         if i % 200 == 199 {

@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -117,9 +118,10 @@ pub struct Mention {
     /// The text as published (HTML stripped).
     #[serde(default)]
     pub text: String,
-    /// ISO 639-1 language code, from the platform or detected.
+    /// ISO 639-1 language code, from the platform or detected; a detected code is borrowed (no copy
+    /// per mention).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
+    pub lang: Option<Cow<'static, str>>,
     /// When it was published (event time).
     #[serde(with = "flexible")]
     pub created_at: DateTime<Utc>,
@@ -298,7 +300,7 @@ impl Mention {
         }
         if let Some(lang) = &self.lang {
             let primary = lang.split(['-', '_']).next().unwrap_or("").trim().to_ascii_lowercase();
-            self.lang = if primary.is_empty() || primary == "und" { None } else { Some(primary) };
+            self.lang = if primary.is_empty() || primary == "und" { None } else { Some(Cow::Owned(primary)) };
         }
         self.validate()
     }

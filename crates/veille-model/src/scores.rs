@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// The three-way sentiment label.
@@ -61,11 +63,13 @@ pub struct Sentiment {
     /// Share of negative valence, in [0, 1].
     #[serde(default)]
     pub negative: f64,
-    /// The language the scorer read the text as (ISO 639-1).
+    /// The language the scorer read the text as (ISO 639-1). Scorers name the languages they
+    /// know without copying the name for each mention ([`Cow::Borrowed`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
-    /// Which scorer produced the figures (`vader`, `learned`, ...).
-    pub scorer: String,
+    pub lang: Option<Cow<'static, str>>,
+    /// Which scorer produced the figures (`vader`, `learned`, ...); borrowed, like `lang`, when
+    /// the name is known when veille is built.
+    pub scorer: Cow<'static, str>,
     /// Sentiment toward each matched brand, when the mention names several.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub brands: Vec<BrandSentiment>,

@@ -34,7 +34,7 @@ fn the_default_configuration_scores_english_and_french_mentions_with_the_learned
         let mut m = mention(text, "ann", at);
         step.enrich(&mut m);
         let s = m.scores.sentiment.expect("scored");
-        assert_eq!((s.scorer.as_str(), s.lang.as_deref()), ("learned", Some(lang)), "{text}");
+        assert_eq!((&*s.scorer, s.lang.as_deref()), ("learned", Some(lang)), "{text}");
         assert_eq!(s.label, label, "{text}");
     }
 }

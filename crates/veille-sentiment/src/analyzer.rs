@@ -195,7 +195,7 @@ impl SentimentAnalyzer {
             } else {
                 mention.text.as_str()
             };
-            mention.lang = self.detect_lang(text).map(str::to_string);
+            mention.lang = self.detect_lang(text).map(Into::into);
         }
         let lang = mention.lang.as_deref().unwrap_or(&self.fallback_lang);
         let Some(scorer) = self.scorers.get(lang) else {

@@ -216,6 +216,11 @@ impl LanguageDetector {
     }
 }
 
+/// `code` as the static name veille knows the language by, when it knows it.
+pub(crate) fn static_code(code: &str) -> Option<&'static str> {
+    CODES.iter().find(|(c, _)| *c == code).map(|(c, _)| *c)
+}
+
 fn code_of(lang: Lang) -> &'static str {
     CODES.iter().find(|(_, l)| *l == lang).map_or("und", |(c, _)| *c)
 }

@@ -146,7 +146,7 @@ impl MentionEncoder {
                     m.platform().as_str().to_string(),
                     m.author.handle.clone(),
                     opt(m.author.followers.map(|f| f.to_string())),
-                    opt(m.lang.clone()),
+                    opt(m.lang.as_deref().map(str::to_string)),
                     kind(m).to_string(),
                     opt(m.title.clone()),
                     m.text.clone(),

@@ -106,7 +106,7 @@ impl CsvFileSource {
         };
         let text = cols.fields.get("text").and_then(|&i| row.get(i)).cloned().unwrap_or_default();
         let mut m = Mention::new(self.config.platform, id, text, created_at, author);
-        m.lang = cols.get("lang", row).map(str::to_string);
+        m.lang = cols.get("lang", row).map(|l| l.to_string().into());
         m.url = cols.get("url", row).map(str::to_string);
         m.title = cols.get("title", row).map(str::to_string);
         m.engagement.likes = number("likes")?;

@@ -294,7 +294,7 @@ impl Simulator {
                 followers: Some(author.followers),
             },
         );
-        m.lang = Some(if author.french { "fr" } else { "en" }.to_string());
+        m.lang = Some(if author.french { "fr" } else { "en" }.into());
         m.url = Some(format!("https://{}.example/{}/{}", author.platform, author.handle, id));
         self.interact(&mut m, author.platform);
         let fame = (author.followers as f64).sqrt();

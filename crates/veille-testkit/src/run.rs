@@ -175,7 +175,7 @@ fn run_match(case: &MatchCase, file: &TestFile, subject: &Subject) -> (Outcome, 
     let author = Author { handle: case.author.clone().unwrap_or_else(|| "someone".to_string()), ..Author::default() };
     let mut mention = Mention::new(case.platform.unwrap_or(Platform::X), "test-1", case.text.clone(), at, author);
     mention.workspace = workspace.clone();
-    mention.lang = case.lang.clone();
+    mention.lang = case.lang.clone().map(Into::into);
     subject.matcher.tag(&mut mention);
 
     for w in &case.tagged {

@@ -200,7 +200,7 @@ fn generate(p: &mut Plan<'_>, b: usize, bucket_start: DateTime<Utc>, bucket_s: u
                 neutral: if negative { 0.5 } else { 1.0 },
                 negative: if negative { 0.5 } else { 0.0 },
                 lang: None,
-                scorer: "test".to_string(),
+                scorer: "test".into(),
                 brands: Vec::new(),
             });
         }

@@ -32,7 +32,7 @@ struct Post<'a> {
 fn mention(p: &Post) -> Mention {
     let author = Author { handle: p.author.into(), followers: Some(p.followers), ..Default::default() };
     let mut m = Mention::new(Platform::X, p.id, p.text, p.when, author);
-    m.lang = p.lang.map(str::to_string);
+    m.lang = p.lang.map(|l| l.to_string().into());
     m.tags = p.watches.iter().map(|(w, kind)| WatchMatch { watch: (*w).into(), kind: *kind, hits: vec![] }).collect();
     m.scores.sentiment = p.sentiment.map(|compound| Sentiment {
         label: SentimentLabel::from_compound(compound),

@@ -13,6 +13,7 @@ mod features;
 mod file;
 mod optimize;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
@@ -416,6 +417,8 @@ pub struct LearnedScorer {
     cues: Option<Cues>,
     /// This scorer's number (its clones share it: they hold the same model).
     id: u64,
+    /// The model's language, borrowed when veille knows its name (no copy per mention).
+    lang: Cow<'static, str>,
 }
 
 impl LearnedScorer {
@@ -423,7 +426,11 @@ impl LearnedScorer {
     pub fn new(model: Model) -> LearnedScorer {
         let cues = cues_for(model.lexicon);
         let id = SCORERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        LearnedScorer { model, cues, id }
+        let lang = match crate::lang::static_code(&model.lang) {
+            Some(code) => Cow::Borrowed(code),
+            None => Cow::Owned(model.lang.clone()),
+        };
+        LearnedScorer { model, cues, id, lang }
     }
 
     /// The model in use.
@@ -464,8 +471,8 @@ impl Scorer for LearnedScorer {
             positive: f64::from(p[2]),
             neutral: f64::from(p[1]),
             negative: f64::from(p[0]),
-            lang: Some(self.model.lang.clone()),
-            scorer: self.name().to_string(),
+            lang: Some(self.lang.clone()),
+            scorer: Cow::Borrowed("learned"),
             brands: Vec::new(),
         }
     }

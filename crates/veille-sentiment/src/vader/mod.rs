@@ -9,6 +9,7 @@ mod rules;
 mod tokens;
 mod words;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
@@ -243,8 +244,8 @@ impl Scorer for Vader {
             positive: p.positive,
             neutral: p.neutral,
             negative: p.negative,
-            lang: Some(self.dialect.lang().to_string()),
-            scorer: self.name().to_string(),
+            lang: Some(Cow::Borrowed(self.dialect.lang())),
+            scorer: Cow::Borrowed("vader"),
             brands: Vec::new(),
         }
     }

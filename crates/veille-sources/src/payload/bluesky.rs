@@ -119,7 +119,7 @@ fn map_event(e: Event, workspace: Option<&str>) -> Result<Option<Mention>, Malfo
     let uri = format!("at://{}/{POST}/{}", e.did, commit.rkey);
     let author = Author { id: Some(e.did.clone()), handle: e.did.clone(), display_name: None, followers: None };
     let mut m = Mention::new(Platform::Bluesky, uri.clone(), post.text.trim(), created_at, author);
-    m.lang = post.langs.first().cloned();
+    m.lang = post.langs.first().cloned().map(Into::into);
     m.url = Some(format!("https://bsky.app/profile/{}/post/{}", e.did, commit.rkey));
     let reference = |uri: String| Reference { author: uri_author(&uri), id: uri };
     m.reply_to = post.reply.map(|r| reference(r.parent.uri));

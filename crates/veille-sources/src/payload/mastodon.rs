@@ -122,7 +122,7 @@ fn map_status(s: Status, host: &str, workspace: Option<&str>) -> Result<Mention,
         m.repost_of = Some(Reference { id: id(&original.id), author: Some(qualify(&original.account.acct, host)) });
     }
     m.url = s.url.clone().or_else(|| Some(s.uri.clone())).filter(|u| u.starts_with("http"));
-    m.lang = source.language.clone();
+    m.lang = source.language.clone().map(Into::into);
     if !source.spoiler_text.trim().is_empty() {
         m.title = Some(source.spoiler_text.trim().to_string());
     }

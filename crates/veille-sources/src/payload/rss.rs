@@ -132,7 +132,7 @@ fn map_entry(
     let mut m = Mention::new(Platform::Rss, native_id(link.as_deref(), &entry.id), text, created_at, author);
     m.title = title;
     m.url = link.filter(|l| l.starts_with("http"));
-    m.lang = entry.language.clone().or(feed.language.clone());
+    m.lang = entry.language.clone().or(feed.language.clone()).map(Into::into);
     if let Some(t) = feed_title {
         m.attributes.insert("feed".into(), t);
     }

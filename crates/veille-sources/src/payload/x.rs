@@ -164,7 +164,7 @@ fn map_item(item: StreamPost, workspace: Option<&str>) -> Result<Mention, String
         format!("https://x.com/{}/status/{}", if author.handle.is_empty() { "i/web" } else { &author.handle }, t.id);
     let mut m = Mention::new(Platform::X, t.id.clone(), t.text.clone(), created_at, author);
     m.url = Some(url);
-    m.lang = t.lang.clone();
+    m.lang = t.lang.clone().map(Into::into);
     for r in &t.referenced_tweets {
         let referenced_author = item
             .includes
