@@ -220,7 +220,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for m in &mentions {
             writeln!(out, "{}", m.to_json())?;
             let mut m = m.clone();
-            m.lang = detector.detect(&m.text).map(str::to_string);
+            m.lang = detector.detect(&m.text).map(Into::into);
             writeln!(out_lang, "{}", m.to_json())?;
         }
     }
@@ -273,8 +273,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "everything" => Setup::Everything,
             other => return Err(format!("--import-only={other}: bare, bare-lang, watches or everything").into()),
         };
-        let (secs, _) = import(0, setup)?;
-        println!("{}: {:.0} mentions/s", setup.label(), n as f64 / secs);
+        let (secs, cpu) = import(0, setup)?;
+        println!(
+            "{}: {:.0} mentions/s, {:.2} of {} cores busy",
+            setup.label(),
+            n as f64 / secs,
+            cpu / secs,
+            num_cores()
+        );
         return Ok(());
     }
     const SETUPS: [Setup; 5] = [Setup::Raw, Setup::Bare, Setup::BareLang, Setup::Watches, Setup::Everything];
@@ -302,12 +308,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         runs.push(times);
     }
-    println!("best round of {rounds} for each (CPU: all threads of the process, median):");
+    // Cores busy: CPU seconds over wall seconds of the same run. An import that keeps every
+    // core busy can only go faster by doing less work, not by spreading it over more threads.
+    println!(
+        "best round of {rounds} for each (CPU: all threads of the process, median; cores busy: CPU / wall \
+         of one run, median, of {} cores):",
+        num_cores()
+    );
     for (i, setup) in SETUPS.iter().enumerate() {
         let best = runs.iter().map(|t| t[i].0).fold(f64::MAX, f64::min);
         let cpu = median(runs.iter().map(|t| t[i].1).collect());
+        let busy = median(runs.iter().map(|t| t[i].1 / t[i].0).collect());
         println!(
-            "  {:<36} {best:6.2} s, {:>7.0} mentions/s, {:5.1} MB/s, {:5.1} µs of CPU per mention",
+            "  {:<36} {best:6.2} s, {:>7.0} mentions/s, {:5.1} MB/s, {:5.1} µs of CPU per mention, {busy:4.2} cores busy",
             setup.label(),
             n as f64 / best,
             bytes as f64 / 1e6 / best,
