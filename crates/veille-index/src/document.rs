@@ -75,9 +75,15 @@ pub(crate) fn to_document(f: &Fields, m: &Mention, seq: u64) -> TantivyDocument 
     doc.add_u64(f.replies, m.engagement.replies);
     doc.add_u64(f.quotes, m.engagement.quotes);
     doc.add_u64(f.engagement, m.engagement.total());
+    // Each kind once, however many watches of that kind matched.
+    let mut kinds = 0u8;
     for t in &m.tags {
         doc.add_text(f.watch, &t.watch);
-        doc.add_text(f.watch_kind, t.kind.as_str());
+        let bit = 1u8 << (t.kind as u8);
+        if kinds & bit == 0 {
+            kinds |= bit;
+            doc.add_text(f.watch_kind, t.kind.as_str());
+        }
     }
     if let Some(s) = &m.scores.sentiment {
         doc.add_text(f.sentiment, s.label.as_str());

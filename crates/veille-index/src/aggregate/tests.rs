@@ -376,3 +376,32 @@ proptest! {
         }
     }
 }
+
+/// A mention naming two brands holds the kind `brand` once: it counts once in the breakdown of
+/// kinds, and each brand's kind is still the one all its mentions share.
+#[test]
+fn a_kind_tagged_twice_on_a_mention_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = MentionIndex::open(dir.path()).unwrap();
+    let mut writer = index.writer(&Default::default()).unwrap();
+    let twa = ("twa", WatchKind::Brand);
+    let posts = [
+        Post { watches: &[BRAND, twa], ..posts().swap_remove(0) },
+        Post { id: "2", watches: &[BRAND], ..posts().swap_remove(0) },
+    ];
+    for p in &posts {
+        writer.upsert(&mention(p)).unwrap();
+    }
+    writer.commit(&Checkpoint::default()).unwrap();
+    index.reload().unwrap();
+    let kinds = index.breakdown(&Scope::new("default", ""), BreakdownField::WatchKind, 10).unwrap();
+    let values: Vec<(&str, u64)> = kinds.values.iter().map(|v| (v.value.as_str(), v.count)).collect();
+    assert_eq!(values, vec![("brand", 2)]);
+    assert!(kinds.values.iter().all(|v| v.share <= 100.0), "{kinds:?}");
+    let sov = index
+        .share_of_voice(&ShareOfVoiceRequest { scope: Scope::new("default", ""), watches: None, interval: None })
+        .unwrap();
+    let shares: Vec<(&str, Option<WatchKind>, u64)> =
+        sov.watches.iter().map(|w| (w.watch.as_str(), w.kind, w.count)).collect();
+    assert_eq!(shares, vec![("acme", Some(WatchKind::Brand), 2), ("twa", Some(WatchKind::Brand), 1)]);
+}
