@@ -465,12 +465,18 @@ impl Scorer for LearnedScorer {
         let p = self.probabilities(text);
         let best = (0..CLASSES).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(1);
         let label = crate::dataset::label_of_index(best).unwrap_or(SentimentLabel::Neutral);
+        // In ten-thousandths, as VADER gives its figures: the digits a single-precision
+        // probability adds beyond them say nothing, and cost every stored and exported mention.
+        // The neutral share is what the other two leave, so the three still add up to one.
+        let negative = (f64::from(p[0]) * 1e4).round();
+        let positive = (f64::from(p[2]) * 1e4).round();
+        let neutral = (1e4 - negative - positive).max(0.0);
         Sentiment {
             label,
-            compound: f64::from(p[2] - p[0]),
-            positive: f64::from(p[2]),
-            neutral: f64::from(p[1]),
-            negative: f64::from(p[0]),
+            compound: (positive - negative) / 1e4,
+            positive: positive / 1e4,
+            neutral: neutral / 1e4,
+            negative: negative / 1e4,
             lang: Some(self.lang.clone()),
             scorer: Cow::Borrowed("learned"),
             brands: Vec::new(),
@@ -481,6 +487,25 @@ impl Scorer for LearnedScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The figures are written in ten-thousandths, add up to one, and the label is the class
+    /// the model finds likeliest.
+    #[test]
+    fn figures_come_in_ten_thousandths() {
+        let scorer = LearnedScorer::new(Model::builtin("en").unwrap());
+        for text in ["I love this airline", "worst delay ever, lost my bag", "flight 123 lands at 5pm", ""] {
+            let s = scorer.score(text);
+            for x in [s.compound, s.positive, s.neutral, s.negative] {
+                let decimals = x.to_string().split('.').nth(1).map_or(0, str::len);
+                assert!(decimals <= 4, "{text}: {x} is written with {decimals} decimals");
+            }
+            assert!((s.positive + s.neutral + s.negative - 1.0).abs() < 1e-9, "{text}: {s:?}");
+            assert!((s.compound - (s.positive - s.negative)).abs() < 1e-9, "{text}: {s:?}");
+            let p = scorer.probabilities(text);
+            let best = (0..CLASSES).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+            assert_eq!(Some(s.label), crate::dataset::label_of_index(best), "{text}");
+        }
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
