@@ -452,9 +452,12 @@ impl LearnedScorer {
     }
 }
 
+/// The scorer's name, in each [`Sentiment`] it gives.
+const NAME: &str = "learned";
+
 impl Scorer for LearnedScorer {
     fn name(&self) -> &str {
-        "learned"
+        NAME
     }
 
     fn lang(&self) -> Option<&str> {
@@ -478,7 +481,7 @@ impl Scorer for LearnedScorer {
             neutral: neutral / 1e4,
             negative: negative / 1e4,
             lang: Some(self.lang.clone()),
-            scorer: Cow::Borrowed("learned"),
+            scorer: Cow::Borrowed(NAME),
             brands: Vec::new(),
         }
     }

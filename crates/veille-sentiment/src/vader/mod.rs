@@ -227,9 +227,12 @@ impl Vader {
     }
 }
 
+/// The scorer's name, in each [`Sentiment`] it gives.
+const NAME: &str = "vader";
+
 impl Scorer for Vader {
     fn name(&self) -> &str {
-        "vader"
+        NAME
     }
 
     fn lang(&self) -> Option<&str> {
@@ -245,7 +248,7 @@ impl Scorer for Vader {
             neutral: p.neutral,
             negative: p.negative,
             lang: Some(Cow::Borrowed(self.dialect.lang())),
-            scorer: Cow::Borrowed("vader"),
+            scorer: Cow::Borrowed(NAME),
             brands: Vec::new(),
         }
     }
